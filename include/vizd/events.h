@@ -1,0 +1,22 @@
+/* events.h -- the live-event hub behind GET /api/v1/events (Server-Sent Events).
+ *
+ * The store's commit hook publishes one event per committed write; every open stream receives it. A
+ * stream with nothing to send is suspended, so it holds no worker thread and spins no core. */
+#ifndef VIZD_EVENTS_H
+#define VIZD_EVENTS_H
+
+#include "vizd/http.h"
+#include "vizd/store.h"
+
+typedef struct events_hub events_hub;
+
+events_hub *events_create(void);
+/* End every stream (they close cleanly) and free the hub once none is left. */
+void events_shutdown(events_hub *hub);
+void events_destroy(events_hub *hub);
+/* A store_commit_hook: ctx is the hub. */
+void events_publish_write(void *hub, const vz_write *write);
+/* Fill res with a new event stream. */
+int events_open_stream(events_hub *hub, http_response *res, vz_error *err);
+
+#endif

@@ -1,0 +1,76 @@
+/* http.h -- the HTTP layer: the daemon's listener, the routing table, request and answer objects.
+ *
+ * Handlers see a parsed request (method, path, query, whole body) and fill an answer, or return -1 with a
+ * vz_error that http.c turns into the JSON error answer. Nothing of libmicrohttpd leaks out: a streaming
+ * answer (Server-Sent Events) gets an opaque http_conn it may suspend while it has nothing to send. */
+#ifndef VIZD_HTTP_H
+#define VIZD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vizd/buf.h"
+#include "vizd/error.h"
+
+typedef struct vz_app vz_app;
+typedef struct http_conn http_conn;
+typedef struct http_server http_server;
+
+typedef struct {
+    http_conn *conn;
+    const char *method;
+    const char *path;
+    const char *body;
+    size_t body_len;
+} http_request;
+
+/* A streaming answer: read() is called whenever the client can take more bytes. It returns how many it
+ * wrote into buf (at most max), or 0 after suspending conn (it must then arrange for http_resume), or -1
+ * to end the stream. done() frees ctx when the connection closes. */
+typedef struct {
+    ssize_t (*read)(void *ctx, http_conn *conn, char *buf, size_t max);
+    void (*done)(void *ctx);
+    void *ctx;
+} http_stream;
+
+typedef struct {
+    int status;
+    const char *content_type; /* a static string */
+    vz_buf body;
+    char etag[72];            /* "" or a quoted strong ETag */
+    const char *cache_control;
+    const char *content_disposition_name; /* non-NULL: offer the body as a download of that name */
+    http_stream stream;       /* stream.read non-NULL: a streaming answer instead of body */
+} http_response;
+
+typedef int (*http_handler)(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+
+typedef struct {
+    const char *host;
+    int port;
+    size_t max_body_bytes;
+    unsigned threads;
+} http_options;
+
+/* Start listening; a port in use or a bad address is an error naming it. */
+int http_start(http_server **out, vz_app *app, const http_options *options, vz_error *err);
+/* Stop accepting, let in-flight requests finish, close every connection. */
+void http_stop(http_server *server);
+
+/* The first value of a query parameter, or NULL. */
+const char *http_query(const http_request *req, const char *key);
+/* Every value of a repeated query parameter, in order; returns how many (at most max). */
+size_t http_query_all(const http_request *req, const char *key, const char **values, size_t max);
+/* An integer query parameter, or fallback when absent; anything but a whole int64 is an error naming key. */
+int http_query_int64(const http_request *req, const char *key, int64_t fallback, int64_t *out, vz_error *err);
+const char *http_header(const http_request *req, const char *name);
+
+void http_suspend(http_conn *conn);
+void http_resume(http_conn *conn);
+
+/* Convenience for handlers: a JSON body from a buffer the handler built. */
+void http_set_json(http_response *res, int status);
+
+#endif

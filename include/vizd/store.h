@@ -1,0 +1,80 @@
+/* store.h -- what the SQLite store offers: durable writes with group commit, and the reads the API needs.
+ *
+ * No SQLite type appears here, so a second backend could implement this interface unchanged. Writes go
+ * through one writer thread; store_write() returns only after the transaction holding the write has been
+ * committed (or has failed, in which case nothing of the write was stored). Reads use their own
+ * connections and may run on any thread. */
+#ifndef VIZD_STORE_H
+#define VIZD_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vizd/error.h"
+
+#define VZ_SCALAR_BLOCK_POINTS 1024 /* points per stored block of a scalar series */
+
+typedef struct vz_store vz_store;
+
+/* One item of a write's "scalars" array: one point (row form) or many (columnar form). */
+typedef struct {
+    char *tag;
+    size_t count;
+    int64_t *steps;
+    double *wall_times_s;
+    double *values;
+    unsigned char *needs_step; /* NULL, or per point: 1 = step not given, the store assigns it */
+} vz_scalar_item;
+
+/* Everything one request writes, for one run. Owned by whoever built it (see write_free in api.h). */
+typedef struct {
+    char *run;
+    char *description;  /* NULL: leave the run's description as it is */
+    char *hparams_json; /* NULL: leave as is; else a JSON object text that replaces the old one */
+    vz_scalar_item *scalars;
+    size_t scalar_count;
+} vz_write;
+
+/* Called on the writer thread after each successful commit, once per write in it, with the steps the
+ * store assigned filled in. Used to publish live events. Must not block. */
+typedef void (*store_commit_hook)(void *ctx, const vz_write *write);
+
+typedef struct {
+    int64_t step;
+    double wall_time_s;
+    double value;
+} vz_point;
+
+/* Points of one series in a step range, in step order. */
+typedef struct {
+    vz_point *points;
+    size_t count;
+} vz_points;
+
+/* Open (creating if needed) the database at path, apply pending migrations, start the writer thread.
+ * Refuses a file that is not a vizd database and one written by a newer vizd. */
+int store_open(vz_store **out, const char *path, vz_error *err);
+/* Finish queued writes, stop the writer, checkpoint the WAL, close every connection. */
+void store_close(vz_store *store);
+void store_set_commit_hook(vz_store *store, store_commit_hook hook, void *ctx);
+
+/* Commit a write; blocks until it is durable. Scalars whose needs_step flag is set get the tag's last
+ * step + 1 (0 for a new tag), in item order; the assigned steps are written back into write. */
+int store_write(vz_store *store, vz_write *write, vz_error *err);
+/* Remove a run and everything in it; 404 if there is no such run. */
+int store_delete_run(vz_store *store, const char *run, vz_error *err);
+
+/* [{"name", "description", "hparams", "created_at", "updated_at", "counts": {kind: n}}], by name. */
+int store_list_runs(vz_store *store, json_t **out, vz_error *err);
+/* {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}}}
+ * run and kind may be NULL for all. */
+int store_list_tags(vz_store *store, const char *run, const char *kind, json_t **out, vz_error *err);
+/* Points of (run, tag) with start <= step <= end. A missing run is a 404; a missing tag is empty. */
+int store_read_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
+                       vz_points *out, vz_error *err);
+void store_points_free(vz_points *points);
+/* {"db_path", "db_bytes", "runs", "series", "scalar_points", "scalar_blocks"} */
+int store_status(vz_store *store, json_t **out, vz_error *err);
+
+#endif

@@ -1,0 +1,50 @@
+/* api_runs.c -- GET and DELETE /api/v1/runs, GET /api/v1/tags. */
+#include <string.h>
+
+#include "vizd/api.h"
+#include "vizd/json.h"
+
+static int answer_json(http_response *res, json_t *value)
+{
+    json_write(&res->body, value);
+    buf_putc(&res->body, '\n');
+    json_decref(value);
+    http_set_json(res, 200);
+    return 0;
+}
+
+int api_runs_list(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    (void)req;
+    json_t *runs;
+    if (store_list_runs(app->store, &runs, err) < 0) return -1;
+    return answer_json(res, runs);
+}
+
+int api_runs_delete(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    const char *run = http_query(req, "run");
+    if (!run) return vz_fail(err, 400, "missing_field", "run", "required");
+    if (name_check(run, "run", err) < 0) return -1;
+    if (store_delete_run(app->store, run, err) < 0) return -1;
+    return answer_json(res, json_pack("{s:s}", "deleted", run));
+}
+
+static bool is_known_kind(const char *kind)
+{
+    static const char *const kinds[] = {"scalars", "histograms", "images", "tensors", "texts"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (strcmp(kind, kinds[i]) == 0) return true;
+    return false;
+}
+
+int api_tags(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    const char *run = http_query(req, "run"), *kind = http_query(req, "kind");
+    if (run && name_check(run, "run", err) < 0) return -1;
+    if (kind && !is_known_kind(kind))
+        return vz_fail(err, 400, "invalid_value", "kind", "expected scalars, histograms, images, tensors or texts");
+    json_t *tags;
+    if (store_list_tags(app->store, run, kind, &tags, err) < 0) return -1;
+    return answer_json(res, tags);
+}

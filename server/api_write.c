@@ -1,0 +1,263 @@
+/* api_write.c -- POST /api/v1/write: parse and validate a whole write, then hand it to the store.
+ *
+ * Validation is complete before the store sees anything, and every error names the field by its JSON
+ * path ("scalars[3].values[7]"), so a refused request stores nothing and tells the client exactly what to
+ * fix. Unknown keys are refused too: a typo ("scaler") must not make data vanish silently. */
+#include <math.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vizd/api.h"
+#include "vizd/json.h"
+
+#define VZ_MAX_POINTS_PER_WRITE 1000000
+#define VZ_MAX_DESCRIPTION_BYTES 65536
+
+static bool is_key_allowed(const char *key, const char *const *allowed)
+{
+    for (; *allowed; allowed++)
+        if (strcmp(key, *allowed) == 0) return true;
+    return false;
+}
+
+static int check_keys(const json_t *object, const char *const *allowed, const char *prefix, vz_error *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)object, key, value) {
+        if (is_key_allowed(key, allowed)) continue;
+        char path[160];
+        snprintf(path, sizeof path, "%s%s%.100s", prefix, prefix[0] ? "." : "", key);
+        return vz_fail(err, 400, "invalid_value", path, "unknown field");
+    }
+    return 0;
+}
+
+static int alloc_item(vz_scalar_item *item, size_t count, bool any_needs_step)
+{
+    size_t n = count ? count : 1;
+    item->steps = calloc(n, sizeof *item->steps);
+    item->wall_times_s = calloc(n, sizeof *item->wall_times_s);
+    item->values = calloc(n, sizeof *item->values);
+    item->needs_step = any_needs_step ? calloc(n, 1) : NULL;
+    item->count = count;
+    return item->steps && item->wall_times_s && item->values && (!any_needs_step || item->needs_step) ? 0 : -1;
+}
+
+static int parse_row_scalar(const json_t *v, const char *path, double received_at_s, vz_scalar_item *item,
+                            vz_error *err)
+{
+    char field[192];
+    const json_t *step = json_object_get(v, "step"), *value = json_object_get(v, "value");
+    const json_t *wall = json_object_get(v, "wall_time");
+    if (!value) {
+        snprintf(field, sizeof field, "%s.value", path);
+        return vz_fail(err, 400, "missing_field", field, "required (or \"values\" for the columnar form)");
+    }
+    if (alloc_item(item, 1, step == NULL) < 0) return vz_fail(err, 500, "internal", "", "out of memory");
+    snprintf(field, sizeof field, "%s.value", path);
+    if (json_get_value(value, field, &item->values[0], err) < 0) return -1;
+    snprintf(field, sizeof field, "%s.step", path);
+    if (step && json_get_step(step, field, &item->steps[0], err) < 0) return -1;
+    if (!step) item->needs_step[0] = 1;
+    item->wall_times_s[0] = received_at_s;
+    snprintf(field, sizeof field, "%s.wall_time", path);
+    return wall ? json_get_wall_time(wall, field, &item->wall_times_s[0], err) : 0;
+}
+
+static int expect_array(const json_t *v, const char *path, size_t expected_len, vz_error *err)
+{
+    if (!json_is_array(v)) return vz_fail(err, 400, "invalid_value", path, "expected an array");
+    if (json_array_size(v) != expected_len)
+        return vz_fail(err, 400, "invalid_value", path, "has %zu entries, but \"values\" has %zu",
+                       json_array_size(v), expected_len);
+    return 0;
+}
+
+static int parse_columnar_scalars(const json_t *v, const char *path, double received_at_s, size_t budget,
+                                  vz_scalar_item *item, vz_error *err)
+{
+    char field[192];
+    const json_t *steps = json_object_get(v, "steps"), *values = json_object_get(v, "values");
+    const json_t *walls = json_object_get(v, "wall_times");
+    snprintf(field, sizeof field, "%s.values", path);
+    if (!values) return vz_fail(err, 400, "missing_field", field, "required with \"steps\"");
+    if (!json_is_array(values)) return vz_fail(err, 400, "invalid_value", field, "expected an array");
+    size_t n = json_array_size(values);
+    if (n > budget)
+        return vz_fail(err, 400, "too_many_items", field, "more than %d points in one request",
+                       VZ_MAX_POINTS_PER_WRITE);
+    snprintf(field, sizeof field, "%s.steps", path);
+    if (steps && expect_array(steps, field, n, err) < 0) return -1;
+    snprintf(field, sizeof field, "%s.wall_times", path);
+    if (walls && expect_array(walls, field, n, err) < 0) return -1;
+    if (alloc_item(item, n, steps == NULL) < 0) return vz_fail(err, 500, "internal", "", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        snprintf(field, sizeof field, "%s.values[%zu]", path, i);
+        if (json_get_value(json_array_get(values, i), field, &item->values[i], err) < 0) return -1;
+        snprintf(field, sizeof field, "%s.steps[%zu]", path, i);
+        if (steps && json_get_step(json_array_get(steps, i), field, &item->steps[i], err) < 0) return -1;
+        if (!steps) item->needs_step[i] = 1;
+        item->wall_times_s[i] = received_at_s;
+        snprintf(field, sizeof field, "%s.wall_times[%zu]", path, i);
+        if (walls && json_get_wall_time(json_array_get(walls, i), field, &item->wall_times_s[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_scalar_item(const json_t *v, size_t index, double received_at_s, size_t budget,
+                             vz_scalar_item *item, vz_error *err)
+{
+    static const char *const row_keys[] = {"tag", "step", "value", "wall_time", NULL};
+    static const char *const columnar_keys[] = {"tag", "steps", "values", "wall_times", NULL};
+    char path[64], field[96];
+    snprintf(path, sizeof path, "scalars[%zu]", index);
+    if (!json_is_object(v)) return vz_fail(err, 400, "invalid_value", path, "expected an object");
+    snprintf(field, sizeof field, "%s.tag", path);
+    const json_t *tag = json_object_get(v, "tag");
+    const char *tag_name;
+    if (!tag) return vz_fail(err, 400, "missing_field", field, "required");
+    if (json_get_name(tag, field, &tag_name, err) < 0) return -1;
+    bool is_columnar = json_object_get(v, "values") || json_object_get(v, "steps");
+    if (check_keys(v, is_columnar ? columnar_keys : row_keys, path, err) < 0) return -1;
+    item->tag = strdup(tag_name);
+    if (!item->tag) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (is_columnar) return parse_columnar_scalars(v, path, received_at_s, budget, item, err);
+    return parse_row_scalar(v, path, received_at_s, item, err);
+}
+
+static int parse_scalars(const json_t *scalars, double received_at_s, vz_write *out, vz_error *err)
+{
+    if (!json_is_array(scalars)) return vz_fail(err, 400, "invalid_value", "scalars", "expected an array");
+    size_t n = json_array_size(scalars);
+    if (n > VZ_MAX_POINTS_PER_WRITE)
+        return vz_fail(err, 400, "too_many_items", "scalars", "more than %d items", VZ_MAX_POINTS_PER_WRITE);
+    out->scalars = calloc(n ? n : 1, sizeof *out->scalars);
+    if (!out->scalars) return vz_fail(err, 500, "internal", "", "out of memory");
+    size_t points = 0;
+    for (size_t i = 0; i < n; i++) {
+        out->scalar_count = i + 1; /* so write_free releases a half-parsed item too */
+        if (parse_scalar_item(json_array_get(scalars, i), i, received_at_s, VZ_MAX_POINTS_PER_WRITE - points,
+                              &out->scalars[i], err) < 0)
+            return -1;
+        points += out->scalars[i].count;
+        if (points > VZ_MAX_POINTS_PER_WRITE)
+            return vz_fail(err, 400, "too_many_items", "scalars", "more than %d points in one request",
+                           VZ_MAX_POINTS_PER_WRITE);
+    }
+    return 0;
+}
+
+static int parse_hparams(const json_t *hparams, vz_write *out, vz_error *err)
+{
+    if (!json_is_object(hparams)) return vz_fail(err, 400, "invalid_value", "hparams", "expected an object");
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)hparams, key, value) {
+        char path[160];
+        snprintf(path, sizeof path, "hparams.%.100s", key);
+        if (name_check(key, path, err) < 0) return -1;
+        if (json_is_object(value) || json_is_array(value))
+            return vz_fail(err, 400, "invalid_value", path, "expected a number, string, boolean or null");
+    }
+    vz_buf text;
+    buf_init(&text);
+    json_write(&text, hparams);
+    out->hparams_json = buf_release(&text, NULL);
+    return 0;
+}
+
+static int parse_description(const json_t *description, vz_write *out, vz_error *err)
+{
+    if (!json_is_string(description))
+        return vz_fail(err, 400, "invalid_value", "description", "expected a string");
+    if (json_string_length(description) > VZ_MAX_DESCRIPTION_BYTES)
+        return vz_fail(err, 400, "invalid_value", "description", "longer than %d bytes", VZ_MAX_DESCRIPTION_BYTES);
+    out->description = strdup(json_string_value(description));
+    return 0;
+}
+
+int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_error *err)
+{
+    static const char *const top_keys[] = {"run", "description", "hparams", "scalars", NULL};
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(root)) return vz_fail(err, 400, "invalid_value", "", "expected a JSON object");
+    if (check_keys(root, top_keys, "", err) < 0) return -1;
+    const json_t *run = json_object_get(root, "run");
+    const char *run_name;
+    if (!run) return vz_fail(err, 400, "missing_field", "run", "required");
+    if (json_get_name(run, "run", &run_name, err) < 0) return -1;
+    out->run = strdup(run_name);
+    const json_t *description = json_object_get(root, "description");
+    const json_t *hparams = json_object_get(root, "hparams");
+    const json_t *scalars = json_object_get(root, "scalars");
+    int rc = 0;
+    if (rc == 0 && description) rc = parse_description(description, out, err);
+    if (rc == 0 && hparams) rc = parse_hparams(hparams, out, err);
+    if (rc == 0 && scalars) rc = parse_scalars(scalars, received_at_s, out, err);
+    if (rc < 0) write_free(out);
+    return rc;
+}
+
+void write_free(vz_write *w)
+{
+    for (size_t i = 0; i < w->scalar_count; i++) {
+        vz_scalar_item *item = &w->scalars[i];
+        free(item->tag);
+        free(item->steps);
+        free(item->wall_times_s);
+        free(item->values);
+        free(item->needs_step);
+    }
+    free(w->scalars);
+    free(w->run);
+    free(w->description);
+    free(w->hparams_json);
+    memset(w, 0, sizeof *w);
+}
+
+static size_t scalar_point_count(const vz_write *w)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->scalar_count; i++) n += w->scalars[i].count;
+    return n;
+}
+
+static bool is_json_content_type(const char *content_type)
+{
+    if (!content_type) return false;
+    size_t n = strlen("application/json");
+    return strncasecmp(content_type, "application/json", n) == 0 &&
+           (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int api_write(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    if (!is_json_content_type(http_header(req, "Content-Type")))
+        return vz_fail(err, 415, "unsupported_media_type", "", "send the body as Content-Type: application/json");
+    json_t *root;
+    if (json_parse_body(req->body, req->body_len, &root, err) < 0) return -1;
+    vz_write write;
+    int rc = write_parse(root, now_s(), &write, err);
+    json_decref(root);
+    if (rc < 0) return -1;
+    rc = store_write(app->store, &write, err);
+    if (rc == 0) {
+        buf_puts(&res->body, "{\"run\":");
+        buf_put_json_string(&res->body, write.run);
+        buf_printf(&res->body, ",\"written\":{\"scalars\":%zu}}\n", scalar_point_count(&write));
+        http_set_json(res, 200);
+    }
+    write_free(&write);
+    return rc;
+}

@@ -1,0 +1,120 @@
+/* buf.c -- growable byte buffer and the number formatting every answer uses.
+ *
+ * Doubles are printed with the fewest significant digits (15, 16 or 17) that strtod reads back to the
+ * same value, so a value written through the API comes back bit for bit and answers stay short. */
+#include "vizd/buf.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(vz_buf *b) { b->data = NULL; b->len = 0; b->cap = 0; }
+
+void buf_free(vz_buf *b) { free(b->data); buf_init(b); }
+
+char *buf_release(vz_buf *b, size_t *len)
+{
+    char *data = b->data;
+    if (len) *len = b->len;
+    buf_init(b);
+    return data;
+}
+
+void buf_reserve(vz_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) cap *= 2;
+    char *grown = realloc(b->data, cap);
+    if (!grown) abort(); /* out of memory: nothing sensible to answer */
+    b->data = grown;
+    b->cap = cap;
+}
+
+void buf_append(vz_buf *b, const void *data, size_t len)
+{
+    buf_reserve(b, len);
+    if (len) memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void buf_puts(vz_buf *b, const char *s) { buf_append(b, s, strlen(s)); }
+
+void buf_putc(vz_buf *b, char c) { buf_append(b, &c, 1); }
+
+void buf_printf(vz_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (need < 0) return;
+    buf_reserve(b, (size_t)need);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)need + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)need;
+}
+
+void buf_put_int64(vz_buf *b, int64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    buf_append(b, tmp, (size_t)n);
+}
+
+static int format_shortest(char *out, size_t size, double v)
+{
+    int n = 0;
+    for (int digits = 15; digits <= 17; digits++) {
+        n = snprintf(out, size, "%.*g", digits, v);
+        if (strtod(out, NULL) == v) break;
+    }
+    return n;
+}
+
+void buf_put_plain_double(vz_buf *b, double v)
+{
+    if (isnan(v)) { buf_puts(b, "NaN"); return; }
+    if (isinf(v)) { buf_puts(b, v > 0 ? "Infinity" : "-Infinity"); return; }
+    char tmp[40];
+    int n = format_shortest(tmp, sizeof tmp, v);
+    buf_append(b, tmp, (size_t)n);
+}
+
+void buf_put_json_double(vz_buf *b, double v)
+{
+    if (!isfinite(v)) {
+        buf_putc(b, '"');
+        buf_put_plain_double(b, v);
+        buf_putc(b, '"');
+        return;
+    }
+    buf_put_plain_double(b, v);
+}
+
+void buf_put_json_string(vz_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': buf_puts(b, "\\\""); break;
+        case '\\': buf_puts(b, "\\\\"); break;
+        case '\n': buf_puts(b, "\\n"); break;
+        case '\r': buf_puts(b, "\\r"); break;
+        case '\t': buf_puts(b, "\\t"); break;
+        default:
+            if (*p < 0x20) {
+                char esc[7] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0};
+                buf_puts(b, esc);
+            } else {
+                buf_putc(b, (char)*p);
+            }
+        }
+    }
+    buf_putc(b, '"');
+}

@@ -1,0 +1,148 @@
+/* main.c -- vizd's command line: flags, start-up, signals, orderly shutdown.
+ *
+ * Start-up opens the store (creating and migrating the database), then starts listening; any failure is
+ * one line on stderr and a non-zero exit. SIGINT and SIGTERM stop vizd cleanly: live streams are ended,
+ * in-flight writes finish and are answered, the WAL is checkpointed into the database file. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vizd/app.h"
+#include "vizd/http.h"
+
+#define DEFAULT_MAX_BODY_BYTES (64u * 1024 * 1024)
+
+static const char usage[] =
+    "usage: vizd [--db PATH] [--port N] [--host ADDR] [--web DIR] [--max-body BYTES] [--threads N]\n"
+    "\n"
+    "Stores training metrics posted over HTTP in one SQLite file and serves a dashboard for them.\n"
+    "\n"
+    "  --db PATH          the database file (default runs.sqlite; created if missing)\n"
+    "  --port N           the TCP port (default 6006)\n"
+    "  --host ADDR        the IPv4 address to listen on (default 127.0.0.1)\n"
+    "  --web DIR          serve the dashboard from DIR instead of the built-in copy (development)\n"
+    "  --max-body BYTES   largest request body accepted (default 67108864 = 64 MiB)\n"
+    "  --threads N        HTTP worker threads (default 8)\n"
+    "  --help             this text\n"
+    "  --version          the version\n";
+
+typedef struct {
+    const char *db_path;
+    const char *host;
+    const char *web_dir;
+    int port;
+    size_t max_body_bytes;
+    unsigned threads;
+} options;
+
+static int parse_number(const char *flag, const char *text, unsigned long long min, unsigned long long max,
+                        unsigned long long *out)
+{
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || *text == '-' || v < min || v > max) {
+        fprintf(stderr, "vizd: %s %s: expected a number from %llu to %llu\n", flag, text, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Returns 0 to run, 1 to exit successfully (--help, --version), -1 on a bad command line. */
+static int parse_options(int argc, char **argv, options *opt)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, 0, 'd'},       {"port", required_argument, 0, 'p'},
+        {"host", required_argument, 0, 'H'},     {"web", required_argument, 0, 'w'},
+        {"max-body", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
+        {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'v'},
+        {0, 0, 0, 0},
+    };
+    *opt = (options){"runs.sqlite", "127.0.0.1", NULL, 6006, DEFAULT_MAX_BODY_BYTES, 8};
+    unsigned long long n;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': opt->db_path = optarg; break;
+        case 'H': opt->host = optarg; break;
+        case 'w': opt->web_dir = optarg; break;
+        case 'p':
+            if (parse_number("--port", optarg, 0, 65535, &n) < 0) return -1;
+            opt->port = (int)n;
+            break;
+        case 'm':
+            if (parse_number("--max-body", optarg, 1, 1ull << 34, &n) < 0) return -1;
+            opt->max_body_bytes = (size_t)n;
+            break;
+        case 't':
+            if (parse_number("--threads", optarg, 1, 256, &n) < 0) return -1;
+            opt->threads = (unsigned)n;
+            break;
+        case 'h': fputs(usage, stdout); return 1;
+        case 'v': printf("vizd %s\n", VIZD_VERSION); return 1;
+        default: fputs(usage, stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vizd: unexpected argument: %s\n%s", argv[optind], usage);
+        return -1;
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    options opt;
+    int parsed = parse_options(argc, argv, &opt);
+    if (parsed != 0) return parsed > 0 ? 0 : 2;
+
+    /* Block the stop signals in every thread; the main thread waits for them with sigwait. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    vz_app app = {.db_path = opt.db_path, .web_dir = opt.web_dir, .max_body_bytes = opt.max_body_bytes,
+                  .started_at_s = now_s()};
+    vz_error err;
+    if (store_open(&app.store, opt.db_path, &err) < 0) {
+        fprintf(stderr, "vizd: %s\n", err.message);
+        return 1;
+    }
+    app.events = events_create();
+    store_set_commit_hook(app.store, events_publish_write, app.events);
+    http_server *server;
+    http_options http = {opt.host, opt.port, opt.max_body_bytes, opt.threads};
+    if (http_start(&server, &app, &http, &err) < 0) {
+        fprintf(stderr, "vizd: %s\n", err.message);
+        events_shutdown(app.events);
+        store_close(app.store);
+        events_destroy(app.events);
+        return 1;
+    }
+    fprintf(stderr, "vizd %s: serving %s on http://%s:%d\n", VIZD_VERSION, opt.db_path, opt.host, opt.port);
+
+    int sig;
+    sigwait(&stop_signals, &sig);
+    fprintf(stderr, "vizd: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    events_shutdown(app.events);
+    usleep(100 * 1000); /* let the ended streams send their last bytes before the daemon goes */
+    http_stop(server);
+    store_close(app.store);
+    events_destroy(app.events);
+    return 0;
+}

@@ -1,0 +1,1007 @@
+/* store.c -- the SQLite store: the only file that speaks SQL.
+ *
+ * One connection writes, owned by one writer thread. Handlers hand it a parsed, validated write and wait;
+ * the writer takes every write queued at that moment, applies each inside its own SAVEPOINT within one
+ * transaction (group commit: one fsync for many requests, yet a failing request rolls back alone), commits,
+ * and only then wakes the waiters. So an answer is sent only for data that is on disk. WAL mode lets
+ * readers, each on a connection of its own from a small pool, read while the writer writes.
+ *
+ * Scalars are stored in blocks (see migrations/0001_init.sql): a write merges its points, sorted by step,
+ * into the block whose step range they fall in, or appends them to the series' tail, rewriting each
+ * touched block once and splitting any that outgrow VZ_SCALAR_BLOCK_POINTS. */
+#include "vizd/store.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "vizd/json.h"
+#include "vizd/migrate.h"
+
+#define VIZD_APPLICATION_ID 0x76697a64 /* "vizd" in PRAGMA application_id marks our files */
+#define MAX_READERS 16
+#define MAX_GROUP_WRITES 512
+
+typedef enum { JOB_WRITE, JOB_DELETE_RUN } job_kind;
+
+typedef struct store_job {
+    job_kind kind;
+    vz_write *write;
+    const char *run;
+    int rc;
+    vz_error err;
+    bool done;
+    struct store_job *next;
+} store_job;
+
+typedef struct {
+    sqlite3_stmt *upsert_run, *set_description, *set_hparams;
+    sqlite3_stmt *find_series, *insert_series, *update_series;
+    sqlite3_stmt *block_at_or_before, *first_block, *next_block_start, *delete_block, *insert_block;
+} writer_statements;
+
+struct vz_store {
+    char *path;
+    sqlite3 *writer_db;
+    writer_statements stmt;
+    pthread_t writer_thread;
+    pthread_mutex_t lock;
+    pthread_cond_t job_ready, job_done;
+    store_job *queue_head, *queue_tail;
+    bool stopping;
+    store_commit_hook hook;
+    void *hook_ctx;
+    pthread_mutex_t reader_lock;
+    sqlite3 *idle_readers[MAX_READERS];
+    int idle_count;
+};
+
+/* ---- small helpers --------------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int sql_fail(vz_error *err, sqlite3 *db, const char *what)
+{
+    return vz_fail(err, 500, "internal", "", "database error while %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, const char *what, vz_error *err)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) return sql_fail(err, db, what);
+    return 0;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static void bind_text(sqlite3_stmt *st, int index, const char *text)
+{
+    sqlite3_bind_text(st, index, text, -1, SQLITE_STATIC);
+}
+
+/* SQLite stores a NaN REAL as NULL; summary columns hold NULL for non-finite values on purpose. */
+static void bind_finite_or_null(sqlite3_stmt *st, int index, double v)
+{
+    if (isfinite(v)) sqlite3_bind_double(st, index, v);
+    else sqlite3_bind_null(st, index);
+}
+
+static double blob_to_double(sqlite3_stmt *st, int column)
+{
+    double v = NAN;
+    if (sqlite3_column_bytes(st, column) == (int)sizeof v) memcpy(&v, sqlite3_column_blob(st, column), sizeof v);
+    return v;
+}
+
+/* ---- opening, migrations ---------------------------------------------------------------------- */
+
+static int latest_schema_version(void)
+{
+    int latest = 0;
+    for (const vz_migration *m = vz_migrations; m->version; m++) latest = m->version;
+    return latest;
+}
+
+/* Decide, before anything is written, whether this file is ours. A foreign or newer file is left as it
+ * was: no WAL switch, no migration. */
+static int check_is_vizd_database(sqlite3 *db, const char *path, vz_error *err)
+{
+    int64_t user_version = 0, application_id = 0, objects = 0;
+    if (pragma_int(db, "PRAGMA user_version", &user_version) < 0 ||
+        pragma_int(db, "SELECT count(*) FROM sqlite_master", &objects) < 0)
+        return vz_fail(err, 500, "internal", "", "%s: not a SQLite database (%s)", path, sqlite3_errmsg(db));
+    pragma_int(db, "PRAGMA application_id", &application_id);
+    if (user_version == 0 && objects > 0)
+        return vz_fail(err, 500, "internal", "", "%s: a SQLite database, but not a vizd one", path);
+    if (user_version > 0 && application_id != VIZD_APPLICATION_ID)
+        return vz_fail(err, 500, "internal", "", "%s: a SQLite database, but not a vizd one", path);
+    if (user_version > latest_schema_version())
+        return vz_fail(err, 500, "internal", "", "%s: written by a newer vizd (schema %lld, this binary knows %d)",
+                       path, (long long)user_version, latest_schema_version());
+    return 0;
+}
+
+static int apply_migrations(sqlite3 *db, vz_error *err)
+{
+    int64_t current = 0;
+    if (pragma_int(db, "PRAGMA user_version", &current) < 0) return sql_fail(err, db, "reading the schema version");
+    if (current >= latest_schema_version()) return 0;
+    if (exec_sql(db, "BEGIN IMMEDIATE", "starting migrations", err) < 0) return -1;
+    for (const vz_migration *m = vz_migrations; m->version; m++) {
+        if (m->version <= current) continue;
+        char pragma[96];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d; PRAGMA application_id = %d", m->version,
+                 VIZD_APPLICATION_ID);
+        if (exec_sql(db, m->sql, m->name, err) < 0 || exec_sql(db, pragma, m->name, err) < 0) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return exec_sql(db, "COMMIT", "committing migrations", err);
+}
+
+static int open_connection(const char *path, int flags, sqlite3 **out, vz_error *err)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        vz_fail(err, 500, "internal", "", "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    *out = db;
+    return 0;
+}
+
+static int prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, vz_error *err)
+{
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return sql_fail(err, db, "preparing a statement");
+    return 0;
+}
+
+static int prepare_writer_statements(vz_store *s, vz_error *err)
+{
+    sqlite3 *db = s->writer_db;
+    writer_statements *w = &s->stmt;
+    return prepare(db, &w->upsert_run,
+                   "INSERT INTO runs(name, created_at, updated_at) VALUES(?1, ?2, ?2) "
+                   "ON CONFLICT(name) DO UPDATE SET updated_at = excluded.updated_at RETURNING id", err) |
+           prepare(db, &w->set_description, "UPDATE runs SET description = ?2 WHERE id = ?1", err) |
+           prepare(db, &w->set_hparams, "UPDATE runs SET hparams = ?2 WHERE id = ?1", err) |
+           prepare(db, &w->find_series,
+                   "SELECT id, count, last_step FROM series WHERE run_id = ?1 AND kind = ?2 AND tag = ?3", err) |
+           prepare(db, &w->insert_series, "INSERT INTO series(run_id, kind, tag) VALUES(?1, ?2, ?3)", err) |
+           prepare(db, &w->update_series,
+                   "UPDATE series SET count = count + ?2, first_step = min(coalesce(first_step, ?3), ?3), "
+                   "last_step = max(coalesce(last_step, ?4), ?4), "
+                   "last_value = CASE WHEN ?6 THEN ?5 ELSE last_value END, "
+                   "last_wall_time = CASE WHEN ?6 THEN ?7 ELSE last_wall_time END WHERE id = ?1", err) |
+           prepare(db, &w->block_at_or_before,
+                   "SELECT first_step, points FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?2 "
+                   "ORDER BY first_step DESC LIMIT 1", err) |
+           prepare(db, &w->first_block,
+                   "SELECT first_step, points FROM scalar_blocks WHERE series_id = ?1 "
+                   "ORDER BY first_step LIMIT 1", err) |
+           prepare(db, &w->next_block_start,
+                   "SELECT first_step FROM scalar_blocks WHERE series_id = ?1 AND first_step > ?2 "
+                   "ORDER BY first_step LIMIT 1", err) |
+           prepare(db, &w->delete_block, "DELETE FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2", err) |
+           prepare(db, &w->insert_block,
+                   "INSERT INTO scalar_blocks(series_id, first_step, last_step, count, min_value, max_value, "
+                   "first_value, last_value, points) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err);
+}
+
+static void finalize_writer_statements(writer_statements *w)
+{
+    sqlite3_stmt **all = (sqlite3_stmt **)w;
+    for (size_t i = 0; i < sizeof *w / sizeof(sqlite3_stmt *); i++) sqlite3_finalize(all[i]);
+}
+
+static void *writer_main(void *arg);
+
+static int path_is_nonempty_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+int store_open(vz_store **out, const char *path, vz_error *err)
+{
+    vz_store *s = calloc(1, sizeof *s);
+    if (!s) return vz_fail(err, 500, "internal", "", "out of memory");
+    s->path = strdup(path);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->reader_lock, NULL);
+    pthread_cond_init(&s->job_ready, NULL);
+    pthread_cond_init(&s->job_done, NULL);
+
+    bool existed = path_is_nonempty_file(path);
+    if (open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->writer_db, err) < 0) goto fail;
+    if (existed && check_is_vizd_database(s->writer_db, path, err) < 0) goto fail;
+    char *mode = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->writer_db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        vz_fail(err, 500, "internal", "", "%s: cannot write: %s", path, sqlite3_errmsg(s->writer_db));
+        sqlite3_finalize(st);
+        goto fail;
+    }
+    mode = (char *)sqlite3_column_text(st, 0);
+    bool is_wal = mode && strcmp(mode, "wal") == 0;
+    sqlite3_finalize(st);
+    if (!is_wal) {
+        vz_fail(err, 500, "internal", "", "%s: cannot switch to WAL mode", path);
+        goto fail;
+    }
+    /* NORMAL: in WAL mode a commit is durable against a crash of this process (kill -9); only a power
+     * loss can take back the last commits. FULL would cost an fsync per group commit. */
+    if (exec_sql(s->writer_db, "PRAGMA synchronous = NORMAL", "configuring", err) < 0) goto fail;
+    if (apply_migrations(s->writer_db, err) < 0) goto fail;
+    if (prepare_writer_statements(s, err) != 0) goto fail;
+    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
+        vz_fail(err, 500, "internal", "", "cannot start the writer thread");
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    finalize_writer_statements(&s->stmt);
+    sqlite3_close(s->writer_db);
+    free(s->path);
+    free(s);
+    return -1;
+}
+
+void store_close(vz_store *s)
+{
+    if (!s) return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->job_ready);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->writer_thread, NULL);
+    for (int i = 0; i < s->idle_count; i++) sqlite3_close(s->idle_readers[i]);
+    finalize_writer_statements(&s->stmt);
+    sqlite3_exec(s->writer_db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_close(s->writer_db);
+    pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->reader_lock);
+    pthread_cond_destroy(&s->job_ready);
+    pthread_cond_destroy(&s->job_done);
+    free(s->path);
+    free(s);
+}
+
+void store_set_commit_hook(vz_store *s, store_commit_hook hook, void *ctx)
+{
+    s->hook = hook;
+    s->hook_ctx = ctx;
+}
+
+/* ---- scalar blocks ---------------------------------------------------------------------------- */
+
+/* A block's points in memory: three parallel arrays, as they are packed in the BLOB. */
+typedef struct {
+    int64_t *steps;
+    double *wall_times_s;
+    double *values;
+    size_t count, cap;
+} point_columns;
+
+static void columns_reserve(point_columns *c, size_t cap)
+{
+    if (cap <= c->cap) return;
+    c->steps = realloc(c->steps, cap * sizeof *c->steps);
+    c->wall_times_s = realloc(c->wall_times_s, cap * sizeof *c->wall_times_s);
+    c->values = realloc(c->values, cap * sizeof *c->values);
+    if (!c->steps || !c->wall_times_s || !c->values) abort();
+    c->cap = cap;
+}
+
+static void columns_free(point_columns *c)
+{
+    free(c->steps);
+    free(c->wall_times_s);
+    free(c->values);
+    memset(c, 0, sizeof *c);
+}
+
+static void columns_push(point_columns *c, int64_t step, double wall_time_s, double value)
+{
+    if (c->count == c->cap) columns_reserve(c, c->cap ? c->cap * 2 : 64);
+    c->steps[c->count] = step;
+    c->wall_times_s[c->count] = wall_time_s;
+    c->values[c->count] = value;
+    c->count++;
+}
+
+/* BLOB layout: count int64 steps, then count float64 wall times, then count float64 values, all in the
+ * machine's (little-endian on every platform we build for) byte order. */
+#define POINT_BYTES (sizeof(int64_t) + 2 * sizeof(double))
+
+static size_t blob_point_count(int bytes) { return bytes > 0 ? (size_t)bytes / POINT_BYTES : 0; }
+
+static void blob_decode_append(const unsigned char *blob, size_t n, point_columns *c)
+{
+    columns_reserve(c, c->count + n);
+    memcpy(c->steps + c->count, blob, n * sizeof(int64_t));
+    memcpy(c->wall_times_s + c->count, blob + n * sizeof(int64_t), n * sizeof(double));
+    memcpy(c->values + c->count, blob + n * (sizeof(int64_t) + sizeof(double)), n * sizeof(double));
+    c->count += n;
+}
+
+static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, size_t from, size_t n,
+                        vz_error *err)
+{
+    unsigned char *blob = malloc(n * POINT_BYTES);
+    if (!blob) return vz_fail(err, 500, "internal", "", "out of memory");
+    memcpy(blob, c->steps + from, n * sizeof(int64_t));
+    memcpy(blob + n * sizeof(int64_t), c->wall_times_s + from, n * sizeof(double));
+    memcpy(blob + n * (sizeof(int64_t) + sizeof(double)), c->values + from, n * sizeof(double));
+    double min = INFINITY, max = -INFINITY;
+    bool any_finite = false;
+    for (size_t i = from; i < from + n; i++) {
+        double v = c->values[i];
+        if (!isfinite(v)) continue;
+        any_finite = true;
+        if (v < min) min = v;
+        if (v > max) max = v;
+    }
+    sqlite3_stmt *st = s->stmt.insert_block;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, c->steps[from]);
+    sqlite3_bind_int64(st, 3, c->steps[from + n - 1]);
+    sqlite3_bind_int64(st, 4, (int64_t)n);
+    bind_finite_or_null(st, 5, any_finite ? min : NAN);
+    bind_finite_or_null(st, 6, any_finite ? max : NAN);
+    bind_finite_or_null(st, 7, c->values[from]);
+    bind_finite_or_null(st, 8, c->values[from + n - 1]);
+    sqlite3_bind_blob(st, 9, blob, (int)(n * POINT_BYTES), free);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a scalar block");
+}
+
+/* Load the block a step belongs to: the last block starting at or before it, or else the first block
+ * (for a step before every block). *found is false when the series has no block yet. */
+static int load_block_for_step(vz_store *s, int64_t series_id, int64_t step, point_columns *block,
+                               int64_t *block_start, bool *found, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.block_at_or_before;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, step);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        st = s->stmt.first_block;
+        sqlite3_bind_int64(st, 1, series_id);
+        rc = sqlite3_step(st);
+    }
+    *found = rc == SQLITE_ROW;
+    block->count = 0;
+    if (*found) {
+        *block_start = sqlite3_column_int64(st, 0);
+        blob_decode_append(sqlite3_column_blob(st, 1), blob_point_count(sqlite3_column_bytes(st, 1)), block);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "reading a scalar block");
+    return 0;
+}
+
+static int64_t next_block_start(vz_store *s, int64_t series_id, int64_t after, bool *exists)
+{
+    sqlite3_stmt *st = s->stmt.next_block_start;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, after);
+    *exists = sqlite3_step(st) == SQLITE_ROW;
+    int64_t start = *exists ? sqlite3_column_int64(st, 0) : INT64_MAX;
+    sqlite3_reset(st);
+    return start;
+}
+
+static int delete_block(vz_store *s, int64_t series_id, int64_t first_step, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.delete_block;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, first_step);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "replacing a scalar block");
+}
+
+/* Merge sorted, unique incoming points into a sorted block; an incoming step equal to a stored one
+ * replaces it. Returns how many points are new. */
+static size_t merge_points(const point_columns *block, const point_columns *in, size_t from, size_t to,
+                           point_columns *out)
+{
+    size_t i = 0, j = from, added = 0;
+    out->count = 0;
+    columns_reserve(out, block->count + (to - from));
+    while (i < block->count || j < to) {
+        if (j == to || (i < block->count && block->steps[i] < in->steps[j])) {
+            columns_push(out, block->steps[i], block->wall_times_s[i], block->values[i]);
+            i++;
+        } else {
+            if (i < block->count && block->steps[i] == in->steps[j]) i++;
+            else added++;
+            columns_push(out, in->steps[j], in->wall_times_s[j], in->values[j]);
+            j++;
+        }
+    }
+    return added;
+}
+
+static int write_blocks(vz_store *s, int64_t series_id, const point_columns *c, vz_error *err)
+{
+    for (size_t from = 0; from < c->count; from += VZ_SCALAR_BLOCK_POINTS) {
+        size_t n = c->count - from < VZ_SCALAR_BLOCK_POINTS ? c->count - from : VZ_SCALAR_BLOCK_POINTS;
+        if (insert_block(s, series_id, c, from, n, err) < 0) return -1;
+    }
+    return 0;
+}
+
+/* Store sorted, unique points into a series' blocks, touching each affected block once. */
+static int merge_into_blocks(vz_store *s, int64_t series_id, const point_columns *in, size_t *added,
+                             vz_error *err)
+{
+    point_columns block = {0}, merged = {0};
+    int rc = 0;
+    *added = 0;
+    for (size_t i = 0; i < in->count && rc == 0;) {
+        int64_t block_start = 0;
+        bool found = false, has_next = false;
+        if ((rc = load_block_for_step(s, series_id, in->steps[i], &block, &block_start, &found, err)) < 0) break;
+        int64_t next_start = found ? next_block_start(s, series_id, block_start, &has_next) : INT64_MAX;
+        size_t end = i;
+        while (end < in->count && (!has_next || in->steps[end] < next_start)) end++;
+        /* A full tail block is left alone when the new points all come after it: they open new blocks. */
+        bool append_after_full = found && block.count >= VZ_SCALAR_BLOCK_POINTS &&
+                                 in->steps[i] > block.steps[block.count - 1];
+        if (append_after_full) block.count = 0;
+        else if (found && (rc = delete_block(s, series_id, block_start, err)) < 0) break;
+        *added += merge_points(&block, in, i, end, &merged);
+        rc = write_blocks(s, series_id, &merged, err);
+        i = end;
+    }
+    columns_free(&block);
+    columns_free(&merged);
+    return rc;
+}
+
+/* ---- applying a write ------------------------------------------------------------------------- */
+
+static int upsert_run(vz_store *s, const vz_write *w, double now, int64_t *run_id, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.upsert_run;
+    bind_text(st, 1, w->run);
+    sqlite3_bind_double(st, 2, now);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *run_id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) return sql_fail(err, s->writer_db, "writing the run");
+    for (int k = 0; k < 2; k++) {
+        const char *text = k == 0 ? w->description : w->hparams_json;
+        if (!text) continue;
+        st = k == 0 ? s->stmt.set_description : s->stmt.set_hparams;
+        sqlite3_bind_int64(st, 1, *run_id);
+        bind_text(st, 2, text);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "writing the run");
+    }
+    return 0;
+}
+
+typedef struct {
+    int64_t id;
+    bool has_last_step;
+    int64_t last_step;
+} series_state;
+
+static int find_or_create_series(vz_store *s, int64_t run_id, const char *kind, const char *tag,
+                                 series_state *out, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.find_series;
+    sqlite3_bind_int64(st, 1, run_id);
+    bind_text(st, 2, kind);
+    bind_text(st, 3, tag);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->has_last_step = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        out->last_step = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "finding a series");
+    st = s->stmt.insert_series;
+    sqlite3_bind_int64(st, 1, run_id);
+    bind_text(st, 2, kind);
+    bind_text(st, 3, tag);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "creating a series");
+    out->id = sqlite3_last_insert_rowid(s->writer_db);
+    out->has_last_step = false;
+    out->last_step = 0;
+    return 0;
+}
+
+/* Give every point that came without a step the tag's last step + 1, counting up in request order. */
+static int assign_steps(vz_write *w, const char *tag, series_state *series, vz_error *err)
+{
+    bool has_last = series->has_last_step;
+    int64_t last = series->last_step;
+    for (size_t k = 0; k < w->scalar_count; k++) {
+        vz_scalar_item *item = &w->scalars[k];
+        if (strcmp(item->tag, tag) != 0) continue;
+        for (size_t i = 0; i < item->count; i++) {
+            if (item->needs_step && item->needs_step[i]) {
+                if (has_last && last == INT64_MAX) {
+                    char path[64];
+                    snprintf(path, sizeof path, "scalars[%zu].step", k);
+                    return vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
+                }
+                item->steps[i] = has_last ? last + 1 : 0;
+            }
+            if (!has_last || item->steps[i] > last) last = item->steps[i];
+            has_last = true;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    int64_t step;
+    size_t order; /* position in the request: a later write of the same step wins */
+    double wall_time_s, value;
+} ordered_point;
+
+static int compare_ordered_points(const void *a, const void *b)
+{
+    const ordered_point *x = a, *y = b;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* All points of one tag in the write, sorted by step, the last write of a step kept. */
+static void gather_tag_points(const vz_write *w, const char *tag, point_columns *out)
+{
+    size_t total = 0, n = 0;
+    for (size_t k = 0; k < w->scalar_count; k++)
+        if (strcmp(w->scalars[k].tag, tag) == 0) total += w->scalars[k].count;
+    ordered_point *all = malloc((total ? total : 1) * sizeof *all);
+    if (!all) abort();
+    for (size_t k = 0; k < w->scalar_count; k++) {
+        const vz_scalar_item *item = &w->scalars[k];
+        if (strcmp(item->tag, tag) != 0) continue;
+        for (size_t i = 0; i < item->count; i++, n++)
+            all[n] = (ordered_point){item->steps[i], n, item->wall_times_s[i], item->values[i]};
+    }
+    qsort(all, n, sizeof *all, compare_ordered_points);
+    out->count = 0;
+    columns_reserve(out, n);
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && all[i + 1].step == all[i].step) continue;
+        columns_push(out, all[i].step, all[i].wall_time_s, all[i].value);
+    }
+    free(all);
+}
+
+static int update_series_summary(vz_store *s, int64_t series_id, const series_state *before,
+                                 const point_columns *points, size_t added, vz_error *err)
+{
+    size_t last = points->count - 1;
+    bool is_new_last = !before->has_last_step || points->steps[last] >= before->last_step;
+    double value = points->values[last];
+    sqlite3_stmt *st = s->stmt.update_series;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, (int64_t)added);
+    sqlite3_bind_int64(st, 3, points->steps[0]);
+    sqlite3_bind_int64(st, 4, points->steps[last]);
+    sqlite3_bind_blob(st, 5, &value, sizeof value, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 6, is_new_last);
+    sqlite3_bind_double(st, 7, points->wall_times_s[last]);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "updating a series");
+}
+
+static bool tag_seen_before(const vz_write *w, size_t index)
+{
+    for (size_t k = 0; k < index; k++)
+        if (strcmp(w->scalars[k].tag, w->scalars[index].tag) == 0) return true;
+    return false;
+}
+
+static int apply_scalars(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
+{
+    point_columns points = {0};
+    int rc = 0;
+    for (size_t k = 0; k < w->scalar_count && rc == 0; k++) {
+        if (tag_seen_before(w, k)) continue;
+        const char *tag = w->scalars[k].tag;
+        series_state series = {0};
+        size_t added = 0;
+        if ((rc = find_or_create_series(s, run_id, "scalars", tag, &series, err)) < 0) break;
+        if ((rc = assign_steps(w, tag, &series, err)) < 0) break;
+        gather_tag_points(w, tag, &points);
+        if (points.count == 0) continue;
+        if ((rc = merge_into_blocks(s, series.id, &points, &added, err)) < 0) break;
+        rc = update_series_summary(s, series.id, &series, &points, added, err);
+    }
+    columns_free(&points);
+    return rc;
+}
+
+static int apply_write(vz_store *s, vz_write *w, vz_error *err)
+{
+    int64_t run_id = 0;
+    if (upsert_run(s, w, now_s(), &run_id, err) < 0) return -1;
+    return apply_scalars(s, run_id, w, err);
+}
+
+static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
+{
+    static const char *const statements[] = {
+        "DELETE FROM scalar_blocks WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM series WHERE run_id IN (SELECT id FROM runs WHERE name = ?1)",
+        "DELETE FROM runs WHERE name = ?1",
+    };
+    for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->writer_db, statements[i], -1, &st, NULL) != SQLITE_OK)
+            return sql_fail(err, s->writer_db, "deleting a run");
+        bind_text(st, 1, run);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "deleting a run");
+    }
+    if (sqlite3_changes(s->writer_db) == 0) return vz_fail(err, 404, "not_found", "run", "no such run");
+    return 0;
+}
+
+/* ---- the writer thread and group commit -------------------------------------------------------- */
+
+static int apply_job(vz_store *s, store_job *job)
+{
+    if (job->kind == JOB_WRITE) return apply_write(s, job->write, &job->err);
+    return apply_delete_run(s, job->run, &job->err);
+}
+
+/* Apply a group of jobs in one transaction, one SAVEPOINT each, so a failing job is undone alone. */
+static void commit_group(vz_store *s, store_job *jobs)
+{
+    sqlite3 *db = s->writer_db;
+    vz_error begin_err;
+    bool began = exec_sql(db, "BEGIN IMMEDIATE", "starting a transaction", &begin_err) == 0;
+    for (store_job *job = jobs; job; job = job->next) {
+        if (!began) {
+            job->rc = -1;
+            job->err = begin_err;
+            continue;
+        }
+        sqlite3_exec(db, "SAVEPOINT request", NULL, NULL, NULL);
+        job->rc = apply_job(s, job);
+        if (job->rc < 0) sqlite3_exec(db, "ROLLBACK TO request", NULL, NULL, NULL);
+        sqlite3_exec(db, "RELEASE request", NULL, NULL, NULL);
+        if (sqlite3_get_autocommit(db)) { /* an I/O error rolled back the whole transaction */
+            began = false;
+            sql_fail(&begin_err, db, "writing");
+            for (store_job *earlier = jobs; earlier != job->next; earlier = earlier->next) {
+                earlier->rc = -1;
+                earlier->err = begin_err;
+            }
+        }
+    }
+    if (began && exec_sql(db, "COMMIT", "committing", &begin_err) < 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        for (store_job *job = jobs; job; job = job->next) {
+            job->rc = -1;
+            job->err = begin_err;
+        }
+    }
+    if (!s->hook) return;
+    for (store_job *job = jobs; job; job = job->next)
+        if (job->rc == 0 && job->kind == JOB_WRITE) s->hook(s->hook_ctx, job->write);
+}
+
+static void *writer_main(void *arg)
+{
+    vz_store *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->queue_head && !s->stopping) pthread_cond_wait(&s->job_ready, &s->lock);
+        if (!s->queue_head) break; /* stopping, and every queued job is done */
+        store_job *group = s->queue_head, *last = group;
+        for (int n = 1; last->next && n < MAX_GROUP_WRITES; n++) last = last->next;
+        s->queue_head = last->next;
+        if (!s->queue_head) s->queue_tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->lock);
+        commit_group(s, group);
+        pthread_mutex_lock(&s->lock);
+        for (store_job *job = group; job; job = job->next) job->done = true;
+        pthread_cond_broadcast(&s->job_done);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+static int run_job(vz_store *s, store_job *job, vz_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        return vz_fail(err, 503, "shutting_down", "", "vizd is shutting down");
+    }
+    if (s->queue_tail) s->queue_tail->next = job;
+    else s->queue_head = job;
+    s->queue_tail = job;
+    pthread_cond_signal(&s->job_ready);
+    while (!job->done) pthread_cond_wait(&s->job_done, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+    if (job->rc < 0 && err) *err = job->err;
+    return job->rc;
+}
+
+int store_write(vz_store *s, vz_write *write, vz_error *err)
+{
+    store_job job = {.kind = JOB_WRITE, .write = write};
+    return run_job(s, &job, err);
+}
+
+int store_delete_run(vz_store *s, const char *run, vz_error *err)
+{
+    store_job job = {.kind = JOB_DELETE_RUN, .run = run};
+    return run_job(s, &job, err);
+}
+
+/* ---- reading ---------------------------------------------------------------------------------- */
+
+static int reader_acquire(vz_store *s, sqlite3 **out, vz_error *err)
+{
+    pthread_mutex_lock(&s->reader_lock);
+    sqlite3 *db = s->idle_count ? s->idle_readers[--s->idle_count] : NULL;
+    pthread_mutex_unlock(&s->reader_lock);
+    if (db) {
+        *out = db;
+        return 0;
+    }
+    if (open_connection(s->path, SQLITE_OPEN_READWRITE, &db, err) < 0) return -1;
+    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+    *out = db;
+    return 0;
+}
+
+static void reader_release(vz_store *s, sqlite3 *db)
+{
+    pthread_mutex_lock(&s->reader_lock);
+    if (s->idle_count < MAX_READERS) {
+        s->idle_readers[s->idle_count++] = db;
+        db = NULL;
+    }
+    pthread_mutex_unlock(&s->reader_lock);
+    sqlite3_close(db);
+}
+
+static json_t *run_json(sqlite3_stmt *st)
+{
+    json_t *hparams = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
+    return json_pack("{s:s, s:s, s:o, s:f, s:f, s:{}}", "name", (const char *)sqlite3_column_text(st, 0),
+                     "description", (const char *)sqlite3_column_text(st, 1), "hparams",
+                     hparams ? hparams : json_object(), "created_at", sqlite3_column_double(st, 3),
+                     "updated_at", sqlite3_column_double(st, 4), "counts");
+}
+
+int store_list_runs(vz_store *s, json_t **out, vz_error *err)
+{
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_stmt *st;
+    const char *sql = "SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, s.kind, "
+                      "sum(s.count) FROM runs r LEFT JOIN series s ON s.run_id = r.id "
+                      "GROUP BY r.id, s.kind ORDER BY r.name, s.kind";
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sql_fail(err, db, "listing runs");
+        reader_release(s, db);
+        return -1;
+    }
+    json_t *runs = json_array(), *current = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!current || strcmp(json_string_value(json_object_get(current, "name")), name) != 0) {
+            current = run_json(st);
+            json_array_append_new(runs, current);
+        }
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            json_object_set_new(json_object_get(current, "counts"), (const char *)sqlite3_column_text(st, 5),
+                                json_integer(sqlite3_column_int64(st, 6)));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sql_fail(err, db, "listing runs");
+        json_decref(runs);
+        reader_release(s, db);
+        return -1;
+    }
+    reader_release(s, db);
+    *out = json_pack("{s:o}", "runs", runs);
+    return 0;
+}
+
+static json_t *child_object(json_t *parent, const char *key)
+{
+    json_t *child = json_object_get(parent, key);
+    if (!child) {
+        child = json_object();
+        json_object_set_new(parent, key, child);
+    }
+    return child;
+}
+
+int store_list_tags(vz_store *s, const char *run, const char *kind, json_t **out, vz_error *err)
+{
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_stmt *st;
+    const char *sql = "SELECT r.name, s.kind, s.tag, s.count, s.first_step, s.last_step, s.last_value, "
+                      "s.last_wall_time FROM series s JOIN runs r ON r.id = s.run_id "
+                      "WHERE (?1 IS NULL OR r.name = ?1) AND (?2 IS NULL OR s.kind = ?2) AND s.count > 0 "
+                      "ORDER BY r.name, s.kind, s.tag";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sql_fail(err, db, "listing tags");
+        reader_release(s, db);
+        return -1;
+    }
+    if (run) bind_text(st, 1, run);
+    if (kind) bind_text(st, 2, kind);
+    json_t *runs = json_object();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *kinds = child_object(runs, (const char *)sqlite3_column_text(st, 0));
+        json_t *tags = child_object(kinds, (const char *)sqlite3_column_text(st, 1));
+        json_t *info = json_pack("{s:I, s:I, s:I, s:f}", "count", (json_int_t)sqlite3_column_int64(st, 3),
+                                 "first_step", (json_int_t)sqlite3_column_int64(st, 4), "last_step",
+                                 (json_int_t)sqlite3_column_int64(st, 5), "last_wall_time",
+                                 sqlite3_column_double(st, 7));
+        if (sqlite3_column_type(st, 6) == SQLITE_BLOB)
+            json_object_set_new(info, "last_value", json_from_double(blob_to_double(st, 6)));
+        json_object_set_new(tags, (const char *)sqlite3_column_text(st, 2), info);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sql_fail(err, db, "listing tags");
+        json_decref(runs);
+        reader_release(s, db);
+        return -1;
+    }
+    reader_release(s, db);
+    *out = json_pack("{s:o}", "runs", runs);
+    return 0;
+}
+
+static int find_run_series(sqlite3 *db, const char *run, const char *kind, const char *tag,
+                           int64_t *series_id, bool *run_exists, vz_error *err)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT r.id, s.id FROM runs r LEFT JOIN series s ON s.run_id = r.id AND s.kind = ?2 "
+                      "AND s.tag = ?3 WHERE r.name = ?1";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return sql_fail(err, db, "finding a series");
+    bind_text(st, 1, run);
+    bind_text(st, 2, kind);
+    bind_text(st, 3, tag);
+    int rc = sqlite3_step(st);
+    *run_exists = rc == SQLITE_ROW;
+    *series_id = rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL ? sqlite3_column_int64(st, 1) : -1;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_fail(err, db, "finding a series");
+    return 0;
+}
+
+static void append_points_in_range(const unsigned char *blob, size_t n, int64_t start, int64_t end,
+                                   vz_points *out)
+{
+    const int64_t *steps = (const int64_t *)(const void *)blob;
+    const unsigned char *walls = blob + n * sizeof(int64_t);
+    const unsigned char *values = walls + n * sizeof(double);
+    for (size_t i = 0; i < n; i++) {
+        int64_t step;
+        memcpy(&step, &steps[i], sizeof step);
+        if (step < start || step > end) continue;
+        vz_point *p = &out->points[out->count++];
+        p->step = step;
+        memcpy(&p->wall_time_s, walls + i * sizeof(double), sizeof(double));
+        memcpy(&p->value, values + i * sizeof(double), sizeof(double));
+    }
+}
+
+int store_read_scalars(vz_store *s, const char *run, const char *tag, int64_t start, int64_t end,
+                       vz_points *out, vz_error *err)
+{
+    out->points = NULL;
+    out->count = 0;
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    /* One read transaction, so the blocks come from one consistent snapshot. */
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    int64_t series_id;
+    bool run_exists = false;
+    int rc = find_run_series(db, run, "scalars", tag, &series_id, &run_exists, err);
+    if (rc == 0 && !run_exists) rc = vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run);
+    sqlite3_stmt *st = NULL;
+    if (rc == 0 && series_id >= 0) {
+        const char *sql = "SELECT count, points FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?3 "
+                          "AND last_step >= ?2 ORDER BY first_step";
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) rc = sql_fail(err, db, "reading scalars");
+    }
+    if (st) {
+        sqlite3_bind_int64(st, 1, series_id);
+        sqlite3_bind_int64(st, 2, start);
+        sqlite3_bind_int64(st, 3, end);
+        size_t cap = 0;
+        int step_rc;
+        while ((step_rc = sqlite3_step(st)) == SQLITE_ROW) {
+            size_t n = blob_point_count(sqlite3_column_bytes(st, 1));
+            if (out->count + n > cap) {
+                cap = (out->count + n) * 2;
+                out->points = realloc(out->points, cap * sizeof *out->points);
+                if (!out->points) abort();
+            }
+            append_points_in_range(sqlite3_column_blob(st, 1), n, start, end, out);
+        }
+        if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading scalars");
+        sqlite3_finalize(st);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    reader_release(s, db);
+    if (rc < 0) store_points_free(out);
+    return rc;
+}
+
+void store_points_free(vz_points *points)
+{
+    free(points->points);
+    points->points = NULL;
+    points->count = 0;
+}
+
+int store_status(vz_store *s, json_t **out, vz_error *err)
+{
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    int64_t runs = 0, series = 0, points = 0, blocks = 0, pages = 0, page_size = 0;
+    int rc = pragma_int(db, "SELECT count(*) FROM runs", &runs) |
+             pragma_int(db, "SELECT count(*) FROM series", &series) |
+             pragma_int(db, "SELECT coalesce(sum(count), 0) FROM series WHERE kind = 'scalars'", &points) |
+             pragma_int(db, "SELECT count(*) FROM scalar_blocks", &blocks) |
+             pragma_int(db, "PRAGMA page_count", &pages) | pragma_int(db, "PRAGMA page_size", &page_size);
+    if (rc != 0) sql_fail(err, db, "reading the status");
+    reader_release(s, db);
+    if (rc != 0) return -1;
+    *out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "db_path", s->path, "db_bytes",
+                     (json_int_t)(pages * page_size), "runs", (json_int_t)runs, "series", (json_int_t)series,
+                     "scalar_points", (json_int_t)points, "scalar_blocks", (json_int_t)blocks);
+    return 0;
+}
