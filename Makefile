@@ -90,7 +90,7 @@ run: deps build/vizd
 test: deps build/vizd
 	$(MAKE) test-unit test-js test-api test-browser
 
-build/asan/unit_tests: $(LIB_SRCS) $(UNIT_SRCS) $(GEN_SRCS) $(HEADERS)
+build/asan/unit_tests: $(LIB_SRCS) $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(GEN_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(SAN_FLAGS) -Iinclude -Ibuild/gen $(PKG_CFLAGS) \
 	  -o $@ $(LIB_SRCS) $(GEN_SRCS) $(UNIT_SRCS) $(LDLIBS) -lcriterion
