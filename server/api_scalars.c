@@ -49,14 +49,59 @@ static int parse_query(const http_request *req, scalars_query *q, vz_error *err)
     return 0;
 }
 
-/* Reduce in place when there are more points than asked for; returns whether it did. */
-static bool reduce_for_display(vz_points *pts, size_t buckets)
+/* Collects one run's points for the answer while they stream out of the store: the raw points as long as
+ * there are no more than `limit` of them, and at the same time their M4 reduction, which is what is sent
+ * once the raw points overflow the limit. limit 0 means "everything". */
+typedef struct {
+    size_t limit;
+    size_t total;
+    vz_points raw;
+    size_t raw_cap;
+    m4_reducer m4;
+    vz_point *reduced;
+} display_series;
+
+static void display_begin(void *ctx, int64_t first_step, int64_t last_step)
 {
-    if (buckets == 0 || pts->count <= buckets) return false;
-    int64_t first = pts->points[0].step, last = pts->points[pts->count - 1].step;
-    /* m4_reduce writes no faster than it reads, so reducing into the same array is safe. */
-    pts->count = m4_reduce(pts->points, pts->count, first, last, buckets, pts->points);
-    return true;
+    display_series *d = ctx;
+    if (d->limit == 0) return;
+    d->reduced = malloc(4 * d->limit * sizeof *d->reduced);
+    if (!d->reduced) abort();
+    m4_init(&d->m4, first_step, last_step, d->limit, d->reduced);
+}
+
+static void display_points(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values,
+                           size_t count)
+{
+    display_series *d = ctx;
+    for (size_t i = 0; i < count; i++) {
+        if (d->limit) m4_add(&d->m4, steps[i], wall_times_s[i], values[i]);
+        if (d->limit && d->total >= d->limit) {
+            d->total++;
+            continue;
+        }
+        if (d->raw.count == d->raw_cap) {
+            d->raw_cap = d->raw_cap ? d->raw_cap * 2 : 1024;
+            d->raw.points = realloc(d->raw.points, d->raw_cap * sizeof *d->raw.points);
+            if (!d->raw.points) abort();
+        }
+        d->raw.points[d->raw.count++] = (vz_point){steps[i], wall_times_s[i], values[i]};
+        d->total++;
+    }
+}
+
+/* The points to send: the raw ones, or the reduction when there were more than the limit. */
+static vz_points display_result(display_series *d, bool *sampled)
+{
+    *sampled = d->limit && d->total > d->limit;
+    if (!*sampled) return d->raw;
+    return (vz_points){d->reduced, m4_finish(&d->m4)};
+}
+
+static void display_free(display_series *d)
+{
+    free(d->raw.points);
+    free(d->reduced);
 }
 
 static void put_csv_field(vz_buf *out, const char *text)
@@ -118,17 +163,21 @@ int api_scalars(vz_app *app, const http_request *req, http_response *res, vz_err
         buf_puts(out, ",\"series\":[");
     }
     for (size_t i = 0; i < q.run_count; i++) {
-        vz_points pts;
-        if (store_read_scalars(app->store, q.runs[i], q.tag, q.start, q.end, &pts, err) < 0) return -1;
-        size_t total = pts.count;
-        bool sampled = reduce_for_display(&pts, q.points);
+        display_series d = {.limit = q.points};
+        store_scalar_visitor visitor = {display_begin, display_points, &d};
+        if (store_scan_scalars(app->store, q.runs[i], q.tag, q.start, q.end, &visitor, err) < 0) {
+            display_free(&d);
+            return -1;
+        }
+        bool sampled;
+        vz_points pts = display_result(&d, &sampled);
         if (q.is_csv) {
             put_csv_series(out, q.runs[i], &pts);
         } else {
             if (i) buf_putc(out, ',');
-            put_json_series(out, q.runs[i], &pts, total, sampled);
+            put_json_series(out, q.runs[i], &pts, d.total, sampled);
         }
-        store_points_free(&pts);
+        display_free(&d);
     }
     if (!q.is_csv) buf_puts(out, "]}\n");
     res->status = 200;

@@ -4,62 +4,98 @@
  * steps that fall in it (Jugel et al., "M4: A Visualization-Oriented Time Series Data Aggregation",
  * PVLDB 2014): drawing those gives the same picture as drawing everything, and no spike is lost. We split
  * [start, end] into N equal step buckets and keep those four points of each, in step order, each point
- * once. One pass over the points; the bucket of a step is computed in 128-bit arithmetic so the whole
- * int64 step range works. */
+ * once. The reducer is fed one point at a time straight from the stored blocks, so a million points are
+ * reduced without being copied; a point only compares its step with the next bucket's first step, and
+ * the 128-bit division that places a step in a bucket runs once per bucket, not once per point. NaN is
+ * never a minimum or maximum (it compares false with everything), but stays visible as a bucket's first
+ * or last point. */
 #include "vizd/downsample.h"
 
 #include <math.h>
-#include <stdbool.h>
 
-static size_t bucket_of(int64_t step, int64_t start, int64_t end, size_t buckets)
+static __int128 span_of(const m4_reducer *m) { return (__int128)m->end - m->start + 1; }
+
+static size_t bucket_of(const m4_reducer *m, int64_t step)
 {
-    __int128 span = (__int128)end - start + 1;
-    __int128 offset = (__int128)step - start;
-    return (size_t)(offset * (__int128)buckets / span);
+    return (size_t)(((__int128)step - m->start) * (__int128)m->buckets / span_of(m));
 }
 
-/* Emit the bucket's four points (indices into points) in index order, each once. */
-static size_t emit_bucket(const vz_point *points, size_t first, size_t min, size_t max, size_t last,
-                          vz_point *out)
+/* The smallest step whose bucket is at least b: start + ceil(b * span / buckets). */
+static __int128 first_step_of_bucket(const m4_reducer *m, size_t b)
 {
-    size_t picks[4] = {first, min, max, last};
-    /* sort four indices */
-    for (int i = 1; i < 4; i++)
-        for (int j = i; j > 0 && picks[j - 1] > picks[j]; j--) {
-            size_t t = picks[j];
+    __int128 numerator = (__int128)b * span_of(m);
+    return (__int128)m->start + (numerator + (__int128)m->buckets - 1) / (__int128)m->buckets;
+}
+
+void m4_init(m4_reducer *m, int64_t start, int64_t end, size_t buckets, vz_point *out)
+{
+    *m = (m4_reducer){.start = start, .end = end, .buckets = buckets ? buckets : 1, .out = out};
+}
+
+static void emit_open_bucket(m4_reducer *m)
+{
+    const vz_point *picks[4] = {&m->first, &m->min, &m->max, &m->last};
+    uint64_t seqs[4] = {m->first_seq, m->min_seq, m->max_seq, m->last_seq};
+    for (int i = 1; i < 4; i++) /* order the four picks by arrival, i.e. by step */
+        for (int j = i; j > 0 && seqs[j - 1] > seqs[j]; j--) {
+            uint64_t s = seqs[j];
+            seqs[j] = seqs[j - 1];
+            seqs[j - 1] = s;
+            const vz_point *p = picks[j];
             picks[j] = picks[j - 1];
-            picks[j - 1] = t;
+            picks[j - 1] = p;
         }
-    size_t n = 0;
     for (int i = 0; i < 4; i++)
-        if (i == 0 || picks[i] != picks[i - 1]) out[n++] = points[picks[i]];
-    return n;
+        if (i == 0 || seqs[i] != seqs[i - 1]) m->out[m->written++] = *picks[i];
+    m->is_open = false;
+}
+
+static void open_bucket(m4_reducer *m, const vz_point *p)
+{
+    m->bucket = bucket_of(m, p->step);
+    m->next_bucket_step = first_step_of_bucket(m, m->bucket + 1);
+    m->first = m->min = m->max = m->last = *p;
+    m->first_seq = m->min_seq = m->max_seq = m->last_seq = m->seq;
+    m->has_finite = !isnan(p->value);
+    m->is_open = true;
+}
+
+void m4_add(m4_reducer *m, int64_t step, double wall_time_s, double value)
+{
+    vz_point p = {step, wall_time_s, value};
+    m->seq++;
+    if (m->is_open && (__int128)step >= m->next_bucket_step) emit_open_bucket(m);
+    if (!m->is_open) {
+        open_bucket(m, &p);
+        return;
+    }
+    m->last = p;
+    m->last_seq = m->seq;
+    if (isnan(value)) return;
+    if (!m->has_finite) {
+        m->min = m->max = p;
+        m->min_seq = m->max_seq = m->seq;
+        m->has_finite = true;
+    } else if (value < m->min.value) {
+        m->min = p;
+        m->min_seq = m->seq;
+    } else if (value > m->max.value) {
+        m->max = p;
+        m->max_seq = m->seq;
+    }
+}
+
+size_t m4_finish(m4_reducer *m)
+{
+    if (m->is_open) emit_open_bucket(m);
+    return m->written;
 }
 
 size_t m4_reduce(const vz_point *points, size_t count, int64_t start, int64_t end, size_t buckets,
                  vz_point *out)
 {
-    if (count == 0 || buckets == 0) return 0;
-    size_t written = 0;
-    size_t i = 0;
-    while (i < count) {
-        size_t bucket = bucket_of(points[i].step, start, end, buckets);
-        size_t first = i, min = i, max = i, last = i;
-        bool has_finite = !isnan(points[i].value);
-        for (i = i + 1; i < count && bucket_of(points[i].step, start, end, buckets) == bucket; i++) {
-            double v = points[i].value;
-            last = i;
-            if (isnan(v)) continue;
-            if (!has_finite) {
-                min = max = i;
-                has_finite = true;
-            } else if (v < points[min].value) {
-                min = i;
-            } else if (v > points[max].value) {
-                max = i;
-            }
-        }
-        written += emit_bucket(points, first, min, max, last, out + written);
-    }
-    return written;
+    m4_reducer m;
+    m4_init(&m, start, end, buckets, out);
+    for (size_t i = 0; i < count; i++) m4_add(&m, points[i].step, points[i].wall_time_s, points[i].value);
+    return m4_finish(&m);
 }

@@ -2,15 +2,34 @@
 #ifndef VIZD_DOWNSAMPLE_H
 #define VIZD_DOWNSAMPLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "vizd/store.h"
 
-/* Reduce points (sorted by step, all within [start, end]) to the first, minimum, maximum and last point
- * of each of `buckets` equal step ranges of [start, end], in step order, without duplicates. Writes at
- * most 4 * buckets points into out (which must have room for that many, or for count if smaller) and
- * returns how many. NaN values are never a minimum or maximum. */
+/* An incremental reducer: feed points in step order with m4_add, then m4_finish. */
+typedef struct {
+    int64_t start, end;
+    size_t buckets;
+    vz_point *out;
+    size_t written;
+    bool is_open;              /* a bucket has points */
+    size_t bucket;
+    __int128 next_bucket_step; /* first step of the bucket after the open one */
+    vz_point first, min, max, last;
+    uint64_t first_seq, min_seq, max_seq, last_seq, seq;
+    bool has_finite;
+} m4_reducer;
+
+/* out must have room for 4 * buckets points (or for as many points as will be added, if fewer). */
+void m4_init(m4_reducer *m, int64_t start, int64_t end, size_t buckets, vz_point *out);
+void m4_add(m4_reducer *m, int64_t step, double wall_time_s, double value);
+/* Close the last bucket; returns how many points were written to out. */
+size_t m4_finish(m4_reducer *m);
+
+/* The same over an array (sorted by step, all within [start, end]). out may be points itself: the
+ * reducer never writes past what it has read. */
 size_t m4_reduce(const vz_point *points, size_t count, int64_t start, int64_t end, size_t buckets,
                  vz_point *out);
 

@@ -74,6 +74,17 @@ int store_list_tags(vz_store *store, const char *run, const char *kind, json_t *
 int store_read_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
                        vz_points *out, vz_error *err);
 void store_points_free(vz_points *points);
+
+/* Visit the points of (run, tag) with start <= step <= end in step order, a stored block at a time,
+ * without collecting them. begin, if set, is called first (only when there are points) with the series'
+ * step extent clipped to [start, end], so a reducer can lay out its buckets. Errors as store_read_scalars. */
+typedef struct {
+    void (*begin)(void *ctx, int64_t first_step, int64_t last_step);
+    void (*points)(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values, size_t count);
+    void *ctx;
+} store_scalar_visitor;
+int store_scan_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
+                       const store_scalar_visitor *visitor, vz_error *err);
 /* {"db_path", "db_bytes", "runs", "series", "scalar_points", "scalar_blocks"} */
 int store_status(vz_store *store, json_t **out, vz_error *err);
 

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""run.py -- vizd's benchmarks: ingest rate and reduced-query latency against a real vizd on loopback.
+
+    python3 bench/run.py [--vizd build/vizd] [--seconds 5]
+
+Starts vizd on a fresh database in a temporary directory and a free 127.0.0.1 port, then measures:
+  1. columnar ingest: requests of 10,000 points, 4 keep-alive connections (one thread each);
+  2. one-point ingest: requests holding a single point, 4 keep-alive connections;
+  3. reduced query: GET /api/v1/scalars?points=1000 over a 1,000,000-point series (median and p95 of
+     repeated requests on one keep-alive connection).
+Request bodies are encoded before the clock starts, so the figures measure vizd, not Python's json.
+Each phase is bounded in time and count. Prints one line per figure. This is not a test: it asserts
+nothing, it measures.
+"""
+import argparse
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+CONNECTIONS = 4
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_vizd(binary, db, port):
+    proc = subprocess.Popen([binary, "--db", db, "--port", str(port)], stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c.request("GET", "/healthz")
+            if c.getresponse().read().strip() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.025)
+    proc.kill()
+    sys.exit("vizd did not start")
+
+
+def post(conn, body):
+    conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    data = resp.read()
+    if resp.status != 200:
+        sys.exit("write failed: %d %s" % (resp.status, data[:200]))
+
+
+def run_writers(port, bodies_per_conn, points_per_body, seconds):
+    """Each connection posts its pre-encoded bodies in order until they run out or time is up."""
+    sent = [0] * CONNECTIONS
+    deadline = time.perf_counter() + seconds
+
+    def worker(k):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        for body in bodies_per_conn[k]:
+            if time.perf_counter() > deadline:
+                break
+            post(conn, body)
+            sent[k] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(CONNECTIONS)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    requests = sum(sent)
+    return requests, requests * points_per_body, elapsed
+
+
+def columnar_bodies(run, batches, size):
+    out = []
+    for b in range(batches):
+        steps = list(range(b * size, (b + 1) * size))
+        values = [((s * 7919) % 1000) / 1000.0 for s in steps]
+        out.append(json.dumps({"run": run, "scalars": [{"tag": "loss", "steps": steps, "values": values}]}).encode())
+    return out
+
+
+def bench_columnar(port, seconds):
+    per_conn = [columnar_bodies("columnar-%d" % k, 200, 10000) for k in range(CONNECTIONS)]
+    requests, points, elapsed = run_writers(port, per_conn, 10000, seconds)
+    print("columnar ingest: %d points in %d requests of 10,000 over %d connections in %.2f s = %.0f points/s"
+          % (points, requests, CONNECTIONS, elapsed, points / elapsed))
+
+
+def bench_single(port, seconds):
+    per_conn = [[json.dumps({"run": "single-%d" % k, "scalars": [{"tag": "loss", "step": i, "value": i * 0.5}]}).encode()
+                 for i in range(100000)] for k in range(CONNECTIONS)]
+    requests, points, elapsed = run_writers(port, per_conn, 1, seconds)
+    print("one-point ingest: %d requests over %d connections in %.2f s = %.0f requests/s"
+          % (requests, CONNECTIONS, elapsed, requests / elapsed))
+
+
+def bench_query(port, repeats):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for body in columnar_bodies("query", 100, 10000):
+        post(conn, body)
+    path = "/api/v1/scalars?run=query&tag=loss&points=1000"
+    times = []
+    size = 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        times.append((time.perf_counter() - start) * 1000)
+        size = len(body)
+    answer = json.loads(body)["series"][0]
+    times.sort()
+    print("reduced query (points=1000) over %d points: %d points back (%d bytes), median %.1f ms, p95 %.1f ms, %d requests"
+          % (answer["total"], len(answer["points"]), size, statistics.median(times), times[int(len(times) * 0.95)], repeats))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--vizd", default="build/vizd")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=50)
+    args = parser.parse_args()
+    print("machine: %s, %d cores, %s, Python %s" % (platform.machine(), os.cpu_count(), platform.platform(),
+                                                   platform.python_version()))
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        proc = start_vizd(args.vizd, os.path.join(tmp, "bench.sqlite"), port)
+        try:
+            bench_columnar(port, args.seconds)
+            bench_single(port, args.seconds)
+            bench_query(port, args.repeats)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
