@@ -94,16 +94,31 @@ static int parse_columnar_scalars(const json_t *v, const char *path, double rece
     snprintf(field, sizeof field, "%s.wall_times", path);
     if (walls && expect_array(walls, field, n, err) < 0) return -1;
     if (alloc_item(item, n, steps == NULL) < 0) return vz_fail(err, 500, "internal", "", "out of memory");
+    /* The common case (plain numbers, integer steps) is checked inline; the field path, which costs a
+     * snprintf, is only formatted for an entry that turns out to be wrong or unusual. */
     for (size_t i = 0; i < n; i++) {
-        snprintf(field, sizeof field, "%s.values[%zu]", path, i);
-        if (json_get_value(json_array_get(values, i), field, &item->values[i], err) < 0) return -1;
-        snprintf(field, sizeof field, "%s.steps[%zu]", path, i);
-        if (steps && json_get_step(json_array_get(steps, i), field, &item->steps[i], err) < 0) return -1;
+        const json_t *value = json_array_get(values, i);
+        if (json_is_number(value)) {
+            item->values[i] = json_number_value(value);
+        } else {
+            snprintf(field, sizeof field, "%s.values[%zu]", path, i);
+            if (json_get_value(value, field, &item->values[i], err) < 0) return -1;
+        }
+        const json_t *step = steps ? json_array_get(steps, i) : NULL;
         if (!steps) item->needs_step[i] = 1;
+        else if (json_is_integer(step)) item->steps[i] = (int64_t)json_integer_value(step);
+        else {
+            snprintf(field, sizeof field, "%s.steps[%zu]", path, i);
+            return json_get_step(step, field, &item->steps[i], err);
+        }
         item->wall_times_s[i] = received_at_s;
-        snprintf(field, sizeof field, "%s.wall_times[%zu]", path, i);
-        if (walls && json_get_wall_time(json_array_get(walls, i), field, &item->wall_times_s[i], err) < 0)
-            return -1;
+        const json_t *wall = walls ? json_array_get(walls, i) : NULL;
+        if (!walls) continue;
+        if (json_is_number(wall)) item->wall_times_s[i] = json_number_value(wall);
+        else {
+            snprintf(field, sizeof field, "%s.wall_times[%zu]", path, i);
+            return json_get_wall_time(wall, field, &item->wall_times_s[i], err);
+        }
     }
     return 0;
 }
