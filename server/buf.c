@@ -47,11 +47,16 @@ void buf_putc(vz_buf *b, char c) { buf_append(b, &c, 1); }
 
 void buf_printf(vz_buf *b, const char *fmt, ...)
 {
+    char small[256];
     va_list ap;
     va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
+    int need = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (need < 0) return;
+    if ((size_t)need < sizeof small) {
+        buf_append(b, small, (size_t)need);
+        return;
+    }
     buf_reserve(b, (size_t)need);
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)need + 1, fmt, ap);

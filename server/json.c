@@ -79,11 +79,66 @@ static int depth_of(const json_t *v)
     return 0;
 }
 
+/* The JSON path ("scalars[0].step") of the value being read at byte offset `until` of a JSON text, found
+ * by tracking the open objects and arrays up to there. Used to name the field of an integer too large for
+ * int64, which Jansson refuses while parsing, before any field could be looked at. */
+typedef struct {
+    bool is_object;
+    size_t index;
+    char key[64];
+} path_level;
+
+static size_t skip_string(const char *text, size_t len, size_t i, char *key, size_t key_size)
+{
+    size_t n = 0;
+    for (i++; i < len && text[i] != '"'; i++) {
+        if (text[i] == '\\') i++;
+        else if (key && n + 1 < key_size) key[n++] = text[i];
+    }
+    if (key) key[n] = '\0';
+    return i;
+}
+
+static void json_path_at(const char *text, size_t len, size_t until, char *out, size_t size)
+{
+    path_level stack[VZ_MAX_JSON_DEPTH + 1];
+    int depth = 0;
+    bool expecting_key = false;
+    for (size_t i = 0; i < len && i < until; i++) {
+        char c = text[i];
+        if (c == '"') {
+            bool is_key = depth > 0 && stack[depth - 1].is_object && expecting_key;
+            i = skip_string(text, len, i, is_key ? stack[depth - 1].key : NULL, sizeof stack[0].key);
+            if (is_key) expecting_key = false;
+        } else if ((c == '{' || c == '[') && depth <= VZ_MAX_JSON_DEPTH) {
+            stack[depth++] = (path_level){.is_object = c == '{'};
+            expecting_key = c == '{';
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        } else if (c == ',' && depth > 0) {
+            stack[depth - 1].index++;
+            expecting_key = stack[depth - 1].is_object;
+        }
+    }
+    size_t used = 0;
+    out[0] = '\0';
+    for (int d = 0; d < depth && used < size; d++) {
+        int n = stack[d].is_object ? snprintf(out + used, size - used, "%s%s", used ? "." : "", stack[d].key)
+                                   : snprintf(out + used, size - used, "[%zu]", stack[d].index);
+        if (n > 0) used += (size_t)n;
+    }
+}
+
 int json_parse_body(const char *body, size_t len, json_t **out, vz_error *err)
 {
     json_error_t jerr;
     /* Jansson itself refuses nesting beyond 2048 levels, so depth_of's recursion is bounded. */
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root && (strstr(jerr.text, "too big integer") || strstr(jerr.text, "too big negative integer"))) {
+        char path[sizeof err->path];
+        json_path_at(body, len, (size_t)jerr.position, path, sizeof path);
+        return vz_fail(err, 400, "invalid_value", path, "an integer outside the int64 range");
+    }
     if (!root)
         return vz_fail(err, 400, "invalid_json", "", "invalid JSON at line %d, column %d: %s", jerr.line,
                        jerr.column, jerr.text);

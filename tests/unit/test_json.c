@@ -179,7 +179,8 @@ Test(write, every_bad_field_is_named_by_its_path)
 
 Test(write, a_step_beyond_int64_is_refused)
 {
-    /* Jansson refuses integers that overflow json_int_t at parse time. */
     assert_refused("{\"run\": \"r\", \"scalars\": [{\"tag\": \"t\", \"value\": 1, \"step\": 9223372036854775808}]}",
-                   400, "");
+                   400, "scalars[0].step");
+    assert_refused("{\"run\": \"r\", \"scalars\": [{\"tag\": \"a,{[\\\"\", \"value\": 1}, {\"tag\": \"t\", "
+                   "\"steps\": [1, -9223372036854775809], \"values\": [1, 2]}]}", 400, "scalars[1].steps[1]");
 }
