@@ -166,6 +166,24 @@ static int parse_scalars(const json_t *scalars, double received_at_s, vz_write *
     return 0;
 }
 
+/* Refuse strings holding U+0000 anywhere in a value: they would be cut short when stored as text. */
+static int check_no_nul(const json_t *v, const char *path, vz_error *err)
+{
+    if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+        return vz_fail(err, 400, "invalid_value", path, "contains a NUL character");
+    if (json_is_array(v))
+        for (size_t i = 0; i < json_array_size(v); i++)
+            if (check_no_nul(json_array_get(v, i), path, err) < 0) return -1;
+    const char *key;
+    json_t *member;
+    if (json_is_object(v)) json_object_foreach((json_t *)v, key, member) {
+            if (check_no_nul(member, path, err) < 0) return -1;
+        }
+    return 0;
+}
+
+/* hparams: any JSON object, stored as given (TensorBoard's HParams plugin shows numbers, strings and
+ * booleans; lists and objects are kept for the runs table). Keys follow the name rules. */
 static int parse_hparams(const json_t *hparams, vz_write *out, vz_error *err)
 {
     if (!json_is_object(hparams)) return vz_fail(err, 400, "invalid_value", "hparams", "expected an object");
@@ -174,9 +192,7 @@ static int parse_hparams(const json_t *hparams, vz_write *out, vz_error *err)
     json_object_foreach((json_t *)hparams, key, value) {
         char path[160];
         snprintf(path, sizeof path, "hparams.%.100s", key);
-        if (name_check(key, path, err) < 0) return -1;
-        if (json_is_object(value) || json_is_array(value))
-            return vz_fail(err, 400, "invalid_value", path, "expected a number, string, boolean or null");
+        if (name_check(key, path, err) < 0 || check_no_nul(value, path, err) < 0) return -1;
     }
     vz_buf text;
     buf_init(&text);
@@ -189,6 +205,7 @@ static int parse_description(const json_t *description, vz_write *out, vz_error 
 {
     if (!json_is_string(description))
         return vz_fail(err, 400, "invalid_value", "description", "expected a string");
+    if (check_no_nul(description, "description", err) < 0) return -1;
     if (json_string_length(description) > VZ_MAX_DESCRIPTION_BYTES)
         return vz_fail(err, 400, "invalid_value", "description", "longer than %d bytes", VZ_MAX_DESCRIPTION_BYTES);
     out->description = strdup(json_string_value(description));

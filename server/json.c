@@ -133,7 +133,10 @@ int json_parse_body(const char *body, size_t len, json_t **out, vz_error *err)
 {
     json_error_t jerr;
     /* Jansson itself refuses nesting beyond 2048 levels, so depth_of's recursion is bounded. */
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* NUL inside strings is let through the parser so the name rules can refuse it naming the field. */
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (!root && strstr(jerr.text, "maximum parsing depth"))
+        return vz_fail(err, 400, "too_deep", "", "JSON nested deeper than %d levels", VZ_MAX_JSON_DEPTH);
     if (!root && (strstr(jerr.text, "too big integer") || strstr(jerr.text, "too big negative integer"))) {
         char path[sizeof err->path];
         json_path_at(body, len, (size_t)jerr.position, path, sizeof path);

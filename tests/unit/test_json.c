@@ -173,7 +173,8 @@ Test(write, every_bad_field_is_named_by_its_path)
                    "scalars[0].values[0]");
     assert_refused("{\"run\": \"r\", \"scalars\": [{\"tag\": \"t\", \"values\": [1], \"value\": 1}]}", 400,
                    "scalars[0].value");
-    assert_refused("{\"run\": \"r\", \"hparams\": {\"a\": [1]}}", 400, "hparams.a");
+    assert_refused("{\"run\": \"r\", \"hparams\": {\"a\": [\"x\\u0000y\"]}}", 400, "hparams.a");
+    assert_refused("{\"run\": \"a\\u0000b\"}", 400, "run");
     assert_refused("{\"run\": \"r\", \"description\": 3}", 400, "description");
 }
 
