@@ -15,26 +15,6 @@
 #define VZ_MAX_POINTS_PER_WRITE 1000000
 #define VZ_MAX_DESCRIPTION_BYTES 65536
 
-static bool is_key_allowed(const char *key, const char *const *allowed)
-{
-    for (; *allowed; allowed++)
-        if (strcmp(key, *allowed) == 0) return true;
-    return false;
-}
-
-static int check_keys(const json_t *object, const char *const *allowed, const char *prefix, vz_error *err)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach((json_t *)object, key, value) {
-        if (is_key_allowed(key, allowed)) continue;
-        char path[160];
-        snprintf(path, sizeof path, "%s%s%.100s", prefix, prefix[0] ? "." : "", key);
-        return vz_fail(err, 400, "invalid_value", path, "unknown field");
-    }
-    return 0;
-}
-
 static int alloc_item(vz_scalar_item *item, size_t count, bool any_needs_step)
 {
     size_t n = count ? count : 1;
@@ -137,7 +117,7 @@ static int parse_scalar_item(const json_t *v, size_t index, double received_at_s
     if (!tag) return vz_fail(err, 400, "missing_field", field, "required");
     if (json_get_name(tag, field, &tag_name, err) < 0) return -1;
     bool is_columnar = json_object_get(v, "values") || json_object_get(v, "steps");
-    if (check_keys(v, is_columnar ? columnar_keys : row_keys, path, err) < 0) return -1;
+    if (json_check_keys(v, is_columnar ? columnar_keys : row_keys, path, err) < 0) return -1;
     item->tag = strdup(tag_name);
     if (!item->tag) return vz_fail(err, 500, "internal", "", "out of memory");
     if (is_columnar) return parse_columnar_scalars(v, path, received_at_s, budget, item, err);
@@ -214,10 +194,10 @@ static int parse_description(const json_t *description, vz_write *out, vz_error 
 
 int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_error *err)
 {
-    static const char *const top_keys[] = {"run", "description", "hparams", "scalars", NULL};
+    static const char *const top_keys[] = {"run", "description", "hparams", "scalars", "histograms", NULL};
     memset(out, 0, sizeof *out);
     if (!json_is_object(root)) return vz_fail(err, 400, "invalid_value", "", "expected a JSON object");
-    if (check_keys(root, top_keys, "", err) < 0) return -1;
+    if (json_check_keys(root, top_keys, "", err) < 0) return -1;
     const json_t *run = json_object_get(root, "run");
     const char *run_name;
     if (!run) return vz_fail(err, 400, "missing_field", "run", "required");
@@ -230,6 +210,8 @@ int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_erro
     if (rc == 0 && description) rc = parse_description(description, out, err);
     if (rc == 0 && hparams) rc = parse_hparams(hparams, out, err);
     if (rc == 0 && scalars) rc = parse_scalars(scalars, received_at_s, out, err);
+    const json_t *histograms = json_object_get(root, "histograms");
+    if (rc == 0 && histograms) rc = histograms_parse(histograms, received_at_s, out, err);
     if (rc < 0) write_free(out);
     return rc;
 }
@@ -245,6 +227,7 @@ void write_free(vz_write *w)
         free(item->needs_step);
     }
     free(w->scalars);
+    histograms_free(w);
     free(w->run);
     free(w->description);
     free(w->hparams_json);
@@ -287,7 +270,8 @@ int api_write(vz_app *app, const http_request *req, http_response *res, vz_error
     if (rc == 0) {
         buf_puts(&res->body, "{\"run\":");
         buf_put_json_string(&res->body, write.run);
-        buf_printf(&res->body, ",\"written\":{\"scalars\":%zu}}\n", scalar_point_count(&write));
+        buf_printf(&res->body, ",\"written\":{\"scalars\":%zu,\"histograms\":%zu}}\n", scalar_point_count(&write),
+                   write.histogram_count);
         http_set_json(res, 200);
     }
     write_free(&write);

@@ -97,40 +97,56 @@ void events_destroy(events_hub *hub)
     free(hub);
 }
 
-static bool tag_listed_before(const vz_write *w, size_t index)
+/* Every tag of a write, once, and the largest step, over all its kinds. */
+typedef struct {
+    vz_buf tags;
+    size_t tag_count;
+    const char *seen[512];
+    bool has_step;
+    int64_t last_step;
+} write_summary;
+
+static void note_tag(write_summary *sum, const char *tag)
 {
-    for (size_t k = 0; k < index; k++)
-        if (strcmp(w->scalars[k].tag, w->scalars[index].tag) == 0) return true;
-    return false;
+    for (size_t i = 0; i < sum->tag_count && i < 512; i++)
+        if (strcmp(sum->seen[i], tag) == 0) return;
+    if (sum->tag_count < 512) sum->seen[sum->tag_count] = tag;
+    if (sum->tag_count++) buf_putc(&sum->tags, ',');
+    buf_put_json_string(&sum->tags, tag);
+}
+
+static void note_step(write_summary *sum, int64_t step)
+{
+    if (!sum->has_step || step > sum->last_step) sum->last_step = step;
+    sum->has_step = true;
 }
 
 static char *format_write_event(const vz_write *w)
 {
+    write_summary sum = {0};
+    buf_init(&sum.tags);
+    for (size_t k = 0; k < w->scalar_count; k++) {
+        note_tag(&sum, w->scalars[k].tag);
+        for (size_t i = 0; i < w->scalars[k].count; i++) note_step(&sum, w->scalars[k].steps[i]);
+    }
+    for (size_t k = 0; k < w->histogram_count; k++) {
+        note_tag(&sum, w->histograms[k].tag);
+        note_step(&sum, w->histograms[k].step);
+    }
     vz_buf b;
     buf_init(&b);
     buf_puts(&b, "event: write\ndata: {\"run\":");
     buf_put_json_string(&b, w->run);
     buf_puts(&b, ",\"kinds\":[");
     if (w->scalar_count) buf_puts(&b, "\"scalars\"");
+    if (w->histogram_count) buf_puts(&b, w->scalar_count ? ",\"histograms\"" : "\"histograms\"");
     buf_puts(&b, "],\"tags\":[");
-    bool has_step = false, first = true;
-    int64_t last_step = 0;
-    for (size_t k = 0; k < w->scalar_count; k++) {
-        const vz_scalar_item *item = &w->scalars[k];
-        for (size_t i = 0; i < item->count; i++)
-            if (!has_step || item->steps[i] > last_step) {
-                last_step = item->steps[i];
-                has_step = true;
-            }
-        if (tag_listed_before(w, k)) continue;
-        if (!first) buf_putc(&b, ',');
-        first = false;
-        buf_put_json_string(&b, item->tag);
-    }
+    if (sum.tags.len) buf_append(&b, sum.tags.data, sum.tags.len);
     buf_puts(&b, "],\"last_step\":");
-    if (has_step) buf_put_int64(&b, last_step);
+    if (sum.has_step) buf_put_int64(&b, sum.last_step);
     else buf_puts(&b, "null");
     buf_puts(&b, "}\n\n");
+    buf_free(&sum.tags);
     return buf_release(&b, NULL);
 }
 

@@ -235,3 +235,23 @@ int json_get_name(const json_t *v, const char *path, const char **out, vz_error 
     *out = json_string_value(v);
     return 0;
 }
+
+static bool is_key_allowed(const char *key, const char *const *allowed)
+{
+    for (; *allowed; allowed++)
+        if (strcmp(key, *allowed) == 0) return true;
+    return false;
+}
+
+int json_check_keys(const json_t *object, const char *const *allowed, const char *prefix, vz_error *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)object, key, value) {
+        if (is_key_allowed(key, allowed)) continue;
+        char path[160];
+        snprintf(path, sizeof path, "%s%s%.100s", prefix, prefix[0] ? "." : "", key);
+        return vz_fail(err, 400, "invalid_value", path, "unknown field");
+    }
+    return 0;
+}

@@ -43,6 +43,7 @@ typedef struct {
     sqlite3_stmt *upsert_run, *set_description, *set_hparams;
     sqlite3_stmt *find_series, *insert_series, *update_series;
     sqlite3_stmt *block_at_or_before, *first_block, *next_block_start, *delete_block, *insert_block;
+    sqlite3_stmt *insert_histogram, *recount_histogram_series;
 } writer_statements;
 
 struct vz_store {
@@ -206,7 +207,16 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare(db, &w->delete_block, "DELETE FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2", err) |
            prepare(db, &w->insert_block,
                    "INSERT INTO scalar_blocks(series_id, first_step, last_step, count, min_value, max_value, "
-                   "first_value, last_value, points) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err);
+                   "first_value, last_value, points) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err) |
+           prepare(db, &w->insert_histogram,
+                   "INSERT OR REPLACE INTO histogram_steps(series_id, step, wall_time, stats, bucket_count, "
+                   "nan_count, buckets) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", err) |
+           prepare(db, &w->recount_histogram_series,
+                   "UPDATE series SET count = (SELECT count(*) FROM histogram_steps WHERE series_id = ?1), "
+                   "first_step = (SELECT min(step) FROM histogram_steps WHERE series_id = ?1), "
+                   "last_step = (SELECT max(step) FROM histogram_steps WHERE series_id = ?1), "
+                   "last_wall_time = (SELECT wall_time FROM histogram_steps WHERE series_id = ?1 "
+                   "ORDER BY step DESC LIMIT 1) WHERE id = ?1", err);
 }
 
 static void finalize_writer_statements(writer_statements *w)
@@ -653,17 +663,89 @@ static int apply_scalars(vz_store *s, int64_t run_id, vz_write *w, vz_error *err
     return rc;
 }
 
+static bool histogram_tag_seen_before(const vz_write *w, size_t index)
+{
+    for (size_t k = 0; k < index; k++)
+        if (strcmp(w->histograms[k].tag, w->histograms[index].tag) == 0) return true;
+    return false;
+}
+
+static int insert_histogram(vz_store *s, int64_t series_id, const vz_histogram_item *item, vz_error *err)
+{
+    const vz_histogram *h = &item->histogram;
+    double stats[5] = {h->min, h->max, h->num, h->sum, h->sum_squares};
+    size_t n = h->bucket_count;
+    double *buckets = malloc((n ? 2 * n : 1) * sizeof *buckets);
+    if (!buckets) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (n) {
+        memcpy(buckets, h->bucket_limits, n * sizeof *buckets);
+        memcpy(buckets + n, h->bucket_counts, n * sizeof *buckets);
+    }
+    sqlite3_stmt *st = s->stmt.insert_histogram;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, item->step);
+    sqlite3_bind_double(st, 3, item->wall_time_s);
+    sqlite3_bind_blob(st, 4, stats, sizeof stats, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, (int64_t)n);
+    sqlite3_bind_int64(st, 6, (int64_t)h->nan_count);
+    sqlite3_bind_blob(st, 7, buckets, (int)(2 * n * sizeof *buckets), free);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a histogram");
+}
+
+static int recount_histogram_series(vz_store *s, int64_t series_id, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.recount_histogram_series;
+    sqlite3_bind_int64(st, 1, series_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "updating a series");
+}
+
+/* Each tag's histograms in request order; one without a step gets the tag's last step + 1. */
+static int apply_histograms(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
+{
+    for (size_t k = 0; k < w->histogram_count; k++) {
+        if (histogram_tag_seen_before(w, k)) continue;
+        series_state series = {0};
+        if (find_or_create_series(s, run_id, "histograms", w->histograms[k].tag, &series, err) < 0) return -1;
+        bool has_last = series.has_last_step;
+        int64_t last = series.last_step;
+        for (size_t i = k; i < w->histogram_count; i++) {
+            vz_histogram_item *item = &w->histograms[i];
+            if (strcmp(item->tag, w->histograms[k].tag) != 0) continue;
+            if (item->needs_step) {
+                if (has_last && last == INT64_MAX) {
+                    char path[64];
+                    snprintf(path, sizeof path, "histograms[%zu].step", i);
+                    return vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
+                }
+                item->step = has_last ? last + 1 : 0;
+            }
+            if (!has_last || item->step > last) last = item->step;
+            has_last = true;
+            if (insert_histogram(s, series.id, item, err) < 0) return -1;
+        }
+        if (recount_histogram_series(s, series.id, err) < 0) return -1;
+    }
+    return 0;
+}
+
 static int apply_write(vz_store *s, vz_write *w, vz_error *err)
 {
     int64_t run_id = 0;
     if (upsert_run(s, w, now_s(), &run_id, err) < 0) return -1;
-    return apply_scalars(s, run_id, w, err);
+    if (apply_scalars(s, run_id, w, err) < 0) return -1;
+    return apply_histograms(s, run_id, w, err);
 }
 
 static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
 {
     static const char *const statements[] = {
         "DELETE FROM scalar_blocks WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM histogram_steps WHERE series_id IN "
         "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
         "DELETE FROM series WHERE run_id IN (SELECT id FROM runs WHERE name = ?1)",
         "DELETE FROM runs WHERE name = ?1",
@@ -1005,6 +1087,81 @@ void store_points_free(vz_points *points)
     free(points->points);
     points->points = NULL;
     points->count = 0;
+}
+
+/* The k-th of max_steps kept positions among total steps: round(k * (total - 1) / (max_steps - 1)), so
+ * the kept steps are evenly spread and the first and the last are always among them. */
+static size_t kept_position(size_t k, size_t total, size_t max_steps)
+{
+    if (max_steps == 0 || total <= max_steps) return k;
+    if (max_steps == 1) return total - 1;
+    return (2 * k * (total - 1) + (max_steps - 1)) / (2 * (max_steps - 1));
+}
+
+static void histogram_from_row(sqlite3_stmt *st, vz_histogram_step *out)
+{
+    double stats[5] = {0};
+    if (sqlite3_column_bytes(st, 2) == (int)sizeof stats) memcpy(stats, sqlite3_column_blob(st, 2), sizeof stats);
+    size_t n = (size_t)sqlite3_column_int64(st, 3);
+    if ((size_t)sqlite3_column_bytes(st, 5) != 2 * n * sizeof(double)) n = 0;
+    vz_histogram *h = &out->histogram;
+    *h = (vz_histogram){stats[0], stats[1], stats[2], stats[3], stats[4], n, NULL, NULL,
+                        (size_t)sqlite3_column_int64(st, 4)};
+    h->bucket_limits = malloc((n ? n : 1) * sizeof(double));
+    h->bucket_counts = malloc((n ? n : 1) * sizeof(double));
+    if (!h->bucket_limits || !h->bucket_counts) abort();
+    if (n) {
+        const unsigned char *blob = sqlite3_column_blob(st, 5);
+        memcpy(h->bucket_limits, blob, n * sizeof(double));
+        memcpy(h->bucket_counts, blob + n * sizeof(double), n * sizeof(double));
+    }
+    out->step = sqlite3_column_int64(st, 0);
+    out->wall_time_s = sqlite3_column_double(st, 1);
+}
+
+int store_read_histograms(vz_store *s, const char *run, const char *tag, size_t max_steps,
+                          vz_histogram_steps *out, vz_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    int64_t series_id, first_step, last_step;
+    int rc = find_run_series(db, run, "histograms", tag, &series_id, &first_step, &last_step, err);
+    sqlite3_stmt *st = NULL;
+    if (rc == 0 && series_id >= 0 &&
+        sqlite3_prepare_v2(db, "SELECT step, wall_time, stats, bucket_count, nan_count, buckets, "
+                               "(SELECT count(*) FROM histogram_steps WHERE series_id = ?1) "
+                               "FROM histogram_steps WHERE series_id = ?1 ORDER BY step", -1, &st, NULL) != SQLITE_OK)
+        rc = sql_fail(err, db, "reading histograms");
+    if (st) {
+        sqlite3_bind_int64(st, 1, series_id);
+        int step_rc;
+        size_t cap = 0;
+        for (size_t index = 0; (step_rc = sqlite3_step(st)) == SQLITE_ROW; index++) {
+            if (index == 0) {
+                out->total = (size_t)sqlite3_column_int64(st, 6);
+                cap = max_steps && max_steps < out->total ? max_steps : out->total;
+                out->steps = calloc(cap ? cap : 1, sizeof *out->steps);
+                if (!out->steps) abort();
+            }
+            if (out->count < cap && index == kept_position(out->count, out->total, max_steps))
+                histogram_from_row(st, &out->steps[out->count++]);
+        }
+        if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading histograms");
+        sqlite3_finalize(st);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    reader_release(s, db);
+    if (rc < 0) store_histogram_steps_free(out);
+    return rc;
+}
+
+void store_histogram_steps_free(vz_histogram_steps *steps)
+{
+    for (size_t i = 0; i < steps->count; i++) hist_free(&steps->steps[i].histogram);
+    free(steps->steps);
+    memset(steps, 0, sizeof *steps);
 }
 
 int store_status(vz_store *s, json_t **out, vz_error *err)

@@ -15,9 +15,15 @@ int api_scalars(vz_app *app, const http_request *req, http_response *res, vz_err
 int api_events(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_healthz(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_status(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_histograms(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_distributions(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 
 /* Parse and validate a POST /api/v1/write body into a store write; on error nothing is allocated. */
 int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_error *err);
 void write_free(vz_write *write);
+/* The "histograms" array of a write (api_histograms.c); histograms_free releases what it parsed. */
+int histograms_parse(const json_t *array, double received_at_s, vz_write *out, vz_error *err);
+void histograms_free(vz_write *write);
 
 #endif

@@ -33,5 +33,7 @@ int json_get_name(const json_t *v, const char *path, const char **out, vz_error 
 /* The same rule for a name that came from a URL query. */
 int name_check(const char *name, const char *path, vz_error *err);
 bool utf8_is_valid(const char *s, size_t len);
+/* Refuse any key of object not in allowed (NULL-terminated), naming it as prefix.key. */
+int json_check_keys(const json_t *object, const char *const *allowed, const char *prefix, vz_error *err);
 
 #endif

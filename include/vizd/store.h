@@ -8,10 +8,12 @@
 #define VIZD_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "vizd/error.h"
+#include "vizd/histogram.h"
 
 #define VZ_SCALAR_BLOCK_POINTS 1024 /* points per stored block of a scalar series */
 
@@ -27,6 +29,15 @@ typedef struct {
     unsigned char *needs_step; /* NULL, or per point: 1 = step not given, the store assigns it */
 } vz_scalar_item;
 
+/* One histogram of a write: one step of one tag. */
+typedef struct {
+    char *tag;
+    int64_t step;
+    bool needs_step; /* the store assigns the tag's last step + 1 */
+    double wall_time_s;
+    vz_histogram histogram;
+} vz_histogram_item;
+
 /* Everything one request writes, for one run. Owned by whoever built it (see write_free in api.h). */
 typedef struct {
     char *run;
@@ -34,6 +45,8 @@ typedef struct {
     char *hparams_json; /* NULL: leave as is; else a JSON object text that replaces the old one */
     vz_scalar_item *scalars;
     size_t scalar_count;
+    vz_histogram_item *histograms;
+    size_t histogram_count;
 } vz_write;
 
 /* Called on the writer thread after each successful commit, once per write in it, with the steps the
@@ -85,6 +98,25 @@ typedef struct {
 } store_scalar_visitor;
 int store_scan_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
                        const store_scalar_visitor *visitor, vz_error *err);
+/* One stored histogram step. */
+typedef struct {
+    int64_t step;
+    double wall_time_s;
+    vz_histogram histogram;
+} vz_histogram_step;
+
+typedef struct {
+    vz_histogram_step *steps;
+    size_t count;
+    size_t total; /* steps stored, before thinning */
+} vz_histogram_steps;
+
+/* The histograms of (run, tag), thinned to at most max_steps steps spread evenly over the series, the
+ * first and last always kept (max_steps 0: all). A missing run is a 404; a missing tag is empty. */
+int store_read_histograms(vz_store *store, const char *run, const char *tag, size_t max_steps,
+                          vz_histogram_steps *out, vz_error *err);
+void store_histogram_steps_free(vz_histogram_steps *steps);
+
 /* {"db_path", "db_bytes", "runs", "series", "scalar_points", "scalar_blocks"} */
 int store_status(vz_store *store, json_t **out, vz_error *err);
 
