@@ -1,0 +1,71 @@
+/* api.js -- every request the dashboard makes to vizd (docs/API.md); no other module calls fetch
+ * or opens an EventSource.
+ *
+ * Failed requests throw an Error carrying the server's JSON error message, so a card can show it. */
+
+async function request(method, path, params) {
+  const url = new URL(path, window.location.href);
+  for (const [key, value] of params || []) url.searchParams.append(key, String(value));
+  const response = await fetch(url, { method, headers: { Accept: 'application/json' } });
+  const text = await response.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const message = body?.error?.message || `${method} ${url.pathname}: HTTP ${response.status}`;
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+/** @returns {Promise<object[]>} runs sorted by name: {name, description, hparams, created_at, updated_at, counts} */
+export async function listRuns() {
+  return (await request('GET', 'api/v1/runs')).runs;
+}
+
+/** @returns {Promise<object>} {run: {kind: {tag: {count, first_step, last_step, ...}}}} */
+export async function listTags(kind) {
+  return (await request('GET', 'api/v1/tags', kind ? [['kind', kind]] : [])).runs;
+}
+
+/**
+ * @param {string} tag  @param {string[]} runs
+ * @param {{points?: number, start?: number, end?: number}} range points=0 means every point
+ * @returns {Promise<{tag, series: {run, total, sampled, points}[]}>}
+ */
+export async function getScalars(tag, runs, { points, start, end } = {}) {
+  const params = [['tag', tag], ...runs.map((run) => ['run', run])];
+  if (points !== undefined) params.push(['points', points]);
+  if (start !== undefined) params.push(['start', start]);
+  if (end !== undefined) params.push(['end', end]);
+  return request('GET', 'api/v1/scalars', params);
+}
+
+export async function deleteRun(run) {
+  return request('DELETE', 'api/v1/runs', [['run', run]]);
+}
+
+/**
+ * Calls onWrite({run, kinds, tags, last_step}) after every committed write. The browser reconnects
+ * by itself when the stream drops; onOpen runs on every (re)connection so the caller can catch up.
+ * @returns {() => void} closes the stream
+ */
+export function subscribeWrites(onWrite, onOpen) {
+  const source = new EventSource('api/v1/events');
+  source.addEventListener('write', (event) => {
+    let data;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    onWrite(data);
+  });
+  if (onOpen) source.addEventListener('open', onOpen);
+  return () => source.close();
+}

@@ -1,0 +1,216 @@
+/* app.js -- the dashboard's entry point: the one place state lives, the tab bar, live updates.
+ *
+ * Tabs are objects {id, title, usesRunSelector, settings, content, show(), update(change)} that
+ * render from `state` and change it only through setState. A change reaches the active tab as
+ *   {type: 'state', keys: [...]}         settings, filters or the run selection changed
+ *   {type: 'data', writes: [...]|null}   runs and tags were refetched; `writes` are the write events
+ *                                        that caused it (null: anything may have changed)
+ * A hidden tab is brought up to date when it is shown again. */
+
+import * as api from './api.js';
+import { ColorAssigner } from './colors.js';
+import { makeMatcher } from './filter.js';
+import { createRunsTab } from './runs.js';
+import { createRunSelector } from './runselector.js';
+import { createScalarsTab } from './scalars.js';
+
+const state = {
+  tab: 'scalars',
+  runs: [],              // GET /api/v1/runs, sorted by name
+  tags: {},              // GET /api/v1/tags: {run: {kind: {tag: info}}}
+  deselected: new Set(), // runs unticked in the run list (new runs start ticked)
+  runFilter: '',
+  tagFilter: '',
+  smoothing: 0.6,
+  xAxis: 'step',
+  logY: false,
+  ignoreOutliers: false,
+};
+
+// Chart settings outlive the page, as in TensorBoard; filters and the run selection do not.
+const SETTINGS_KEY = 'vizd.settings';
+const SAVED_SETTINGS = { smoothing: 'number', xAxis: 'string', logY: 'boolean', ignoreOutliers: 'boolean' };
+
+function loadSettings() {
+  let saved = {};
+  try {
+    saved = JSON.parse(window.localStorage.getItem(SETTINGS_KEY)) || {};
+  } catch {
+    return; // storage blocked or corrupt: keep the defaults
+  }
+  for (const [key, type] of Object.entries(SAVED_SETTINGS)) {
+    if (typeof saved[key] === type) state[key] = saved[key];
+  }
+  if (!(state.smoothing >= 0 && state.smoothing <= 0.999)) state.smoothing = 0.6;
+  if (!['step', 'relative', 'wall'].includes(state.xAxis)) state.xAxis = 'step';
+}
+
+function saveSettings() {
+  const settings = Object.fromEntries(Object.keys(SAVED_SETTINGS).map((key) => [key, state[key]]));
+  try {
+    window.localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
+  } catch {
+    // storage blocked (private mode): settings last for this page only
+  }
+}
+
+loadSettings();
+const colors = new ColorAssigner();
+const LIVE_DELAY_MS = 250;    // gather a burst of writes into one refresh
+const LIVE_MAX_WAIT_MS = 1000; // but refresh at least this often while writes keep coming
+
+const ctx = {
+  state,
+  setState,
+  refresh,
+  colorOf: (run) => colors.colorOf(run),
+  /** Runs drawn in charts: ticked and matching the run filter, in run order. */
+  shownRuns() {
+    const matcher = makeMatcher(state.runFilter);
+    return state.runs.map((r) => r.name).filter((name) => !state.deselected.has(name) && matcher.test(name));
+  },
+  setStatus,
+};
+
+const tabs = [createScalarsTab(ctx), createRunsTab(ctx)];
+const staleTabs = new Set();
+const runSelector = createRunSelector(ctx);
+
+function activeTab() {
+  return tabs.find((tab) => tab.id === state.tab) || tabs[0];
+}
+
+function setStatus(text, isError = false) {
+  const el = document.getElementById('status');
+  el.textContent = text;
+  el.classList.toggle('error', isError);
+}
+
+function setState(patch) {
+  const keys = Object.keys(patch).filter((key) => state[key] !== patch[key] || patch[key] instanceof Set);
+  if (keys.length === 0) return;
+  Object.assign(state, patch);
+  if (keys.some((key) => key in SAVED_SETTINGS)) saveSettings();
+  if (keys.includes('runFilter') || keys.includes('deselected')) runSelector.render();
+  for (const tab of tabs) if (tab !== activeTab()) staleTabs.add(tab);
+  activeTab().update({ type: 'state', keys });
+}
+
+let refreshing = null;
+let refreshAgain = false;
+let pendingWrites = [];
+
+/** Refetch runs and tags, then tell the tabs. Calls made while one is running are merged into one more. */
+async function refresh(writes = null) {
+  if (writes === null) pendingWrites = null;
+  else if (pendingWrites !== null) pendingWrites.push(...writes);
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      refreshAgain = false;
+      const batch = pendingWrites;
+      pendingWrites = [];
+      try {
+        const [runs, tags] = await Promise.all([api.listRuns(), api.listTags()]);
+        state.runs = runs;
+        state.tags = tags;
+        colors.assign(runs.map((r) => r.name));
+        const names = new Set(runs.map((r) => r.name));
+        for (const name of state.deselected) if (!names.has(name)) state.deselected.delete(name);
+        setStatus('');
+      } catch (error) {
+        setStatus(`cannot reach vizd: ${error.message}`, true);
+        pendingWrites = null; // what changed is unknown now: bring everything up to date next time
+        continue;
+      }
+      runSelector.render();
+      for (const tab of tabs) if (tab !== activeTab()) staleTabs.add(tab);
+      activeTab().update({ type: 'data', writes: batch });
+    } while (refreshAgain);
+    refreshing = null;
+  })();
+  return refreshing;
+}
+
+let liveTimer = null;
+let liveFirstAt = 0;
+let liveWrites = [];
+
+function onWrite(event) {
+  liveWrites.push(event);
+  const now = Date.now();
+  if (liveTimer === null) liveFirstAt = now;
+  clearTimeout(liveTimer);
+  const wait = Math.max(0, Math.min(LIVE_DELAY_MS, liveFirstAt + LIVE_MAX_WAIT_MS - now));
+  liveTimer = setTimeout(() => {
+    liveTimer = null;
+    const writes = liveWrites;
+    liveWrites = [];
+    refresh(writes);
+  }, wait);
+}
+
+function showTab(id) {
+  if (!tabs.some((tab) => tab.id === id)) id = tabs[0].id;
+  state.tab = id;
+  for (const tab of tabs) {
+    const active = tab.id === id;
+    tab.button.setAttribute('aria-selected', String(active));
+    tab.button.classList.toggle('active', active);
+    tab.content.hidden = !active;
+    if (tab.settings) tab.settings.hidden = !active;
+  }
+  const tab = activeTab();
+  runSelector.el.hidden = !tab.usesRunSelector;
+  document.getElementById('sidebar').hidden = !tab.usesRunSelector && !tab.settings;
+  tab.show();
+  if (staleTabs.delete(tab)) tab.update({ type: 'data', writes: null });
+}
+
+function buildLayout() {
+  const nav = document.getElementById('tabs');
+  const sidebar = document.getElementById('sidebar');
+  const content = document.getElementById('content');
+  for (const tab of tabs) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'tab';
+    button.setAttribute('role', 'tab');
+    button.dataset.tab = tab.id;
+    button.textContent = tab.title;
+    button.addEventListener('click', () => {
+      window.location.hash = tab.id;
+    });
+    tab.button = button;
+    nav.append(button);
+    if (tab.settings) sidebar.append(tab.settings);
+    content.append(tab.content);
+  }
+  sidebar.append(runSelector.el);
+  window.addEventListener('hashchange', () => showTab(window.location.hash.slice(1)));
+}
+
+async function start() {
+  buildLayout();
+  showTab(window.location.hash.slice(1) || 'scalars');
+  let opened = false;
+  api.subscribeWrites(onWrite, () => {
+    // After a dropped stream, writes may have been missed: catch up once reconnected.
+    if (opened) refresh(null);
+    opened = true;
+  });
+  await refresh(null);
+}
+
+// For tests and debugging from the console: read-only views of the state and the charts.
+window.__vizd = {
+  state,
+  charts: () => tabs[0].charts(),
+  cardState: (tag) => tabs[0].cardState(tag),
+  idle: () => refreshing === null && liveTimer === null && tabs[0].idle(),
+};
+
+start();

@@ -1,0 +1,132 @@
+/* linechart.js -- the Chart.js line chart every scalar card draws on, and the two things it adds to
+ * Chart.js: a tooltip mode that picks, for every run, its point nearest to the mouse along x (runs
+ * need not share steps), and a plugin that shades the min/max band of reduced series under the
+ * lines. Datasets carry vizdKind ('raw' | 'smoothed'), vizdSteps, vizdValues and vizdSmoothed for
+ * the tooltip; chart.vizdBands = [{color, band: [{x0, x1, min, max}]}] feeds the band plugin.
+ * Chart.js itself comes from its UMD build, loaded by index.html as a classic script. */
+
+import { formatValue, nearestIndex } from './series.js';
+import { axisTitle, formatX } from './xaxis.js';
+
+const Chart = window.Chart;
+
+// Tooltip mode: for every run, its point nearest to the mouse along x (runs need not share steps).
+Chart.Interaction.modes.vizdEachRun = (chart, event) => {
+  const { x: px, y: py } = Chart.helpers.getRelativePosition(event, chart);
+  const area = chart.chartArea;
+  if (!area || px < area.left || px > area.right || py < area.top || py > area.bottom) return [];
+  const x = chart.scales.x.getValueForPixel(px);
+  const items = [];
+  chart.data.datasets.forEach((dataset, datasetIndex) => {
+    if (dataset.vizdKind !== 'smoothed') return;
+    const index = nearestIndex(dataset.data, x);
+    const element = chart.getDatasetMeta(datasetIndex).data[index];
+    if (index >= 0 && element) items.push({ element, datasetIndex, index });
+  });
+  return items;
+};
+
+// Draws the min/max bands under the lines; chart.vizdBands = [{color, band: [{x0, x1, min, max}]}].
+const bandPlugin = {
+  id: 'vizdBand',
+  beforeDatasetsDraw(chart) {
+    const bands = chart.vizdBands;
+    if (!bands || bands.length === 0) return;
+    const { ctx, chartArea: area, scales: { x, y } } = chart;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(area.left, area.top, area.width, area.height);
+    ctx.clip();
+    for (const { color, band } of bands) {
+      if (band.length === 0) continue;
+      ctx.beginPath();
+      for (const b of band) {
+        ctx.lineTo(x.getPixelForValue(b.x0), y.getPixelForValue(b.max));
+        ctx.lineTo(x.getPixelForValue(b.x1), y.getPixelForValue(b.max));
+      }
+      for (let i = band.length - 1; i >= 0; i--) {
+        const b = band[i];
+        ctx.lineTo(x.getPixelForValue(b.x1), y.getPixelForValue(b.min));
+        ctx.lineTo(x.getPixelForValue(b.x0), y.getPixelForValue(b.min));
+      }
+      ctx.closePath();
+      ctx.fillStyle = color;
+      ctx.fill();
+    }
+    ctx.restore();
+  },
+};
+
+/**
+ * @param {HTMLCanvasElement} canvas
+ * @param {{xAxis: () => string, onResize: () => void}} hooks the current x-axis mode; called on resize
+ */
+export function createLineChart(canvas, { xAxis, onResize }) {
+  return new Chart(canvas, {
+    type: 'line',
+    data: { datasets: [] },
+    plugins: [bandPlugin],
+    options: {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      responsive: true,
+      maintainAspectRatio: false,
+      onResize: () => onResize(),
+      spanGaps: false,
+      elements: { point: { radius: 0, hoverRadius: 3, hitRadius: 0 }, line: { tension: 0 } },
+      interaction: { mode: 'vizdEachRun', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          title: { display: true, text: 'step', color: '#666', font: { size: 11 } },
+          ticks: {
+            maxRotation: 0,
+            autoSkipPadding: 12,
+            includeBounds: false, // a zoomed view's edges are not round numbers: no tick there
+            color: '#555',
+            callback(value, index, ticks) {
+              const spacing = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 0;
+              return formatX(xAxis(), value, this.max - this.min, spacing);
+            },
+          },
+          grid: { color: '#eee' },
+        },
+        y: { type: 'linear', ticks: { color: '#555' }, grid: { color: '#eee' } },
+      },
+      plugins: {
+        legend: {
+          position: 'bottom',
+          maxHeight: 48, // many runs: a few legend rows, the plot keeps its height (the sidebar lists all)
+          onClick: () => {},
+          labels: {
+            boxWidth: 12,
+            boxHeight: 3,
+            font: { size: 11 },
+            filter: (item, data) => data.datasets[item.datasetIndex].vizdKind === 'smoothed',
+          },
+        },
+        tooltip: {
+          animation: false,
+          callbacks: {
+            title: (items) => {
+              if (items.length === 0) return '';
+              const mode = xAxis();
+              const x = items[0].dataset.data[items[0].dataIndex].x;
+              return mode === 'step' ? `step ${x}` : `${axisTitle(mode)} ${formatX(mode, x, 0)}`;
+            },
+            label: (item) => {
+              const d = item.dataset;
+              const i = item.dataIndex;
+              const raw = formatValue(d.vizdValues[i]);
+              const smoothed = formatValue(d.vizdSmoothed[i]);
+              const value = raw === smoothed ? raw : `${smoothed} (raw ${raw})`;
+              return `${d.label}: ${value}   step ${d.vizdSteps[i]}`;
+            },
+            labelColor: (item) => ({ borderColor: item.dataset.borderColor, backgroundColor: item.dataset.borderColor }),
+          },
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,76 @@
+/* runselector.js -- the run list in the sidebar: colour, tick box and name of each run, a regex
+ * filter and a tick-all box. It renders from app state and changes it only through ctx.setState.
+ * Run names are untrusted: they go in as text. */
+
+import { element } from './dom.js';
+import { makeMatcher } from './filter.js';
+
+export function createRunSelector(ctx) {
+  const { state } = ctx;
+  const el = element('section', 'panel run-selector');
+  el.append(element('h3', 'panel-title', 'Runs'));
+
+  const filter = element('input', 'filter run-filter');
+  filter.type = 'search';
+  filter.placeholder = 'Filter runs (regex)';
+  filter.setAttribute('aria-label', 'Filter runs (regular expression)');
+  filter.addEventListener('input', () => ctx.setState({ runFilter: filter.value }));
+
+  const allLabel = element('label', 'run-all');
+  const all = element('input');
+  all.type = 'checkbox';
+  const count = element('span', 'run-count');
+  allLabel.append(all, element('span', null, 'All runs'), count);
+  all.addEventListener('change', () => {
+    const deselected = new Set(state.deselected);
+    for (const name of visibleNames()) {
+      if (all.checked) deselected.delete(name);
+      else deselected.add(name);
+    }
+    ctx.setState({ deselected });
+  });
+
+  const list = element('ul', 'run-list');
+  const empty = element('p', 'muted', 'No runs yet.');
+  el.append(filter, allLabel, list, empty);
+
+  function visibleNames() {
+    const matcher = makeMatcher(state.runFilter);
+    return state.runs.map((r) => r.name).filter((name) => matcher.test(name));
+  }
+
+  function render() {
+    const matcher = makeMatcher(state.runFilter);
+    filter.classList.toggle('invalid', !matcher.valid);
+    filter.title = matcher.valid ? '' : 'Not a valid regular expression: matched as plain text';
+    const names = visibleNames();
+    list.replaceChildren(...names.map((name) => {
+      const item = element('li', 'run-item');
+      const label = element('label');
+      const box = element('input');
+      box.type = 'checkbox';
+      box.checked = !state.deselected.has(name);
+      box.addEventListener('change', () => {
+        const deselected = new Set(state.deselected);
+        if (box.checked) deselected.delete(name);
+        else deselected.add(name);
+        ctx.setState({ deselected });
+      });
+      const swatch = element('span', 'swatch');
+      swatch.style.backgroundColor = ctx.colorOf(name);
+      const text = element('span', 'run-name', name);
+      text.title = name;
+      label.append(box, swatch, text);
+      item.append(label);
+      return item;
+    }));
+    const ticked = names.filter((name) => !state.deselected.has(name)).length;
+    all.checked = names.length > 0 && ticked === names.length;
+    all.indeterminate = ticked > 0 && ticked < names.length;
+    count.textContent = `${ticked} / ${names.length}`;
+    empty.hidden = state.runs.length > 0;
+    allLabel.hidden = state.runs.length === 0;
+  }
+
+  return { el, render };
+}

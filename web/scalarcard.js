@@ -1,0 +1,278 @@
+/* scalarcard.js -- one card of the Scalars tab: the chart of one tag with every shown run overlaid.
+ *
+ * The card fetches as many points as its plot is wide in CSS pixels (the server answers with the M4
+ * reduction: at most 4 points per pixel, every extreme exact), draws per run a faint raw line, a
+ * bold smoothed line and, where the server reduced the data, a shaded band between each bucket's
+ * min and max. Dragging across the plot zooms: the selected step range is fetched again at full
+ * resolution; a double click goes back to the whole series. Downloads fetch every point (points=0).
+ * Only cards on screen fetch and draw; the others remember that they are out of date. */
+
+import * as api from './api.js';
+import { withAlpha } from './colors.js';
+import { seriesToCsv } from './csv.js';
+import { button, element } from './dom.js';
+import { bindDragZoom } from './dragzoom.js';
+import { createLineChart } from './linechart.js';
+import { outlierRange } from './outliers.js';
+import { buildBand, buildLines, isolatedPointRadius, parsePoints, stepRangeForX } from './series.js';
+import { axisTitle } from './xaxis.js';
+
+const RAW_ALPHA = 0.25;
+const BAND_ALPHA = 0.14;
+const RESIZE_SETTLE_MS = 250;   // refetch once a resize has settled, not at every frame of it
+const RESIZE_REFETCH_RATIO = 0.2; // ... and only when the width changed by more than this
+
+function saveFile(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = element('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export class ScalarCard {
+  /** @param {string} tag  @param {object} ctx app context (state, shownRuns, colorOf) */
+  constructor(tag, ctx) {
+    this.tag = tag;
+    this.ctx = ctx;
+    this.series = new Map();        // run -> {total, sampled, points, lo, hi, buckets}
+    this.firstWallTimes = new Map(); // run -> wall time of its first point (relative time origin)
+    this.zoom = null;               // {start, end, x0, x1}: steps fetched, x range shown
+    this.loadSeq = 0;
+    this.loading = false;
+    this.visible = false;
+    this.stale = true;              // data must be fetched again before it is drawn
+    this.needsDraw = false;
+    this.error = null;
+    this.buildDom();
+    this.chart = createLineChart(this.canvas, { xAxis: () => this.ctx.state.xAxis, onResize: () => this.resized() });
+    bindDragZoom(this.canvas, this.chart, this.zoomRect, {
+      onZoom: (x0, x1) => this.zoomTo(x0, x1),
+      onReset: () => this.resetZoom(),
+    });
+  }
+
+  buildDom() {
+    this.el = element('div', 'card');
+    this.el.dataset.tag = this.tag;
+    const head = element('div', 'card-head');
+    const title = element('span', 'card-title', this.tag);
+    title.title = this.tag;
+    this.resetButton = button('Reset zoom', 'Show the whole series (or double-click the chart)', () => this.resetZoom());
+    this.resetButton.hidden = true;
+    const actions = element('span', 'card-actions');
+    const expand = button('Expand', 'Make this card wider and taller', () => {
+      const wide = this.el.classList.toggle('wide');
+      expand.textContent = wide ? 'Shrink' : 'Expand';
+    });
+    actions.append(
+      this.resetButton,
+      expand,
+      button('CSV', 'Download every point as CSV', () => this.download('csv')),
+      button('JSON', 'Download every point as JSON', () => this.download('json')),
+    );
+    head.append(title, actions);
+    this.box = element('div', 'chart-box');
+    this.canvas = element('canvas');
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', `Chart of ${this.tag}`);
+    this.zoomRect = element('div', 'zoom-rect');
+    this.zoomRect.hidden = true;
+    this.box.append(this.canvas, this.zoomRect);
+    this.note = element('div', 'card-note');
+    this.el.append(head, this.box, this.note);
+  }
+
+  /** Runs drawn on this card: the shown runs that have this tag. */
+  runs() {
+    const tags = this.ctx.state.tags;
+    return this.ctx.shownRuns().filter((run) => tags[run]?.scalars?.[this.tag] !== undefined);
+  }
+
+  plotWidth() {
+    const area = this.chart.chartArea;
+    const width = area && area.width > 0 ? area.width : this.box.clientWidth - 60;
+    return Math.max(50, Math.round(width));
+  }
+
+  /** A reduced series fetched for another width would be too coarse or too dense: fetch it again. */
+  resized() {
+    clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => {
+      const reduced = [...this.series.values()].find((s) => s.sampled);
+      if (!reduced || this.loading) return;
+      if (Math.abs(this.plotWidth() - reduced.buckets) > RESIZE_REFETCH_RATIO * reduced.buckets) this.invalidate();
+    }, RESIZE_SETTLE_MS);
+  }
+
+  setVisible(visible) {
+    this.visible = visible;
+    if (!visible) return;
+    if (this.stale) this.load();
+    else if (this.needsDraw) this.draw();
+  }
+
+  /** The data on the server changed: fetch again (now if on screen, else once it scrolls in). */
+  invalidate() {
+    this.stale = true;
+    if (this.visible) this.load();
+  }
+
+  /** The settings changed: draw again from the data we have. */
+  requestDraw() {
+    if (this.visible) this.draw();
+    else this.needsDraw = true;
+  }
+
+  /** The run selection changed: draw what we have, fetch only if a newly shown run is missing. */
+  runsChanged() {
+    if (this.error !== null || this.runs().some((run) => !this.series.has(run))) this.invalidate();
+    else this.requestDraw();
+  }
+
+  async load() {
+    this.stale = false;
+    const seq = ++this.loadSeq;
+    const runs = this.runs();
+    if (runs.length === 0) {
+      this.series = new Map();
+      this.draw();
+      return;
+    }
+    const points = this.plotWidth();
+    const range = this.zoom ? { start: this.zoom.start, end: this.zoom.end } : {};
+    this.loading = true;
+    try {
+      const body = await api.getScalars(this.tag, runs, { points, ...range });
+      if (seq !== this.loadSeq) return;
+      const series = new Map();
+      for (const s of body.series) {
+        const parsed = parsePoints(s.points);
+        if (parsed.length === 0) continue;
+        if (!this.zoom || !this.firstWallTimes.has(s.run)) this.firstWallTimes.set(s.run, parsed[0][1]);
+        series.set(s.run, {
+          total: s.total,
+          sampled: s.sampled,
+          points: parsed,
+          lo: this.zoom ? this.zoom.start : parsed[0][0],
+          hi: this.zoom ? this.zoom.end : parsed[parsed.length - 1][0],
+          buckets: points,
+        });
+      }
+      this.series = series;
+      this.error = null;
+    } catch (error) {
+      if (seq !== this.loadSeq) return;
+      this.error = error.message;
+    } finally {
+      if (seq === this.loadSeq) this.loading = false;
+    }
+    this.draw();
+  }
+
+  draw() {
+    this.needsDraw = false;
+    const { xAxis, smoothing, logY, ignoreOutliers } = this.ctx.state;
+    const datasets = [];
+    const bands = [];
+    const visibleValues = [];
+    let total = 0;
+    let drawn = 0;
+    let sampled = false;
+    for (const run of this.runs()) {
+      const s = this.series.get(run);
+      if (!s) continue;
+      const color = this.ctx.colorOf(run);
+      const firstWallTime = this.firstWallTimes.get(run) ?? s.points[0][1];
+      const lines = buildLines(s.points, { xAxis, firstWallTime, smoothing, logY });
+      const common = { label: run, borderJoinStyle: 'round', vizdSteps: lines.steps,
+        vizdValues: lines.values, vizdSmoothed: lines.smoothedValues };
+      datasets.push({ ...common, vizdKind: 'raw', data: lines.raw, borderColor: withAlpha(color, RAW_ALPHA),
+        borderWidth: 1, order: 2, pointRadius: 0, pointHoverRadius: 0 });
+      datasets.push({ ...common, vizdKind: 'smoothed', data: lines.smoothed, borderColor: color,
+        backgroundColor: color, borderWidth: 2, order: 1, pointRadius: isolatedPointRadius(lines.smoothed, 2.5) });
+      if (s.sampled) {
+        sampled = true;
+        bands.push({ color: withAlpha(color, BAND_ALPHA),
+          band: buildBand(s.points, { lo: s.lo, hi: s.hi, buckets: s.buckets, xAxis, firstWallTime, logY }) });
+      }
+      for (const point of lines.raw) {
+        if (point.y !== null && (this.zoom?.x0 === undefined || (point.x >= this.zoom.x0 && point.x <= this.zoom.x1))) {
+          visibleValues.push(point.y);
+        }
+      }
+      total += s.total;
+      drawn += s.points.length;
+    }
+    const chart = this.chart;
+    chart.data.datasets = datasets;
+    chart.vizdBands = bands;
+    const x = chart.options.scales.x;
+    x.title.text = axisTitle(xAxis);
+    x.ticks.precision = xAxis === 'step' ? 0 : undefined; // steps are integers: no tick at 0.5
+    x.min = this.zoom?.x0 ?? undefined;
+    x.max = this.zoom?.x1 ?? undefined;
+    const y = chart.options.scales.y;
+    y.type = logY ? 'logarithmic' : 'linear';
+    const range = ignoreOutliers ? outlierRange(visibleValues) : null;
+    y.min = range && range.min < range.max ? range.min : undefined;
+    y.max = range && range.min < range.max ? range.max : undefined;
+    chart.update('none');
+    this.resetButton.hidden = this.zoom === null;
+    this.note.classList.toggle('error', this.error !== null);
+    if (this.error !== null) this.note.textContent = this.error;
+    else if (sampled) this.note.textContent = `min/max band: ${drawn.toLocaleString()} of ${total.toLocaleString()} points drawn`;
+    else this.note.textContent = '';
+  }
+
+  /** Show x in [x0, x1] (x-axis units), fetching its steps at full resolution. */
+  zoomTo(x0, x1) {
+    const runs = this.runs().filter((run) => this.series.has(run));
+    const { xAxis } = this.ctx.state;
+    const range = stepRangeForX(runs.map((run) => this.series.get(run).points), {
+      x0, x1, xAxis, firstWallTimes: runs.map((run) => this.firstWallTimes.get(run)),
+    });
+    if (!range) return;
+    this.zoom = { ...range, x0, x1 };
+    this.invalidate();
+  }
+
+  resetZoom() {
+    if (this.zoom === null) return;
+    this.zoom = null;
+    this.invalidate();
+  }
+
+  /** The x axis changed units: keep the zoomed steps, show them whole. */
+  xAxisChanged() {
+    if (this.zoom) this.zoom = { start: this.zoom.start, end: this.zoom.end };
+    this.requestDraw();
+  }
+
+  async download(format) {
+    const runs = this.runs();
+    const name = this.tag.replace(/[^\w.-]+/g, '_') || 'scalars';
+    try {
+      const body = await api.getScalars(this.tag, runs, { points: 0 });
+      if (format === 'json') {
+        saveFile(`${name}.json`, 'application/json', JSON.stringify(body, null, 1));
+      } else {
+        const series = body.series.map((s) => ({ run: s.run, points: parsePoints(s.points) }));
+        saveFile(`${name}.csv`, 'text/csv', seriesToCsv(series));
+      }
+    } catch (error) {
+      this.note.textContent = `download failed: ${error.message}`;
+      this.note.classList.add('error');
+    }
+  }
+
+  destroy() {
+    this.loadSeq++;
+    clearTimeout(this.resizeTimer);
+    this.chart.destroy();
+    this.el.remove();
+  }
+}

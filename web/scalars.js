@@ -1,0 +1,221 @@
+/* scalars.js -- the Scalars tab: its settings (smoothing, x axis, log scale, outliers), the tag
+ * filter, and one card per tag in groups by prefix (scalarcard.js draws each card).
+ *
+ * Cards are created when their tag first appears and removed when it disappears. Cards fetch only
+ * while on screen (IntersectionObserver), so a run with hundreds of tags loads no faster than needed
+ * and a live write refetches only the cards it touched. */
+
+import { element } from './dom.js';
+import { makeMatcher } from './filter.js';
+import { ScalarCard } from './scalarcard.js';
+import { groupTags, tagsOfKind } from './tags.js';
+import { X_AXES, axisTitle } from './xaxis.js';
+
+function checkbox(labelText, checked, onChange) {
+  const label = element('label', 'setting-check');
+  const box = element('input');
+  box.type = 'checkbox';
+  box.checked = checked;
+  box.addEventListener('change', () => onChange(box.checked));
+  label.append(box, element('span', null, labelText));
+  return label;
+}
+
+function buildSettings(ctx) {
+  const { state } = ctx;
+  const panel = element('section', 'panel settings');
+  panel.append(element('h3', 'panel-title', 'Settings'));
+
+  const smoothing = element('div', 'setting');
+  const smoothingLabel = element('label', 'setting-label', 'Smoothing');
+  smoothingLabel.htmlFor = 'smoothing-range';
+  const row = element('div', 'smoothing-row');
+  const range = element('input');
+  Object.assign(range, { type: 'range', id: 'smoothing-range', min: '0', max: '0.999', step: '0.001' });
+  range.value = String(state.smoothing);
+  const number = element('input', 'smoothing-number');
+  Object.assign(number, { type: 'number', min: '0', max: '0.999', step: '0.001' });
+  number.value = String(state.smoothing);
+  number.setAttribute('aria-label', 'Smoothing weight');
+  range.addEventListener('input', () => {
+    number.value = range.value;
+    ctx.setState({ smoothing: Number(range.value) });
+  });
+  number.addEventListener('change', () => {
+    const value = Math.min(0.999, Math.max(0, Number(number.value) || 0));
+    number.value = range.value = String(value);
+    ctx.setState({ smoothing: value });
+  });
+  row.append(range, number);
+  smoothing.append(smoothingLabel, row);
+
+  const axis = element('fieldset', 'setting');
+  axis.append(element('legend', 'setting-label', 'Horizontal axis'));
+  for (const mode of X_AXES) {
+    const label = element('label', 'setting-radio');
+    const radio = element('input');
+    Object.assign(radio, { type: 'radio', name: 'x-axis', value: mode, checked: state.xAxis === mode });
+    radio.addEventListener('change', () => radio.checked && ctx.setState({ xAxis: mode }));
+    label.append(radio, element('span', null, axisTitle(mode)));
+    axis.append(label);
+  }
+
+  const scale = element('div', 'setting');
+  scale.append(
+    checkbox('Log scale (y)', state.logY, (logY) => ctx.setState({ logY })),
+    checkbox('Ignore outliers', state.ignoreOutliers, (ignoreOutliers) => ctx.setState({ ignoreOutliers })),
+  );
+  panel.append(smoothing, axis, scale);
+  return panel;
+}
+
+export function createScalarsTab(ctx) {
+  const { state } = ctx;
+  const content = element('section', 'tab-content scalars');
+  const toolbar = element('div', 'toolbar');
+  const tagFilter = element('input', 'filter tag-filter');
+  tagFilter.type = 'search';
+  tagFilter.placeholder = 'Filter tags (regex)';
+  tagFilter.setAttribute('aria-label', 'Filter tags (regular expression)');
+  tagFilter.addEventListener('input', () => ctx.setState({ tagFilter: tagFilter.value }));
+  const tagCount = element('span', 'muted tag-count');
+  toolbar.append(tagFilter, tagCount);
+  const empty = element('p', 'empty');
+  const groupsEl = element('div', 'groups');
+  content.append(toolbar, empty, groupsEl);
+
+  const cards = new Map();  // tag -> ScalarCard
+  const groups = new Map(); // group name -> {el, cardsEl, count}
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) cards.get(entry.target.dataset.tag)?.setVisible(entry.isIntersecting);
+  }, { rootMargin: '300px 0px' });
+
+  function groupElement(name) {
+    if (groups.has(name)) return groups.get(name);
+    const el = element('section', 'group');
+    const head = element('button', 'group-head');
+    head.type = 'button';
+    head.setAttribute('aria-expanded', 'true');
+    const count = element('span', 'group-count');
+    head.append(element('span', 'group-name', name), count);
+    const cardsEl = element('div', 'cards');
+    head.addEventListener('click', () => {
+      const open = cardsEl.hidden;
+      cardsEl.hidden = !open;
+      head.setAttribute('aria-expanded', String(open));
+    });
+    el.append(head, cardsEl);
+    const group = { el, cardsEl, count };
+    groups.set(name, group);
+    return group;
+  }
+
+  /** Cards and groups to match the tags that exist now, in sorted order. */
+  function syncCards() {
+    const tags = tagsOfKind(state.tags, 'scalars');
+    const wanted = new Set(tags);
+    for (const [tag, card] of cards) {
+      if (!wanted.has(tag)) {
+        observer.unobserve(card.el);
+        card.destroy();
+        cards.delete(tag);
+      }
+    }
+    const layout = groupTags(tags);
+    for (const [name, group] of groups) {
+      if (!layout.some((g) => g.name === name)) {
+        group.el.remove();
+        groups.delete(name);
+      }
+    }
+    for (const { name, tags: groupTagList } of layout) {
+      const group = groupElement(name);
+      groupsEl.append(group.el);
+      for (const tag of groupTagList) {
+        let card = cards.get(tag);
+        if (!card) {
+          card = new ScalarCard(tag, ctx);
+          cards.set(tag, card);
+          observer.observe(card.el);
+        }
+        group.cardsEl.append(card.el);
+      }
+    }
+    applyTagFilter();
+  }
+
+  function applyTagFilter() {
+    const matcher = makeMatcher(state.tagFilter);
+    tagFilter.classList.toggle('invalid', !matcher.valid);
+    tagFilter.title = matcher.valid ? '' : 'Not a valid regular expression: matched as plain text';
+    let shown = 0;
+    for (const { name, tags } of groupTags(cards.keys())) {
+      let inGroup = 0;
+      for (const tag of tags) {
+        const match = matcher.test(tag);
+        cards.get(tag).el.hidden = !match;
+        inGroup += match ? 1 : 0;
+      }
+      const group = groups.get(name);
+      group.el.hidden = inGroup === 0;
+      group.count.textContent = String(inGroup);
+      shown += inGroup;
+    }
+    tagCount.textContent = cards.size ? `${shown} of ${cards.size} tags` : '';
+    empty.hidden = shown > 0;
+    if (cards.size === 0) {
+      empty.textContent = 'No scalar data yet. Write some with POST /api/v1/write and it will appear here.';
+    } else {
+      empty.textContent = 'No tag matches the filter.';
+    }
+  }
+
+  /** Tags touched by write events, per run: Map tag -> Set of runs. */
+  function touchedTags(writes) {
+    const touched = new Map();
+    for (const write of writes) {
+      if (write.kinds && !write.kinds.includes('scalars')) continue;
+      for (const tag of write.tags || []) {
+        if (!touched.has(tag)) touched.set(tag, new Set());
+        touched.get(tag).add(write.run);
+      }
+    }
+    return touched;
+  }
+
+  function update(change) {
+    if (change.type === 'data') {
+      syncCards();
+      const touched = change.writes ? touchedTags(change.writes) : null;
+      for (const card of cards.values()) {
+        const runs = touched?.get(card.tag);
+        if (!touched || (runs && card.runs().some((run) => runs.has(run)))) card.invalidate();
+        else card.runsChanged();
+      }
+      return;
+    }
+    const keys = new Set(change.keys);
+    if (keys.has('tagFilter')) applyTagFilter();
+    if (keys.has('xAxis')) for (const card of cards.values()) card.xAxisChanged();
+    if (keys.has('runFilter') || keys.has('deselected')) for (const card of cards.values()) card.runsChanged();
+    if (keys.has('smoothing') || keys.has('logY') || keys.has('ignoreOutliers')) {
+      for (const card of cards.values()) card.requestDraw();
+    }
+  }
+
+  return {
+    id: 'scalars',
+    title: 'Scalars',
+    usesRunSelector: true,
+    settings: buildSettings(ctx),
+    content,
+    show() {},
+    update,
+    charts: () => Object.fromEntries([...cards].map(([tag, card]) => [tag, card.chart])),
+    cardState(tag) {
+      const card = cards.get(tag);
+      return card && { visible: card.visible, stale: card.stale, needsDraw: card.needsDraw, loading: card.loading };
+    },
+    idle: () => [...cards.values()].every((card) => !card.loading && !(card.visible && card.stale)),
+  };
+}

@@ -1,0 +1,137 @@
+/* series.js -- from a series as GET /api/v1/scalars sends it to what a chart draws.
+ *
+ * Values arrive as JSON numbers or the strings "NaN", "Infinity", "-Infinity"; they are turned into
+ * numbers once (parsePoints). For drawing, each run gives a raw line, a smoothed line (smoothing
+ * applied after the server's reduction, as TensorBoard does after its sampling) and, when the server
+ * reduced the data (M4: first/min/max/last per bucket), a min/max band per bucket. Points that cannot
+ * be drawn (non-finite, or <= 0 on a log axis) become gaps (y null). Pure: no DOM. */
+
+import { smooth } from './smoothing.js';
+import { xValue } from './xaxis.js';
+
+const WORDS = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+export function toNumber(value) {
+  if (typeof value === 'number') return value;
+  if (value in WORDS) return WORDS[value];
+  return Number(value);
+}
+
+/** [[step, wall_time, value], ...] with any of them possibly a string -> numbers. */
+export function parsePoints(points) {
+  return points.map(([step, wallTime, value]) => [toNumber(step), toNumber(wallTime), toNumber(value)]);
+}
+
+function drawable(y, logY) {
+  return Number.isFinite(y) && (!logY || y > 0) ? y : null;
+}
+
+/**
+ * @param {[number, number, number][]} points parsed points of one run, in step order
+ * @param {{xAxis: string, firstWallTime: number, smoothing: number, logY: boolean}} opts
+ * @returns {{raw: {x, y}[], smoothed: {x, y}[], values: number[], smoothedValues: number[], steps: number[]}}
+ */
+export function buildLines(points, { xAxis, firstWallTime, smoothing, logY }) {
+  const values = points.map((p) => p[2]);
+  const smoothedValues = smooth(values, smoothing);
+  const xs = points.map(([step, wallTime]) => xValue(xAxis, step, wallTime, firstWallTime));
+  return {
+    raw: xs.map((x, i) => ({ x, y: drawable(values[i], logY) })),
+    smoothed: xs.map((x, i) => ({ x, y: drawable(smoothedValues[i], logY) })),
+    values,
+    smoothedValues,
+    steps: points.map((p) => p[0]),
+  };
+}
+
+/**
+ * The shaded min/max band of a reduced series. The server split [lo, hi] into `buckets` equal step
+ * buckets; points are grouped back into them and each bucket gives its min and max over its x extent.
+ * @returns {{x0: number, x1: number, min: number, max: number}[]}
+ */
+export function buildBand(points, { lo, hi, buckets, xAxis, firstWallTime, logY }) {
+  const band = [];
+  const width = (hi - lo + 1) / buckets;
+  let current = null;
+  for (const [step, wallTime, value] of points) {
+    const bucket = Math.min(buckets - 1, Math.floor((step - lo) / width));
+    const x = xValue(xAxis, step, wallTime, firstWallTime);
+    if (!current || current.bucket !== bucket) {
+      current = { bucket, x0: x, x1: x, min: Infinity, max: -Infinity };
+      band.push(current);
+    }
+    current.x1 = x;
+    if (Number.isFinite(value) && (!logY || value > 0)) {
+      current.min = Math.min(current.min, value);
+      current.max = Math.max(current.max, value);
+    }
+  }
+  return band.filter((b) => b.min <= b.max).map(({ x0, x1, min, max }) => ({ x0, x1, min, max }));
+}
+
+/**
+ * Points with no drawable neighbour (a series of one point, or a value between two gaps) make no
+ * line, so they are drawn as dots: the per-point radius, or 0 when no point is isolated.
+ * @param {{y: number|null}[]} data  @returns {number|number[]}
+ */
+export function isolatedPointRadius(data, radius) {
+  const isolated = (i) => data[i].y !== null && (i === 0 || data[i - 1].y === null) &&
+    (i === data.length - 1 || data[i + 1].y === null);
+  let radii = null;
+  for (let i = 0; i < data.length; i++) {
+    if (!isolated(i)) continue;
+    radii = radii || new Array(data.length).fill(0);
+    radii[i] = radius;
+  }
+  return radii || 0;
+}
+
+/** Index of the point whose x is nearest to `x` in data sorted by x, or -1 when empty. */
+export function nearestIndex(data, x) {
+  if (data.length === 0) return -1;
+  let lo = 0;
+  let hi = data.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (data[mid].x < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(data[lo - 1].x - x) <= Math.abs(data[lo].x - x)) return lo - 1;
+  return lo;
+}
+
+/**
+ * The step range to fetch when the user zooms to [x0, x1] (in x-axis units). It reaches one loaded
+ * point beyond each edge, so the refetched lines run to the edges of the view even where the loaded
+ * (reduced) data has no point inside the selection. Null when no series reaches the selection.
+ * @param {[number, number, number][][]} seriesPoints  @param {number[]} firstWallTimes one per series
+ */
+export function stepRangeForX(seriesPoints, { x0, x1, xAxis, firstWallTimes }) {
+  let start = Infinity;
+  let end = -Infinity;
+  seriesPoints.forEach((points, i) => {
+    let before = null;
+    let after = null;
+    let inside = false;
+    for (const [step, wallTime] of points) {
+      const x = xValue(xAxis, step, wallTime, firstWallTimes[i]);
+      if (x <= x0) before = step;
+      if (x >= x1 && after === null) after = step;
+      if (x >= x0 && x <= x1) {
+        inside = true;
+        start = Math.min(start, step);
+        end = Math.max(end, step);
+      }
+    }
+    if (before !== null && (inside || after !== null)) start = Math.min(start, before);
+    if (after !== null && (inside || before !== null)) end = Math.max(end, after);
+  });
+  return start <= end ? { start, end } : null;
+}
+
+/** A value for a tooltip: 5 significant digits, non-finite as NaN / Infinity / -Infinity. */
+export function formatValue(value) {
+  if (!Number.isFinite(value)) return String(value);
+  if (value !== 0 && (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-4)) return value.toExponential(4);
+  return String(Number(value.toPrecision(5)));
+}
