@@ -7,6 +7,8 @@
 #   make install  install the binary into $(PREFIX)/bin
 
 PREFIX  ?= /usr/local
+comma   := ,
+space   := $(subst ,, )
 DB      ?= runs.sqlite
 PORT    ?= 6006
 PKGS    := libmicrohttpd sqlite3 jansson
@@ -80,8 +82,11 @@ tests/web/node_modules/.package-lock.json: tests/web/package.json tests/web/pack
 	cd tests/web && npm ci --no-audit --no-fund
 	@touch $@
 
+# The API tests compare with real torch and TensorBoard; torch==2.13.0 installs a CPU build.
+PY_MODULES := pytest numpy torch tensorboard
 deps-pip:
-	@$(PYTHON) -c 'import pytest' 2>/dev/null || $(PYTHON) -m pip install -q -r tests/requirements.txt
+	@$(PYTHON) -c 'import $(subst $(space),$(comma),$(PY_MODULES))' 2>/dev/null || \
+	  $(PYTHON) -m pip install -q -r tests/requirements.txt
 
 run: deps build/vizd
 	./build/vizd --db $(DB) --port $(PORT)
@@ -114,8 +119,13 @@ test-api: build/vizd build/asan/vizd
 test-browser: build/vizd
 	VIZD_BIN=build/vizd node --test tests/web/browser/
 
-bench: build/vizd
+build/bench_histogram: bench/bench_histogram.c server/histogram.c server/error.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -o $@ bench/bench_histogram.c server/histogram.c server/error.c -lm -lpthread
+
+bench: build/vizd build/bench_histogram
 	$(PYTHON) bench/run.py
+	./build/bench_histogram
 
 install: build/vizd
 	install -D -m 0755 build/vizd $(DESTDIR)$(PREFIX)/bin/vizd

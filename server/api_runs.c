@@ -27,6 +27,7 @@ int api_runs_delete(vz_app *app, const http_request *req, http_response *res, vz
     if (!run) return vz_fail(err, 400, "missing_field", "run", "required");
     if (name_check(run, "run", err) < 0) return -1;
     if (store_delete_run(app->store, run, err) < 0) return -1;
+    events_publish_delete(app->events, run);
     return answer_json(res, json_pack("{s:s}", "deleted", run));
 }
 

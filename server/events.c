@@ -150,10 +150,8 @@ static char *format_write_event(const vz_write *w)
     return buf_release(&b, NULL);
 }
 
-void events_publish_write(void *ctx, const vz_write *write)
+static void publish_frame(events_hub *hub, char *frame)
 {
-    events_hub *hub = ctx;
-    char *frame = format_write_event(write);
     pthread_mutex_lock(&hub->lock);
     char **slot = &hub->ring[hub->seq % EVENT_RING];
     free(*slot);
@@ -161,6 +159,18 @@ void events_publish_write(void *ctx, const vz_write *write)
     hub->seq++;
     resume_all_locked(hub, false);
     pthread_mutex_unlock(&hub->lock);
+}
+
+void events_publish_write(void *ctx, const vz_write *write) { publish_frame(ctx, format_write_event(write)); }
+
+void events_publish_delete(events_hub *hub, const char *run)
+{
+    vz_buf b;
+    buf_init(&b);
+    buf_puts(&b, "event: delete\ndata: {\"run\":");
+    buf_put_json_string(&b, run);
+    buf_puts(&b, "}\n\n");
+    publish_frame(hub, buf_release(&b, NULL));
 }
 
 /* Queue what the stream has not sent yet: a greeting first, then missed events, then a ping. */

@@ -226,10 +226,17 @@ static const vz_asset *find_asset(const char *path)
     return NULL;
 }
 
-/* --web DIR serves the dashboard from disk for development; vendor files keep their embedded copies. */
+/* --web DIR serves the dashboard from disk for development; vendor files keep their embedded copies, and
+ * what embed.py leaves out (packages, the vendor list) is not served from disk either. */
+static bool is_development_only(const char *path)
+{
+    return strstr(path, "..") || strncmp(path, "/node_modules/", 14) == 0 || strncmp(path, "/package", 8) == 0 ||
+           strcmp(path, "/vendor.txt") == 0;
+}
+
 static int read_web_file(const char *dir, const char *path, vz_buf *out)
 {
-    if (strstr(path, "..")) return -1;
+    if (is_development_only(path)) return -1;
     char full[4096];
     snprintf(full, sizeof full, "%s%s", dir, path);
     FILE *f = fopen(full, "rb");

@@ -16,6 +16,8 @@ void events_shutdown(events_hub *hub);
 void events_destroy(events_hub *hub);
 /* A store_commit_hook: ctx is the hub. */
 void events_publish_write(void *hub, const vz_write *write);
+/* Tell every stream a run was deleted: event "delete", data {"run": R}. */
+void events_publish_delete(events_hub *hub, const char *run);
 /* Fill res with a new event stream. */
 int events_open_stream(events_hub *hub, http_response *res, vz_error *err);
 
