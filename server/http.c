@@ -49,6 +49,8 @@ static const route routes[] = {
     {"POST", "/api/v1/histograms", api_histograms_upload},
     {"GET", "/api/v1/histograms", api_histograms},
     {"GET", "/api/v1/distributions", api_distributions},
+    {"GET", "/api/v1/graph", api_graph},
+    {"GET", "/api/v1/graph/summary", api_graph_summary},
     {"GET", "/api/v1/events", api_events},
     {"GET", "/api/v1/status", api_status},
     {"GET", "/healthz", api_healthz},

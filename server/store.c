@@ -43,7 +43,7 @@ typedef struct {
     sqlite3_stmt *upsert_run, *set_description, *set_hparams;
     sqlite3_stmt *find_series, *insert_series, *update_series;
     sqlite3_stmt *block_at_or_before, *first_block, *next_block_start, *delete_block, *insert_block;
-    sqlite3_stmt *insert_histogram, *recount_histogram_series;
+    sqlite3_stmt *insert_histogram, *recount_histogram_series, *upsert_graph;
 } writer_statements;
 
 struct vz_store {
@@ -216,7 +216,9 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
                    "first_step = (SELECT min(step) FROM histogram_steps WHERE series_id = ?1), "
                    "last_step = (SELECT max(step) FROM histogram_steps WHERE series_id = ?1), "
                    "last_wall_time = (SELECT wall_time FROM histogram_steps WHERE series_id = ?1 "
-                   "ORDER BY step DESC LIMIT 1) WHERE id = ?1", err);
+                   "ORDER BY step DESC LIMIT 1) WHERE id = ?1", err) |
+           prepare(db, &w->upsert_graph, "INSERT OR REPLACE INTO graphs(run_id, graph, updated_at) VALUES(?1, ?2, ?3)",
+                   err);
 }
 
 static void finalize_writer_statements(writer_statements *w)
@@ -732,12 +734,24 @@ static int apply_histograms(vz_store *s, int64_t run_id, vz_write *w, vz_error *
     return 0;
 }
 
+static int upsert_graph(vz_store *s, int64_t run_id, const char *graph_json, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.upsert_graph;
+    sqlite3_bind_int64(st, 1, run_id);
+    bind_text(st, 2, graph_json);
+    sqlite3_bind_double(st, 3, now_s());
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a graph");
+}
+
 static int apply_write(vz_store *s, vz_write *w, vz_error *err)
 {
     int64_t run_id = 0;
     if (upsert_run(s, w, now_s(), &run_id, err) < 0) return -1;
     if (apply_scalars(s, run_id, w, err) < 0) return -1;
-    return apply_histograms(s, run_id, w, err);
+    if (apply_histograms(s, run_id, w, err) < 0) return -1;
+    return w->graph_json ? upsert_graph(s, run_id, w->graph_json, err) : 0;
 }
 
 static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
@@ -748,6 +762,7 @@ static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
         "DELETE FROM histogram_steps WHERE series_id IN "
         "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
         "DELETE FROM series WHERE run_id IN (SELECT id FROM runs WHERE name = ?1)",
+        "DELETE FROM graphs WHERE run_id IN (SELECT id FROM runs WHERE name = ?1)",
         "DELETE FROM runs WHERE name = ?1",
     };
     for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) {
@@ -1162,6 +1177,33 @@ void store_histogram_steps_free(vz_histogram_steps *steps)
     for (size_t i = 0; i < steps->count; i++) hist_free(&steps->steps[i].histogram);
     free(steps->steps);
     memset(steps, 0, sizeof *steps);
+}
+
+int store_read_graph(vz_store *s, const char *run, char **graph_json, vz_error *err)
+{
+    *graph_json = NULL;
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, "SELECT g.graph FROM runs r LEFT JOIN graphs g ON g.run_id = r.id WHERE r.name = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(err, db, "reading a graph");
+    } else {
+        bind_text(st, 1, run);
+        int step_rc = sqlite3_step(st);
+        if (step_rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *graph_json = strdup((const char *)sqlite3_column_text(st, 0));
+        else if (step_rc == SQLITE_ROW)
+            rc = vz_fail(err, 404, "not_found", "run", "run \"%s\" has no graph", run);
+        else if (step_rc == SQLITE_DONE)
+            rc = vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run);
+        else
+            rc = sql_fail(err, db, "reading a graph");
+        sqlite3_finalize(st);
+    }
+    reader_release(s, db);
+    return rc;
 }
 
 int store_status(vz_store *s, json_t **out, vz_error *err)

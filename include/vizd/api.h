@@ -18,6 +18,8 @@ int api_status(vz_app *app, const http_request *req, http_response *res, vz_erro
 int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_histograms(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_distributions(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_graph(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_graph_summary(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 
 /* Parse and validate a POST /api/v1/write body into a store write; on error nothing is allocated. */
 int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_error *err);
@@ -25,5 +27,7 @@ void write_free(vz_write *write);
 /* The "histograms" array of a write (api_histograms.c); histograms_free releases what it parsed. */
 int histograms_parse(const json_t *array, double received_at_s, vz_write *out, vz_error *err);
 void histograms_free(vz_write *write);
+/* The "graph" object of a write (api_graph.c): validated and kept as compact JSON text. */
+int graph_parse(const json_t *graph, vz_write *out, vz_error *err);
 
 #endif

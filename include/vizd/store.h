@@ -47,6 +47,7 @@ typedef struct {
     size_t scalar_count;
     vz_histogram_item *histograms;
     size_t histogram_count;
+    char *graph_json; /* NULL, or a validated model graph (JSON text) that replaces the run's graph */
 } vz_write;
 
 /* Called on the writer thread after each successful commit, once per write in it, with the steps the
@@ -116,6 +117,9 @@ typedef struct {
 int store_read_histograms(vz_store *store, const char *run, const char *tag, size_t max_steps,
                           vz_histogram_steps *out, vz_error *err);
 void store_histogram_steps_free(vz_histogram_steps *steps);
+
+/* The run's model graph as JSON text (caller frees). 404 naming "run" when the run or its graph is missing. */
+int store_read_graph(vz_store *store, const char *run, char **graph_json, vz_error *err);
 
 /* {"db_path", "db_bytes", "runs", "series", "scalar_points", "scalar_blocks"} */
 int store_status(vz_store *store, json_t **out, vz_error *err);
