@@ -78,14 +78,17 @@ events_hub *events_create(void)
     return hub;
 }
 
-void events_shutdown(events_hub *hub)
+int events_shutdown(events_hub *hub)
 {
+    int open_streams = 0;
     pthread_mutex_lock(&hub->lock);
+    for (event_stream *s = hub->streams; s; s = s->next) open_streams++;
     hub->is_shutting_down = true;
     resume_all_locked(hub, false);
     pthread_cond_signal(&hub->wake_timer);
     pthread_mutex_unlock(&hub->lock);
     pthread_join(hub->timer_thread, NULL);
+    return open_streams;
 }
 
 void events_destroy(events_hub *hub)

@@ -285,15 +285,41 @@ static bool is_api_path(const char *path)
     return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/healthz") == 0;
 }
 
+/* A query value or key holding %00 would be cut short at the NUL by every C string API and name another
+ * run or tag ("a%00b" would read as "a"): such a request is refused before any handler sees it. */
+typedef struct {
+    char key[64];
+    bool has_nul;
+} nul_finder;
+
+static enum MHD_Result find_nul_in_query(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                         const char *value, size_t value_size)
+{
+    (void)kind;
+    nul_finder *f = cls;
+    if (strlen(key) == key_size && (!value || strlen(value) == value_size)) return MHD_YES;
+    f->has_nul = true;
+    snprintf(f->key, sizeof f->key, "%s", key);
+    return MHD_NO;
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server, request_state *state)
 {
     http_request *req = &state->req;
     vz_error err;
+    nul_finder nul = {.has_nul = false};
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_in_query, &nul);
+    if (nul.has_nul) {
+        vz_fail(&err, 400, "invalid_value", nul.key, "contains a NUL character");
+        return queue_error(conn, &err, NULL);
+    }
+    /* HEAD is GET without the body, which libmicrohttpd leaves out by itself. */
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
     char allow[64] = "";
     const route *match = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         if (strcmp(routes[i].path, req->path) != 0) continue;
-        if (strcmp(routes[i].method, req->method) == 0) match = &routes[i];
+        if (strcmp(routes[i].method, method) == 0) match = &routes[i];
         snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s", allow[0] ? ", " : "",
                  routes[i].method);
     }

@@ -139,8 +139,8 @@ int main(int argc, char **argv)
     int sig;
     sigwait(&stop_signals, &sig);
     fprintf(stderr, "vizd: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    events_shutdown(app.events);
-    usleep(100 * 1000); /* let the ended streams send their last bytes before the daemon goes */
+    if (events_shutdown(app.events) > 0)
+        usleep(100 * 1000); /* let the ended streams send their last bytes before the daemon goes */
     http_stop(server);
     store_close(app.store);
     events_destroy(app.events);

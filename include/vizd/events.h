@@ -11,8 +11,8 @@
 typedef struct events_hub events_hub;
 
 events_hub *events_create(void);
-/* End every stream (they close cleanly) and free the hub once none is left. */
-void events_shutdown(events_hub *hub);
+/* End every stream (they close cleanly); returns how many were open. */
+int events_shutdown(events_hub *hub);
 void events_destroy(events_hub *hub);
 /* A store_commit_hook: ctx is the hub. */
 void events_publish_write(void *hub, const vz_write *write);

@@ -1,0 +1,117 @@
+"""conftest.py -- fixtures for the API tests: a real vizd per test, checked on the way out.
+
+Run from the repository root:
+
+    VIZD_BIN=build/vizd      python3 -m pytest -q tests/api
+    VIZD_BIN=build/asan/vizd python3 -m pytest -q tests/api -m 'not slow'
+
+Every test gets its own daemon on a free loopback port with a fresh database in tmp_path, so tests
+cannot see each other's data and "nothing was stored" can be checked on an empty database. When a test
+ends, each daemon it started is stopped with SIGTERM; the test fails unless the daemon exits 0 and its
+stderr holds no AddressSanitizer, UndefinedBehaviorSanitizer or LeakSanitizer report. A daemon the test
+killed itself (SIGKILL) is only checked for sanitizer reports.
+
+Fixtures:
+  vizd_factory(db=None, args=(), start=True) -> Daemon   start a daemon with extra CLI flags / a given db
+  vizd   -> Daemon   the default daemon (started, healthy)
+  client -> Client   vizd.client: get/post/delete returning Response(status, headers, body, json)
+  empty_client -> Client   a daemon shared by one module's tests that store nothing (refusals, 404,
+                           405); its database is emptied after each test and its exit checked at the
+                           end of the module
+
+Tests that take seconds are marked `slow`; the sanitizer run skips them with -m 'not slow'.
+"""
+
+import os
+
+import pytest
+
+from harness import Daemon, vizd_binary
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes seconds; skipped in the sanitizer run (-m 'not slow')")
+
+
+def stop_and_check(daemons):
+    """Stop each daemon with SIGTERM; return what went wrong (a crash, a non-zero exit, a sanitizer
+    report), as messages."""
+    problems = []
+    for daemon in daemons:
+        owned_by_test = daemon.proc is not None  # not stopped or killed by the test itself
+        died_early = owned_by_test and not daemon.running
+        try:
+            status = daemon.stop()
+        except AssertionError as exc:
+            problems.append(str(exc))
+            continue
+        if died_early:
+            problems.append("vizd died during the test with status %s; stderr:\n%s" % (status, daemon.stderr))
+        elif owned_by_test and status != 0:
+            problems.append("vizd exited with status %s after SIGTERM; stderr:\n%s" % (status, daemon.stderr))
+        report = daemon.sanitizer_report()
+        if report:
+            problems.append("vizd's stderr holds a sanitizer report:\n%s" % report)
+    return problems
+
+
+def require_binary():
+    if not os.access(vizd_binary(), os.X_OK):
+        pytest.fail("no vizd binary at %s (build it with `make build/vizd` or set VIZD_BIN)" % vizd_binary())
+
+
+@pytest.fixture
+def vizd_factory(tmp_path):
+    require_binary()
+    daemons = []
+
+    def start_daemon(db=None, args=(), start=True):
+        index = len(daemons)
+        db_path = db if db is not None else tmp_path / ("vizd-%d.sqlite" % index)
+        daemon = Daemon(db_path, tmp_path, extra_args=args)
+        daemons.append(daemon)
+        if start:
+            daemon.start()
+        return daemon
+
+    yield start_daemon
+
+    problems = stop_and_check(daemons)
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def vizd(vizd_factory):
+    return vizd_factory()
+
+
+@pytest.fixture
+def client(vizd):
+    return vizd.client
+
+
+@pytest.fixture(scope="module")
+def shared_vizd(tmp_path_factory):
+    """One daemon for all the tests of a module that leave the database empty (refusals, 404s, 405s):
+    starting a daemon per refused request would spend most of the suite's time in start-up."""
+    require_binary()
+    workdir = tmp_path_factory.mktemp("shared")
+    daemon = Daemon(workdir / "shared.sqlite", workdir).start()
+    yield daemon
+    problems = stop_and_check([daemon])
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def empty_client(shared_vizd):
+    """The shared daemon's client, on an empty database. Whatever a failing test left behind is deleted
+    afterwards, so one daemon bug does not fail every later test of the module."""
+    if not shared_vizd.running:
+        pytest.fail("the shared vizd is not running; stderr:\n%s" % shared_vizd.stderr, pytrace=False)
+    client = shared_vizd.client
+    yield client
+    if shared_vizd.running:
+        for run in client.get("/api/v1/runs").json.get("runs", []):
+            client.delete("/api/v1/runs", params={"run": run["name"]})

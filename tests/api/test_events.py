@@ -1,0 +1,108 @@
+"""test_events.py -- GET /api/v1/events: one Server-Sent Event per committed write.
+
+A subscriber opens the stream on a raw socket (harness.EventStream), then the test writes and reads
+`event: write` with the run, kinds, tags and largest step. A refused write publishes nothing, and an
+open stream must not keep the daemon from stopping on SIGTERM.
+"""
+
+import time
+
+from harness import EventStream
+
+
+def subscribe(vizd):
+    stream = EventStream(vizd.port)
+    try:
+        stream.read_headers(timeout=1)
+    except TimeoutError:
+        pass  # a server may hold the headers back until the first event; next_event() reads them then
+    return stream
+
+
+def test_the_events_stream_is_text_event_stream(vizd):
+    with subscribe(vizd) as stream:
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": 0, "value": 1.0}]})
+        stream.next_event()
+        assert stream.status == 200
+        assert stream.headers["content-type"].split(";")[0].strip() == "text/event-stream"
+
+
+def test_a_write_publishes_a_write_event_with_run_kinds_tags_and_last_step(vizd):
+    with subscribe(vizd) as stream:
+        vizd.client.write_ok({"run": "mnist/lr=0.1", "scalars": [
+            {"tag": "train/loss", "step": 100, "value": 0.25},
+            {"tag": "train/acc", "steps": [1, 2, 3], "values": [0.1, 0.2, "NaN"]}]})
+        name, data = stream.next_event()
+        assert name == "write"
+        assert data["run"] == "mnist/lr=0.1"
+        assert data["kinds"] == ["scalars"]
+        assert sorted(data["tags"]) == ["train/acc", "train/loss"]
+        assert data["last_step"] == 100
+
+
+def test_the_event_carries_the_steps_the_server_assigned(vizd):
+    vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "steps": [0, 1, 2, 3, 4], "values": [0] * 5}]})
+    with subscribe(vizd) as stream:
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "value": 1.0}, {"tag": "t", "value": 2.0}]})
+        name, data = stream.next_event()
+        assert (name, data["run"], data["tags"], data["last_step"]) == ("write", "r", ["t"], 6)
+
+
+def test_each_committed_write_publishes_its_own_event_in_order(vizd):
+    with subscribe(vizd) as stream:
+        for i in range(3):
+            vizd.client.write_ok({"run": "run%d" % i, "scalars": [{"tag": "t", "step": i * 10, "value": 1.0}]})
+        seen = [stream.next_event() for _ in range(3)]
+        assert [(n, d["run"], d["last_step"]) for n, d in seen] == [("write", "run0", 0), ("write", "run1", 10),
+                                                                    ("write", "run2", 20)]
+
+
+def test_a_refused_write_publishes_no_event(vizd):
+    with subscribe(vizd) as stream:
+        bad = vizd.client.write({"run": "bad", "scalars": [{"tag": "t", "step": 0, "value": "oops"}]})
+        assert bad.status == 400
+        vizd.client.write_ok({"run": "good", "scalars": [{"tag": "t", "step": 1, "value": 1.0}]})
+        name, data = stream.next_event()
+        assert (name, data["run"]) == ("write", "good")
+
+
+def test_every_subscriber_receives_the_event(vizd):
+    with subscribe(vizd) as first, subscribe(vizd) as second:
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": 5, "value": 1.0}]})
+        for stream in (first, second):
+            name, data = stream.next_event()
+            assert (name, data["run"], data["last_step"]) == ("write", "r", 5)
+
+
+def test_a_closed_subscriber_does_not_disturb_writes_or_other_subscribers(vizd):
+    gone = subscribe(vizd)
+    gone.close()
+    with subscribe(vizd) as stream:
+        for i in range(3):
+            vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": i, "value": 1.0}]})
+        assert [stream.next_event()[1]["last_step"] for _ in range(3)] == [0, 1, 2]
+    assert vizd.client.healthz().status == 200
+
+
+def test_the_daemon_stops_promptly_on_sigterm_with_a_stream_open(vizd):
+    with subscribe(vizd) as stream:
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": 0, "value": 1.0}]})
+        stream.next_event()
+        started = time.monotonic()
+        assert vizd.stop(timeout=10) == 0, vizd.stderr
+        assert time.monotonic() - started < 5
+
+
+def test_many_open_streams_do_not_block_other_requests(vizd):
+    # "An open stream holds no worker thread": with more streams open than any sane thread pool,
+    # ordinary requests are still answered.
+    streams = [EventStream(vizd.port) for _ in range(63)]
+    streams.append(subscribe(vizd))
+    try:
+        assert vizd.client.healthz().status == 200
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": 0, "value": 1.0}]})
+        assert vizd.client.runs()[0]["name"] == "r"
+        assert streams[-1].next_event()[1]["run"] == "r"
+    finally:
+        for stream in streams:
+            stream.close()
