@@ -194,7 +194,8 @@ static int parse_description(const json_t *description, vz_write *out, vz_error 
 
 int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_error *err)
 {
-    static const char *const top_keys[] = {"run", "description", "hparams", "scalars", "histograms", "graph", NULL};
+    static const char *const top_keys[] = {"run", "description", "hparams", "scalars", "histograms", "images", "tensors",
+                                           "texts", "graph", NULL};
     memset(out, 0, sizeof *out);
     if (!json_is_object(root)) return vz_fail(err, 400, "invalid_value", "", "expected a JSON object");
     if (json_check_keys(root, top_keys, "", err) < 0) return -1;
@@ -212,6 +213,11 @@ int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_erro
     if (rc == 0 && scalars) rc = parse_scalars(scalars, received_at_s, out, err);
     const json_t *histograms = json_object_get(root, "histograms");
     if (rc == 0 && histograms) rc = histograms_parse(histograms, received_at_s, out, err);
+    static const char *const media_keys[] = {"images", "tensors", "texts"};
+    for (int kind = VZ_MEDIA_IMAGE; kind <= VZ_MEDIA_TEXT && rc == 0; kind++) {
+        const json_t *items = json_object_get(root, media_keys[kind]);
+        if (items) rc = media_parse(items, (vz_media_kind)kind, received_at_s, out, err);
+    }
     const json_t *graph = json_object_get(root, "graph");
     if (rc == 0 && graph) rc = graph_parse(graph, out, err);
     if (rc < 0) write_free(out);
@@ -230,6 +236,7 @@ void write_free(vz_write *w)
     }
     free(w->scalars);
     histograms_free(w);
+    media_free(w);
     free(w->graph_json);
     free(w->run);
     free(w->description);
@@ -273,8 +280,13 @@ int api_write(vz_app *app, const http_request *req, http_response *res, vz_error
     if (rc == 0) {
         buf_puts(&res->body, "{\"run\":");
         buf_put_json_string(&res->body, write.run);
-        buf_printf(&res->body, ",\"written\":{\"scalars\":%zu,\"histograms\":%zu,\"graph\":%d}}\n",
-                   scalar_point_count(&write), write.histogram_count, write.graph_json ? 1 : 0);
+        size_t per_kind[3] = {0};
+        for (size_t i = 0; i < write.media_count; i++) per_kind[write.media[i].kind]++;
+        buf_printf(&res->body,
+                   ",\"written\":{\"scalars\":%zu,\"histograms\":%zu,\"images\":%zu,\"tensors\":%zu,\"texts\":%zu,"
+                   "\"graph\":%d}}\n",
+                   scalar_point_count(&write), write.histogram_count, per_kind[VZ_MEDIA_IMAGE],
+                   per_kind[VZ_MEDIA_TENSOR], per_kind[VZ_MEDIA_TEXT], write.graph_json ? 1 : 0);
         http_set_json(res, 200);
     }
     write_free(&write);

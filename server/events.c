@@ -136,13 +136,29 @@ static char *format_write_event(const vz_write *w)
         note_tag(&sum, w->histograms[k].tag);
         note_step(&sum, w->histograms[k].step);
     }
+    bool has_kind[3] = {false, false, false};
+    for (size_t k = 0; k < w->media_count; k++) {
+        has_kind[w->media[k].kind] = true;
+        note_tag(&sum, w->media[k].tag);
+        note_step(&sum, w->media[k].step);
+    }
     vz_buf b;
     buf_init(&b);
     buf_puts(&b, "event: write\ndata: {\"run\":");
     buf_put_json_string(&b, w->run);
     buf_puts(&b, ",\"kinds\":[");
-    if (w->scalar_count) buf_puts(&b, "\"scalars\"");
-    if (w->histogram_count) buf_puts(&b, w->scalar_count ? ",\"histograms\"" : "\"histograms\"");
+    const char *kinds[6] = {0};
+    size_t kind_count = 0;
+    if (w->scalar_count) kinds[kind_count++] = "scalars";
+    if (w->histogram_count) kinds[kind_count++] = "histograms";
+    if (has_kind[VZ_MEDIA_IMAGE]) kinds[kind_count++] = "images";
+    if (has_kind[VZ_MEDIA_TENSOR]) kinds[kind_count++] = "tensors";
+    if (has_kind[VZ_MEDIA_TEXT]) kinds[kind_count++] = "texts";
+    if (w->graph_json) kinds[kind_count++] = "graph";
+    for (size_t i = 0; i < kind_count; i++) {
+        if (i) buf_putc(&b, ',');
+        buf_put_json_string(&b, kinds[i]);
+    }
     buf_puts(&b, "],\"tags\":[");
     if (sum.tags.len) buf_append(&b, sum.tags.data, sum.tags.len);
     buf_puts(&b, "],\"last_step\":");

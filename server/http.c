@@ -49,6 +49,12 @@ static const route routes[] = {
     {"POST", "/api/v1/histograms", api_histograms_upload},
     {"GET", "/api/v1/histograms", api_histograms},
     {"GET", "/api/v1/distributions", api_distributions},
+    {"POST", "/api/v1/images", api_images_upload},
+    {"GET", "/api/v1/images", api_images},
+    {"POST", "/api/v1/tensors", api_tensors_upload},
+    {"GET", "/api/v1/tensors", api_tensors},
+    {"GET", "/api/v1/texts", api_texts},
+    {"GET", "/api/v1/blobs/", api_blob}, /* a prefix: /api/v1/blobs/ID */
     {"GET", "/api/v1/graph", api_graph},
     {"GET", "/api/v1/graph/summary", api_graph_summary},
     {"GET", "/api/v1/events", api_events},
@@ -318,7 +324,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     char allow[64] = "";
     const route *match = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-        if (strcmp(routes[i].path, req->path) != 0) continue;
+        const char *route_path = routes[i].path;
+        size_t route_len = strlen(route_path);
+        bool is_prefix = route_path[route_len - 1] == '/';
+        if (is_prefix ? strncmp(route_path, req->path, route_len) != 0 : strcmp(route_path, req->path) != 0) continue;
         if (strcmp(routes[i].method, method) == 0) match = &routes[i];
         snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s", allow[0] ? ", " : "",
                  routes[i].method);

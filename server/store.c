@@ -44,6 +44,8 @@ typedef struct {
     sqlite3_stmt *find_series, *insert_series, *update_series;
     sqlite3_stmt *block_at_or_before, *first_block, *next_block_start, *delete_block, *insert_block;
     sqlite3_stmt *insert_histogram, *recount_histogram_series, *upsert_graph;
+    sqlite3_stmt *find_blob, *insert_blob, *insert_image, *insert_tensor, *insert_text;
+    sqlite3_stmt *recount_media_series[3]; /* by vz_media_kind */
 } writer_statements;
 
 struct vz_store {
@@ -178,6 +180,20 @@ static int prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, vz_error *er
     return 0;
 }
 
+/* A series of items (histograms, images, ...) has its count and step range recomputed from its table after
+ * a write: replacing a step must not count it twice, and these tables hold few rows per series. */
+static int prepare_recount(sqlite3 *db, sqlite3_stmt **st, const char *table, vz_error *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE series SET count = (SELECT count(*) FROM %1$s WHERE series_id = ?1), "
+             "first_step = (SELECT min(step) FROM %1$s WHERE series_id = ?1), "
+             "last_step = (SELECT max(step) FROM %1$s WHERE series_id = ?1), "
+             "last_wall_time = (SELECT wall_time FROM %1$s WHERE series_id = ?1 ORDER BY step DESC LIMIT 1) "
+             "WHERE id = ?1", table);
+    return prepare(db, st, sql, err);
+}
+
 static int prepare_writer_statements(vz_store *s, vz_error *err)
 {
     sqlite3 *db = s->writer_db;
@@ -211,14 +227,22 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare(db, &w->insert_histogram,
                    "INSERT OR REPLACE INTO histogram_steps(series_id, step, wall_time, stats, bucket_count, "
                    "nan_count, buckets) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", err) |
-           prepare(db, &w->recount_histogram_series,
-                   "UPDATE series SET count = (SELECT count(*) FROM histogram_steps WHERE series_id = ?1), "
-                   "first_step = (SELECT min(step) FROM histogram_steps WHERE series_id = ?1), "
-                   "last_step = (SELECT max(step) FROM histogram_steps WHERE series_id = ?1), "
-                   "last_wall_time = (SELECT wall_time FROM histogram_steps WHERE series_id = ?1 "
-                   "ORDER BY step DESC LIMIT 1) WHERE id = ?1", err) |
+           prepare_recount(db, &w->recount_histogram_series, "histogram_steps", err) |
            prepare(db, &w->upsert_graph, "INSERT OR REPLACE INTO graphs(run_id, graph, updated_at) VALUES(?1, ?2, ?3)",
-                   err);
+                   err) |
+           prepare(db, &w->find_blob, "SELECT id, bytes FROM blobs WHERE hash = ?1 AND size = ?2", err) |
+           prepare(db, &w->insert_blob, "INSERT INTO blobs(hash, content_type, size, bytes) VALUES(?1, ?2, ?3, ?4)", err) |
+           prepare(db, &w->insert_image,
+                   "INSERT OR REPLACE INTO images(series_id, step, idx, wall_time, blob_id, width, height) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", err) |
+           prepare(db, &w->insert_tensor,
+                   "INSERT OR REPLACE INTO tensors(series_id, step, idx, wall_time, blob_id, shape, dtype, min_value, "
+                   "max_value, display) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", err) |
+           prepare(db, &w->insert_text,
+                   "INSERT OR REPLACE INTO texts(series_id, step, idx, wall_time, text) VALUES(?1, ?2, ?3, ?4, ?5)", err) |
+           prepare_recount(db, &w->recount_media_series[VZ_MEDIA_IMAGE], "images", err) |
+           prepare_recount(db, &w->recount_media_series[VZ_MEDIA_TENSOR], "tensors", err) |
+           prepare_recount(db, &w->recount_media_series[VZ_MEDIA_TEXT], "texts", err);
 }
 
 static void finalize_writer_statements(writer_statements *w)
@@ -696,9 +720,8 @@ static int insert_histogram(vz_store *s, int64_t series_id, const vz_histogram_i
     return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a histogram");
 }
 
-static int recount_histogram_series(vz_store *s, int64_t series_id, vz_error *err)
+static int recount_series(vz_store *s, sqlite3_stmt *st, int64_t series_id, vz_error *err)
 {
-    sqlite3_stmt *st = s->stmt.recount_histogram_series;
     sqlite3_bind_int64(st, 1, series_id);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -729,7 +752,7 @@ static int apply_histograms(vz_store *s, int64_t run_id, vz_write *w, vz_error *
             has_last = true;
             if (insert_histogram(s, series.id, item, err) < 0) return -1;
         }
-        if (recount_histogram_series(s, series.id, err) < 0) return -1;
+        if (recount_series(s, s->stmt.recount_histogram_series, series.id, err) < 0) return -1;
     }
     return 0;
 }
@@ -745,12 +768,117 @@ static int upsert_graph(vz_store *s, int64_t run_id, const char *graph_json, vz_
     return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a graph");
 }
 
+/* FNV-1a over the bytes: only a fast way to find candidates; equal bytes are confirmed by comparison. */
+static int64_t bytes_hash(const unsigned char *bytes, size_t size)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < size; i++) h = (h ^ bytes[i]) * 1099511628211ull;
+    return (int64_t)h;
+}
+
+/* The id of a blob holding exactly these bytes, stored now if no blob does yet. */
+static int store_blob(vz_store *s, const vz_media_item *item, int64_t *blob_id, vz_error *err)
+{
+    int64_t hash = bytes_hash(item->bytes, item->size);
+    sqlite3_stmt *st = s->stmt.find_blob;
+    sqlite3_bind_int64(st, 1, hash);
+    sqlite3_bind_int64(st, 2, (int64_t)item->size);
+    int rc;
+    bool found = false;
+    while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        found = (size_t)sqlite3_column_bytes(st, 1) == item->size &&
+                (item->size == 0 || memcmp(sqlite3_column_blob(st, 1), item->bytes, item->size) == 0);
+        if (found) *blob_id = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (found) return 0;
+    st = s->stmt.insert_blob;
+    sqlite3_bind_int64(st, 1, hash);
+    bind_text(st, 2, item->content_type);
+    sqlite3_bind_int64(st, 3, (int64_t)item->size);
+    sqlite3_bind_blob(st, 4, item->bytes, (int)item->size, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "writing a blob");
+    *blob_id = sqlite3_last_insert_rowid(s->writer_db);
+    return 0;
+}
+
+static int insert_media(vz_store *s, int64_t series_id, const vz_media_item *item, vz_error *err)
+{
+    int64_t blob_id = 0;
+    if (item->kind != VZ_MEDIA_TEXT && store_blob(s, item, &blob_id, err) < 0) return -1;
+    sqlite3_stmt *st = item->kind == VZ_MEDIA_IMAGE ? s->stmt.insert_image
+                       : item->kind == VZ_MEDIA_TENSOR ? s->stmt.insert_tensor
+                                                       : s->stmt.insert_text;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, item->step);
+    sqlite3_bind_int64(st, 3, item->index);
+    sqlite3_bind_double(st, 4, item->wall_time_s);
+    if (item->kind == VZ_MEDIA_TEXT) {
+        bind_text(st, 5, item->text);
+    } else {
+        sqlite3_bind_int64(st, 5, blob_id);
+    }
+    if (item->kind == VZ_MEDIA_IMAGE) {
+        sqlite3_bind_int64(st, 6, item->width);
+        sqlite3_bind_int64(st, 7, item->height);
+    } else if (item->kind == VZ_MEDIA_TENSOR) {
+        bind_text(st, 6, item->shape_json);
+        bind_text(st, 7, item->dtype);
+        bind_finite_or_null(st, 8, item->min);
+        bind_finite_or_null(st, 9, item->max);
+        bind_text(st, 10, item->display_json);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing an item");
+}
+
+static const char *const media_kind_names[] = {"images", "tensors", "texts"};
+
+static bool media_group_seen_before(const vz_write *w, size_t index)
+{
+    for (size_t k = 0; k < index; k++)
+        if (w->media[k].kind == w->media[index].kind && strcmp(w->media[k].tag, w->media[index].tag) == 0) return true;
+    return false;
+}
+
+/* Per kind and tag, in request order; an item without a step gets the tag's last step + 1. */
+static int apply_media(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
+{
+    for (size_t k = 0; k < w->media_count; k++) {
+        if (media_group_seen_before(w, k)) continue;
+        vz_media_kind kind = w->media[k].kind;
+        series_state series = {0};
+        if (find_or_create_series(s, run_id, media_kind_names[kind], w->media[k].tag, &series, err) < 0) return -1;
+        bool has_last = series.has_last_step;
+        int64_t last = series.last_step;
+        for (size_t i = k; i < w->media_count; i++) {
+            vz_media_item *item = &w->media[i];
+            if (item->kind != kind || strcmp(item->tag, w->media[k].tag) != 0) continue;
+            if (item->needs_step) {
+                if (has_last && last == INT64_MAX)
+                    return vz_fail(err, 400, "invalid_value", "step", "the next step would overflow int64");
+                item->step = has_last ? last + 1 : 0;
+            }
+            if (!has_last || item->step > last) last = item->step;
+            has_last = true;
+            if (insert_media(s, series.id, item, err) < 0) return -1;
+        }
+        if (recount_series(s, s->stmt.recount_media_series[kind], series.id, err) < 0) return -1;
+    }
+    return 0;
+}
+
 static int apply_write(vz_store *s, vz_write *w, vz_error *err)
 {
     int64_t run_id = 0;
     if (upsert_run(s, w, now_s(), &run_id, err) < 0) return -1;
     if (apply_scalars(s, run_id, w, err) < 0) return -1;
     if (apply_histograms(s, run_id, w, err) < 0) return -1;
+    if (apply_media(s, run_id, w, err) < 0) return -1;
     return w->graph_json ? upsert_graph(s, run_id, w->graph_json, err) : 0;
 }
 
@@ -761,6 +889,14 @@ static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
         "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
         "DELETE FROM histogram_steps WHERE series_id IN "
         "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM images WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM tensors WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM texts WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM blobs WHERE ?1 IS NOT NULL AND id NOT IN (SELECT blob_id FROM images) "
+        "AND id NOT IN (SELECT blob_id FROM tensors)",
         "DELETE FROM series WHERE run_id IN (SELECT id FROM runs WHERE name = ?1)",
         "DELETE FROM graphs WHERE run_id IN (SELECT id FROM runs WHERE name = ?1)",
         "DELETE FROM runs WHERE name = ?1",
@@ -1200,6 +1336,97 @@ int store_read_graph(vz_store *s, const char *run, char **graph_json, vz_error *
             rc = vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run);
         else
             rc = sql_fail(err, db, "reading a graph");
+        sqlite3_finalize(st);
+    }
+    reader_release(s, db);
+    return rc;
+}
+
+static json_t *media_item_json(sqlite3_stmt *st, vz_media_kind kind)
+{
+    json_t *item = json_pack("{s:I, s:f, s:I}", "step", (json_int_t)sqlite3_column_int64(st, 0), "wall_time",
+                             sqlite3_column_double(st, 1), "index", (json_int_t)sqlite3_column_int64(st, 2));
+    if (kind == VZ_MEDIA_TEXT) {
+        json_object_set_new(item, "text", json_string((const char *)sqlite3_column_text(st, 3)));
+        return item;
+    }
+    char url[64];
+    snprintf(url, sizeof url, "/api/v1/blobs/%lld", (long long)sqlite3_column_int64(st, 3));
+    json_object_set_new(item, "url", json_string(url));
+    if (kind == VZ_MEDIA_IMAGE) {
+        const char *type = (const char *)sqlite3_column_text(st, 6);
+        json_object_set_new(item, "width", json_integer(sqlite3_column_int64(st, 4)));
+        json_object_set_new(item, "height", json_integer(sqlite3_column_int64(st, 5)));
+        json_object_set_new(item, "type", json_string(strncmp(type, "image/", 6) == 0 ? type + 6 : type));
+        return item;
+    }
+    json_object_set_new(item, "shape", json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL));
+    json_object_set_new(item, "dtype", json_string((const char *)sqlite3_column_text(st, 5)));
+    json_object_set_new(item, "min", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, 6)));
+    json_object_set_new(item, "max", sqlite3_column_type(st, 7) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, 7)));
+    json_object_set_new(item, "display", json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL));
+    return item;
+}
+
+int store_list_media(vz_store *s, const char *run, const char *tag, vz_media_kind kind, json_t **items,
+                     vz_error *err)
+{
+    static const char *const queries[] = {
+        "SELECT i.step, i.wall_time, i.idx, i.blob_id, i.width, i.height, b.content_type FROM images i "
+        "JOIN blobs b ON b.id = i.blob_id WHERE i.series_id = ?1 ORDER BY i.step, i.idx",
+        "SELECT step, wall_time, idx, blob_id, shape, dtype, min_value, max_value, display FROM tensors "
+        "WHERE series_id = ?1 ORDER BY step, idx",
+        "SELECT step, wall_time, idx, text FROM texts WHERE series_id = ?1 ORDER BY step, idx",
+    };
+    *items = NULL;
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    int64_t series_id, first_step, last_step;
+    int rc = find_run_series(db, run, media_kind_names[kind], tag, &series_id, &first_step, &last_step, err);
+    json_t *list = json_array();
+    sqlite3_stmt *st = NULL;
+    if (rc == 0 && series_id >= 0 && sqlite3_prepare_v2(db, queries[kind], -1, &st, NULL) != SQLITE_OK)
+        rc = sql_fail(err, db, "reading items");
+    if (st) {
+        sqlite3_bind_int64(st, 1, series_id);
+        int step_rc;
+        while ((step_rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(list, media_item_json(st, kind));
+        if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading items");
+        sqlite3_finalize(st);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    reader_release(s, db);
+    if (rc < 0) json_decref(list);
+    else *items = list;
+    return rc;
+}
+
+int store_read_blob(vz_store *s, int64_t id, unsigned char **bytes, size_t *size, char *type, size_t type_size,
+                    vz_error *err)
+{
+    *bytes = NULL;
+    *size = 0;
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, "SELECT content_type, bytes FROM blobs WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(err, db, "reading a blob");
+    } else {
+        sqlite3_bind_int64(st, 1, id);
+        int step_rc = sqlite3_step(st);
+        if (step_rc == SQLITE_ROW) {
+            snprintf(type, type_size, "%s", (const char *)sqlite3_column_text(st, 0));
+            *size = (size_t)sqlite3_column_bytes(st, 1);
+            *bytes = malloc(*size ? *size : 1);
+            if (!*bytes) abort();
+            if (*size) memcpy(*bytes, sqlite3_column_blob(st, 1), *size);
+        } else if (step_rc == SQLITE_DONE) {
+            rc = vz_fail(err, 404, "not_found", "", "no blob %lld", (long long)id);
+        } else {
+            rc = sql_fail(err, db, "reading a blob");
+        }
         sqlite3_finalize(st);
     }
     reader_release(s, db);

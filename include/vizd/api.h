@@ -18,6 +18,12 @@ int api_status(vz_app *app, const http_request *req, http_response *res, vz_erro
 int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_histograms(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_distributions(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_images_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_tensors_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_images(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_tensors(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_texts(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_graph(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_graph_summary(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 
@@ -27,6 +33,9 @@ void write_free(vz_write *write);
 /* The "histograms" array of a write (api_histograms.c); histograms_free releases what it parsed. */
 int histograms_parse(const json_t *array, double received_at_s, vz_write *out, vz_error *err);
 void histograms_free(vz_write *write);
+/* The "images", "tensors" or "texts" array of a write (api_media.c); media_free releases them. */
+int media_parse(const json_t *array, vz_media_kind kind, double received_at_s, vz_write *out, vz_error *err);
+void media_free(vz_write *write);
 /* The "graph" object of a write (api_graph.c): validated and kept as compact JSON text. */
 int graph_parse(const json_t *graph, vz_write *out, vz_error *err);
 

@@ -38,6 +38,27 @@ typedef struct {
     vz_histogram histogram;
 } vz_histogram_item;
 
+typedef enum { VZ_MEDIA_IMAGE, VZ_MEDIA_TENSOR, VZ_MEDIA_TEXT } vz_media_kind;
+
+/* One image, tensor or text of a write. */
+typedef struct {
+    vz_media_kind kind;
+    char *tag;
+    int64_t step;
+    bool needs_step;
+    int64_t index;
+    double wall_time_s;
+    unsigned char *bytes;     /* image: the file; tensor: little-endian values; owned */
+    size_t size;
+    const char *content_type; /* static string */
+    int64_t width, height;    /* images */
+    char *shape_json;         /* tensors: "[128,64,3,3]"; owned */
+    const char *dtype;        /* tensors: "float32" / "float64" (static) */
+    double min, max;          /* tensors: of the finite values, NaN when none */
+    char *display_json;       /* tensors: "{}" or the hints; owned */
+    char *text;               /* texts; owned */
+} vz_media_item;
+
 /* Everything one request writes, for one run. Owned by whoever built it (see write_free in api.h). */
 typedef struct {
     char *run;
@@ -48,6 +69,8 @@ typedef struct {
     vz_histogram_item *histograms;
     size_t histogram_count;
     char *graph_json; /* NULL, or a validated model graph (JSON text) that replaces the run's graph */
+    vz_media_item *media;
+    size_t media_count;
 } vz_write;
 
 /* Called on the writer thread after each successful commit, once per write in it, with the steps the
@@ -120,6 +143,15 @@ void store_histogram_steps_free(vz_histogram_steps *steps);
 
 /* The run's model graph as JSON text (caller frees). 404 naming "run" when the run or its graph is missing. */
 int store_read_graph(vz_store *store, const char *run, char **graph_json, vz_error *err);
+
+/* The items of one media kind for (run, tag): {"step", "wall_time", "index", and per kind: images "width",
+ * "height", "type", "url"; tensors "shape", "dtype", "min", "max", "display", "url"; texts "text"}, in step
+ * and index order. A missing run is a 404; a missing tag is empty. */
+int store_list_media(vz_store *store, const char *run, const char *tag, vz_media_kind kind, json_t **items,
+                     vz_error *err);
+/* The bytes of a blob (caller frees) and their content type (static or from the db, copied into type). */
+int store_read_blob(vz_store *store, int64_t id, unsigned char **bytes, size_t *size, char *type, size_t type_size,
+                    vz_error *err);
 
 /* {"db_path", "db_bytes", "runs", "series", "scalar_points", "scalar_blocks"} */
 int store_status(vz_store *store, json_t **out, vz_error *err);

@@ -1,0 +1,47 @@
+/* media.h -- the pure parts of images and tensors: base64, recognising an image by its magic bytes and
+ * reading its size from the header, and the rules a tensor's shape and display hints follow. */
+#ifndef VIZD_MEDIA_H
+#define VIZD_MEDIA_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vizd/error.h"
+
+#define VZ_MAX_TENSOR_DIMS 8
+#define VZ_MAX_TENSOR_ELEMENTS (16u * 1024 * 1024) /* 64 MiB of float32, 128 MiB of float64 */
+
+/* Decode standard base64 (padding optional, no whitespace). Returns 0 and a malloc'd buffer, or -1 naming
+ * path when the text is not base64. */
+int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, const char *path,
+                  vz_error *err);
+
+typedef struct {
+    const char *content_type; /* "image/png", "image/jpeg", "image/gif", "image/webp" */
+    const char *type;         /* "png", "jpeg", "gif", "webp" */
+    uint32_t width, height;
+} vz_image_info;
+
+/* Recognise PNG, JPEG, GIF and WebP by their magic bytes and read width and height from the header;
+ * anything else (SVG, HTML, unknown magic, a truncated header) is refused naming path. */
+int image_sniff(const unsigned char *bytes, size_t size, vz_image_info *out, const char *path, vz_error *err);
+
+typedef struct {
+    size_t dims;
+    int64_t shape[VZ_MAX_TENSOR_DIMS];
+    uint64_t elements;
+} vz_tensor_shape;
+
+/* A shape from a JSON array (1..8 non-negative integers) or from "128,64,3,3". */
+int tensor_shape_from_json(const json_t *shape, const char *path, vz_tensor_shape *out, vz_error *err);
+int tensor_shape_from_text(const char *text, const char *path, vz_tensor_shape *out, vz_error *err);
+/* "float32" or "float64" -> element size; NULL means float32. */
+int tensor_dtype_size(const char *dtype, const char *path, size_t *size, vz_error *err);
+/* Check display hints: {"kind": kernels|feature_maps|heatmap, "colormap": bwr|viridis|gray|jet,
+ * "normalize": tile|global|symmetric, "overlay": image tag, "image_weight": 0..1}. */
+int tensor_display_check(const json_t *display, const char *path, vz_error *err);
+/* Min and max of the finite values of a little-endian float32/float64 array (NaN when none). */
+void tensor_range(const unsigned char *data, uint64_t elements, size_t element_size, double *min, double *max);
+
+#endif

@@ -1,0 +1,346 @@
+/* api_media.c -- images, tensors and texts: their items in POST /api/v1/write, the raw uploads
+ * POST /api/v1/images and /api/v1/tensors, the listings GET /api/v1/images|tensors|texts, and the bytes
+ * at GET /api/v1/blobs/ID.
+ *
+ * Image bytes are checked by content (media.c), tensors by shape times element size; both are stored as
+ * blobs, once per distinct content, and served with their type, a strong ETag (the blob id: the bytes of
+ * an id never change) and immutable caching. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vizd/api.h"
+#include "vizd/json.h"
+#include "vizd/media.h"
+
+#define MAX_RUNS_PER_QUERY 256
+#define VZ_MAX_TEXT_BYTES (1024 * 1024)
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- checking one item's payload (shared by the JSON and the raw forms) -------------------------- */
+
+static int take_image(vz_media_item *item, const char *path, vz_error *err)
+{
+    vz_image_info info;
+    if (image_sniff(item->bytes, item->size, &info, path, err) < 0) return -1;
+    item->content_type = info.content_type;
+    item->width = info.width;
+    item->height = info.height;
+    return 0;
+}
+
+static int take_tensor(vz_media_item *item, const vz_tensor_shape *shape, const char *dtype, const char *path,
+                       const char *dtype_path, vz_error *err)
+{
+    size_t element_size;
+    if (tensor_dtype_size(dtype, dtype_path, &element_size, err) < 0) return -1;
+    if ((uint64_t)item->size != shape->elements * element_size)
+        return vz_fail(err, 400, "invalid_value", path, "%zu bytes, but the shape needs %llu %s values (%llu bytes)",
+                       item->size, (unsigned long long)shape->elements, element_size == 4 ? "float32" : "float64",
+                       (unsigned long long)(shape->elements * element_size));
+    item->dtype = element_size == 4 ? "float32" : "float64";
+    item->content_type = "application/octet-stream";
+    tensor_range(item->bytes, shape->elements, element_size, &item->min, &item->max);
+    vz_buf text;
+    buf_init(&text);
+    buf_putc(&text, '[');
+    for (size_t i = 0; i < shape->dims; i++) {
+        if (i) buf_putc(&text, ',');
+        buf_put_int64(&text, shape->shape[i]);
+    }
+    buf_putc(&text, ']');
+    item->shape_json = buf_release(&text, NULL);
+    return 0;
+}
+
+/* ---- items in POST /api/v1/write ---------------------------------------------------------------- */
+
+static int parse_common(const json_t *v, const char *path, double received_at_s, vz_media_item *item, vz_error *err)
+{
+    char field[192];
+    snprintf(field, sizeof field, "%s.tag", path);
+    const json_t *tag = json_object_get(v, "tag");
+    const char *tag_name;
+    if (!tag) return vz_fail(err, 400, "missing_field", field, "required");
+    if (json_get_name(tag, field, &tag_name, err) < 0) return -1;
+    const json_t *step = json_object_get(v, "step"), *index = json_object_get(v, "index");
+    const json_t *wall = json_object_get(v, "wall_time");
+    snprintf(field, sizeof field, "%s.step", path);
+    if (step && json_get_step(step, field, &item->step, err) < 0) return -1;
+    item->needs_step = step == NULL;
+    snprintf(field, sizeof field, "%s.index", path);
+    if (index && (!json_is_integer(index) || json_integer_value(index) < 0))
+        return vz_fail(err, 400, "invalid_value", field, "expected a non-negative integer");
+    item->index = index ? (int64_t)json_integer_value(index) : 0;
+    item->wall_time_s = received_at_s;
+    snprintf(field, sizeof field, "%s.wall_time", path);
+    if (wall && json_get_wall_time(wall, field, &item->wall_time_s, err) < 0) return -1;
+    item->tag = strdup(tag_name);
+    return 0;
+}
+
+static int parse_data(const json_t *v, const char *path, vz_media_item *item, vz_error *err)
+{
+    char field[192];
+    snprintf(field, sizeof field, "%s.data", path);
+    const json_t *data = json_object_get(v, "data");
+    if (!data) return vz_fail(err, 400, "missing_field", field, "required (base64)");
+    if (!json_is_string(data)) return vz_fail(err, 400, "invalid_value", field, "expected a base64 string");
+    return base64_decode(json_string_value(data), json_string_length(data), &item->bytes, &item->size, field, err);
+}
+
+static int parse_image(const json_t *v, const char *path, vz_media_item *item, vz_error *err)
+{
+    char field[192];
+    snprintf(field, sizeof field, "%s.data", path);
+    return parse_data(v, path, item, err) < 0 ? -1 : take_image(item, field, err);
+}
+
+static int parse_tensor(const json_t *v, const char *path, vz_media_item *item, vz_error *err)
+{
+    char field[192], dtype_field[192];
+    vz_tensor_shape shape;
+    snprintf(field, sizeof field, "%s.shape", path);
+    const json_t *shape_json = json_object_get(v, "shape");
+    if (!shape_json) return vz_fail(err, 400, "missing_field", field, "required");
+    if (tensor_shape_from_json(shape_json, field, &shape, err) < 0) return -1;
+    const json_t *dtype = json_object_get(v, "dtype"), *display = json_object_get(v, "display");
+    snprintf(dtype_field, sizeof dtype_field, "%s.dtype", path);
+    if (dtype && !json_is_string(dtype)) return vz_fail(err, 400, "invalid_value", dtype_field, "expected float32 or float64");
+    snprintf(field, sizeof field, "%s.display", path);
+    if (display && tensor_display_check(display, field, err) < 0) return -1;
+    vz_buf text;
+    buf_init(&text);
+    if (display) json_write(&text, display);
+    else buf_puts(&text, "{}");
+    item->display_json = buf_release(&text, NULL);
+    snprintf(field, sizeof field, "%s.data", path);
+    if (parse_data(v, path, item, err) < 0) return -1;
+    return take_tensor(item, &shape, dtype ? json_string_value(dtype) : NULL, field, dtype_field, err);
+}
+
+static int parse_text(const json_t *v, const char *path, vz_media_item *item, vz_error *err)
+{
+    char field[192];
+    snprintf(field, sizeof field, "%s.text", path);
+    const json_t *text = json_object_get(v, "text");
+    if (!text) return vz_fail(err, 400, "missing_field", field, "required");
+    if (!json_is_string(text)) return vz_fail(err, 400, "invalid_value", field, "expected a string");
+    if (strlen(json_string_value(text)) != json_string_length(text))
+        return vz_fail(err, 400, "invalid_value", field, "contains a NUL character");
+    if (json_string_length(text) > VZ_MAX_TEXT_BYTES)
+        return vz_fail(err, 400, "invalid_value", field, "longer than %d bytes", VZ_MAX_TEXT_BYTES);
+    item->text = strdup(json_string_value(text));
+    return 0;
+}
+
+static int parse_item(const json_t *v, vz_media_kind kind, size_t index, double received_at_s, vz_media_item *item,
+                      vz_error *err)
+{
+    static const char *const kind_names[] = {"images", "tensors", "texts"};
+    static const char *const image_keys[] = {"tag", "step", "index", "wall_time", "data", NULL};
+    static const char *const tensor_keys[] = {"tag", "step", "index", "wall_time", "data", "shape", "dtype", "display", NULL};
+    static const char *const text_keys[] = {"tag", "step", "index", "wall_time", "text", NULL};
+    static const char *const *const keys[] = {image_keys, tensor_keys, text_keys};
+    char path[64];
+    snprintf(path, sizeof path, "%s[%zu]", kind_names[kind], index);
+    item->kind = kind;
+    if (!json_is_object(v)) return vz_fail(err, 400, "invalid_value", path, "expected an object");
+    if (json_check_keys(v, keys[kind], path, err) < 0 || parse_common(v, path, received_at_s, item, err) < 0) return -1;
+    if (kind == VZ_MEDIA_IMAGE) return parse_image(v, path, item, err);
+    if (kind == VZ_MEDIA_TENSOR) return parse_tensor(v, path, item, err);
+    return parse_text(v, path, item, err);
+}
+
+int media_parse(const json_t *array, vz_media_kind kind, double received_at_s, vz_write *out, vz_error *err)
+{
+    static const char *const kind_names[] = {"images", "tensors", "texts"};
+    if (!json_is_array(array)) return vz_fail(err, 400, "invalid_value", kind_names[kind], "expected an array");
+    size_t n = json_array_size(array);
+    vz_media_item *grown = realloc(out->media, (out->media_count + n + 1) * sizeof *grown);
+    if (!grown) return vz_fail(err, 500, "internal", "", "out of memory");
+    out->media = grown;
+    for (size_t i = 0; i < n; i++) {
+        vz_media_item *item = &out->media[out->media_count++]; /* counted first, so media_free releases it */
+        memset(item, 0, sizeof *item);
+        if (parse_item(json_array_get(array, i), kind, i, received_at_s, item, err) < 0) return -1;
+    }
+    return 0;
+}
+
+void media_free(vz_write *w)
+{
+    for (size_t i = 0; i < w->media_count; i++) {
+        vz_media_item *item = &w->media[i];
+        free(item->tag);
+        free(item->bytes);
+        free(item->shape_json);
+        free(item->display_json);
+        free(item->text);
+    }
+    free(w->media);
+    w->media = NULL;
+    w->media_count = 0;
+}
+
+/* ---- raw uploads -------------------------------------------------------------------------------- */
+
+static int query_name(const http_request *req, const char *key, const char **out, vz_error *err)
+{
+    *out = http_query(req, key);
+    if (!*out) return vz_fail(err, 400, "missing_field", key, "required");
+    return name_check(*out, key, err);
+}
+
+/* run, tag, step (optional: the next one) and index from the query string. */
+static int raw_item_from_query(const http_request *req, vz_media_kind kind, const char **run, vz_media_item *item,
+                               vz_error *err)
+{
+    const char *tag;
+    int64_t index;
+    if (query_name(req, "run", run, err) < 0 || query_name(req, "tag", &tag, err) < 0) return -1;
+    item->kind = kind;
+    item->needs_step = http_query(req, "step") == NULL;
+    if (http_query_int64(req, "step", 0, &item->step, err) < 0 || http_query_int64(req, "index", 0, &index, err) < 0)
+        return -1;
+    if (index < 0) return vz_fail(err, 400, "invalid_value", "index", "expected a non-negative integer");
+    item->index = index;
+    item->wall_time_s = now_s();
+    item->tag = (char *)tag;
+    item->bytes = (unsigned char *)req->body;
+    item->size = req->body_len;
+    return 0;
+}
+
+static int commit_raw_item(vz_app *app, const char *run, vz_media_item *item, const char *kind_name,
+                           http_response *res, vz_error *err)
+{
+    vz_write write = {.run = (char *)run, .media = item, .media_count = 1};
+    if (store_write(app->store, &write, err) < 0) return -1;
+    buf_puts(&res->body, "{\"run\":");
+    buf_put_json_string(&res->body, run);
+    buf_printf(&res->body, ",\"written\":{\"%s\":1},\"step\":%lld}\n", kind_name, (long long)item->step);
+    http_set_json(res, 200);
+    return 0;
+}
+
+int api_images_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    const char *run;
+    vz_media_item item = {0};
+    if (raw_item_from_query(req, VZ_MEDIA_IMAGE, &run, &item, err) < 0 || take_image(&item, "body", err) < 0) return -1;
+    return commit_raw_item(app, run, &item, "images", res, err);
+}
+
+static int display_from_query(const http_request *req, vz_media_item *item, vz_error *err)
+{
+    static const char *const keys[] = {"kind", "colormap", "normalize", "overlay"};
+    json_t *display = json_object();
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *v = http_query(req, keys[i]);
+        if (v) json_object_set_new(display, keys[i], json_string(v));
+    }
+    int rc = tensor_display_check(display, "display", err);
+    if (rc == 0) {
+        vz_buf text;
+        buf_init(&text);
+        json_write(&text, display);
+        item->display_json = buf_release(&text, NULL);
+    }
+    json_decref(display);
+    return rc;
+}
+
+int api_tensors_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    const char *run, *shape_text = http_query(req, "shape");
+    vz_media_item item = {0};
+    vz_tensor_shape shape;
+    if (raw_item_from_query(req, VZ_MEDIA_TENSOR, &run, &item, err) < 0) return -1;
+    if (!shape_text) return vz_fail(err, 400, "missing_field", "shape", "required, like 128,64,3,3");
+    int rc = tensor_shape_from_text(shape_text, "shape", &shape, err);
+    if (rc == 0) rc = display_from_query(req, &item, err);
+    if (rc == 0) rc = take_tensor(&item, &shape, http_query(req, "dtype"), "body", "dtype", err);
+    if (rc == 0) rc = commit_raw_item(app, run, &item, "tensors", res, err);
+    free(item.shape_json);
+    free(item.display_json);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------------------------------ */
+
+static int answer_media(vz_app *app, const http_request *req, http_response *res, vz_media_kind kind, vz_error *err)
+{
+    const char *tag, *runs[MAX_RUNS_PER_QUERY];
+    if (query_name(req, "tag", &tag, err) < 0) return -1;
+    size_t run_count = http_query_all(req, "run", runs, MAX_RUNS_PER_QUERY);
+    if (run_count == 0) return vz_fail(err, 400, "missing_field", "run", "at least one run is required");
+    json_t *series = json_array();
+    for (size_t i = 0; i < run_count; i++) {
+        json_t *items;
+        if (name_check(runs[i], "run", err) < 0 || store_list_media(app->store, runs[i], tag, kind, &items, err) < 0) {
+            json_decref(series);
+            return -1;
+        }
+        json_array_append_new(series, json_pack("{s:s, s:o}", "run", runs[i], "items", items));
+    }
+    json_t *answer = json_pack("{s:s, s:o}", "tag", tag, "series", series);
+    json_write(&res->body, answer);
+    buf_putc(&res->body, '\n');
+    json_decref(answer);
+    http_set_json(res, 200);
+    return 0;
+}
+
+int api_images(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    return answer_media(app, req, res, VZ_MEDIA_IMAGE, err);
+}
+
+int api_tensors(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    return answer_media(app, req, res, VZ_MEDIA_TENSOR, err);
+}
+
+int api_texts(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    return answer_media(app, req, res, VZ_MEDIA_TEXT, err);
+}
+
+int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    const char *id_text = req->path + strlen("/api/v1/blobs/");
+    char *end;
+    long long id = strtoll(id_text, &end, 10);
+    if (*id_text == '\0' || *end != '\0' || id <= 0) return vz_fail(err, 404, "not_found", "", "no such blob");
+    char etag[40];
+    snprintf(etag, sizeof etag, "\"blob-%lld\"", id);
+    const char *if_none_match = http_header(req, "If-None-Match");
+    unsigned char *bytes;
+    size_t size;
+    char content_type[64];
+    if (store_read_blob(app->store, id, &bytes, &size, content_type, sizeof content_type, err) < 0) return -1;
+    snprintf(res->etag, sizeof res->etag, "%s", etag);
+    res->cache_control = "public, max-age=31536000, immutable";
+    /* content types come from a fixed set (media.c), so the static strings below cover every blob */
+    res->content_type = strcmp(content_type, "image/png") == 0    ? "image/png"
+                        : strcmp(content_type, "image/jpeg") == 0 ? "image/jpeg"
+                        : strcmp(content_type, "image/gif") == 0  ? "image/gif"
+                        : strcmp(content_type, "image/webp") == 0 ? "image/webp"
+                                                                  : "application/octet-stream";
+    if (if_none_match && strcmp(if_none_match, etag) == 0) {
+        free(bytes);
+        res->status = 304;
+        return 0;
+    }
+    buf_append(&res->body, bytes, size);
+    free(bytes);
+    res->status = 200;
+    return 0;
+}

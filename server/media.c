@@ -1,0 +1,246 @@
+/* media.c -- the pure parts of images and tensors (see media.h).
+ *
+ * Images are recognised by content, never by the Content-Type a client sends, so a stored "image" is
+ * always one a browser will render as an image (an SVG or HTML page could carry script). Width and height
+ * come from the header of each format: PNG's IHDR chunk, the JPEG start-of-frame marker, GIF's logical
+ * screen, WebP's VP8 / VP8L / VP8X chunk. */
+#include "vizd/media.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- base64 ------------------------------------------------------------------------------------ */
+
+static int base64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62; /* '-' and '_': the URL-safe alphabet is accepted too */
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, const char *path,
+                  vz_error *err)
+{
+    while (len > 0 && text[len - 1] == '=') len--;
+    if (len % 4 == 1) return vz_fail(err, 400, "invalid_value", path, "not valid base64 (bad length)");
+    unsigned char *bytes = malloc(len / 4 * 3 + 3);
+    if (!bytes) return vz_fail(err, 500, "internal", "", "out of memory");
+    size_t n = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = base64_value((unsigned char)text[i]);
+        if (v < 0) {
+            free(bytes);
+            return vz_fail(err, 400, "invalid_value", path, "not valid base64 (character %zu)", i);
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            bytes[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    *out = bytes;
+    *out_len = n;
+    return 0;
+}
+
+/* ---- images ------------------------------------------------------------------------------------ */
+
+static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t le16(const unsigned char *p) { return (uint32_t)p[1] << 8 | p[0]; }
+static uint32_t le24(const unsigned char *p) { return (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]; }
+
+static int sniff_png(const unsigned char *b, size_t n, vz_image_info *out)
+{
+    /* signature, then the first chunk must be IHDR: length 13, "IHDR", width, height */
+    if (n < 24 || memcmp(b + 12, "IHDR", 4) != 0) return -1;
+    *out = (vz_image_info){"image/png", "png", be32(b + 16), be32(b + 20)};
+    return 0;
+}
+
+static int sniff_jpeg(const unsigned char *b, size_t n, vz_image_info *out)
+{
+    size_t i = 2;
+    while (i + 4 <= n) {
+        if (b[i] != 0xFF) return -1;
+        unsigned marker = b[i + 1];
+        if (marker == 0xFF) { i++; continue; }          /* fill byte */
+        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { i += 2; continue; }
+        size_t length = be16(b + i + 2);
+        bool is_start_of_frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (is_start_of_frame) {
+            if (i + 9 > n) return -1;
+            *out = (vz_image_info){"image/jpeg", "jpeg", be16(b + i + 7), be16(b + i + 5)};
+            return 0;
+        }
+        if (length < 2) return -1;
+        i += 2 + length;
+    }
+    return -1;
+}
+
+static int sniff_gif(const unsigned char *b, size_t n, vz_image_info *out)
+{
+    if (n < 10) return -1;
+    *out = (vz_image_info){"image/gif", "gif", le16(b + 6), le16(b + 8)};
+    return 0;
+}
+
+static int sniff_webp(const unsigned char *b, size_t n, vz_image_info *out)
+{
+    if (n < 30) return -1;
+    const unsigned char *chunk = b + 12, *data = b + 20;
+    if (memcmp(chunk, "VP8 ", 4) == 0) { /* lossy: a key frame's start code, then 14-bit sizes */
+        if (data[3] != 0x9D || data[4] != 0x01 || data[5] != 0x2A) return -1;
+        *out = (vz_image_info){"image/webp", "webp", le16(data + 6) & 0x3FFF, le16(data + 8) & 0x3FFF};
+        return 0;
+    }
+    if (memcmp(chunk, "VP8L", 4) == 0) { /* lossless: signature 0x2F, then 14-bit width-1 and height-1 */
+        if (data[0] != 0x2F) return -1;
+        uint32_t bits = (uint32_t)data[1] | (uint32_t)data[2] << 8 | (uint32_t)data[3] << 16 | (uint32_t)data[4] << 24;
+        *out = (vz_image_info){"image/webp", "webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1};
+        return 0;
+    }
+    if (memcmp(chunk, "VP8X", 4) == 0) { /* extended: 24-bit canvas width-1 and height-1 */
+        *out = (vz_image_info){"image/webp", "webp", le24(data + 4) + 1, le24(data + 7) + 1};
+        return 0;
+    }
+    return -1;
+}
+
+int image_sniff(const unsigned char *b, size_t n, vz_image_info *out, const char *path, vz_error *err)
+{
+    int rc = -1;
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) rc = sniff_png(b, n, out);
+    else if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) rc = sniff_jpeg(b, n, out);
+    else if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) rc = sniff_gif(b, n, out);
+    else if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0) rc = sniff_webp(b, n, out);
+    else return vz_fail(err, 400, "invalid_value", path, "not a PNG, JPEG, GIF or WebP image");
+    if (rc < 0 || out->width == 0 || out->height == 0)
+        return vz_fail(err, 400, "invalid_value", path, "a truncated or damaged image header");
+    return 0;
+}
+
+/* ---- tensors ----------------------------------------------------------------------------------- */
+
+static int shape_add_dim(vz_tensor_shape *out, int64_t dim, const char *path, vz_error *err)
+{
+    if (out->dims == VZ_MAX_TENSOR_DIMS)
+        return vz_fail(err, 400, "invalid_value", path, "more than %d dimensions", VZ_MAX_TENSOR_DIMS);
+    if (dim < 0) return vz_fail(err, 400, "invalid_value", path, "a negative dimension");
+    out->shape[out->dims++] = dim;
+    if (dim != 0 && out->elements > VZ_MAX_TENSOR_ELEMENTS / (uint64_t)dim)
+        return vz_fail(err, 400, "invalid_value", path, "more than %u elements", VZ_MAX_TENSOR_ELEMENTS);
+    out->elements *= (uint64_t)dim;
+    return 0;
+}
+
+int tensor_shape_from_json(const json_t *shape, const char *path, vz_tensor_shape *out, vz_error *err)
+{
+    *out = (vz_tensor_shape){.elements = 1};
+    if (!json_is_array(shape) || json_array_size(shape) == 0)
+        return vz_fail(err, 400, "invalid_value", path, "expected an array of 1 to %d dimensions", VZ_MAX_TENSOR_DIMS);
+    for (size_t i = 0; i < json_array_size(shape); i++) {
+        const json_t *dim = json_array_get(shape, i);
+        if (!json_is_integer(dim)) return vz_fail(err, 400, "invalid_value", path, "dimension %zu is not an integer", i);
+        if (shape_add_dim(out, (int64_t)json_integer_value(dim), path, err) < 0) return -1;
+    }
+    return 0;
+}
+
+int tensor_shape_from_text(const char *text, const char *path, vz_tensor_shape *out, vz_error *err)
+{
+    *out = (vz_tensor_shape){.elements = 1};
+    const char *p = text;
+    do {
+        char *end;
+        errno = 0;
+        long long dim = strtoll(p, &end, 10);
+        if (end == p || errno || (*end != ',' && *end != '\0'))
+            return vz_fail(err, 400, "invalid_value", path, "expected dimensions like 128,64,3,3");
+        if (shape_add_dim(out, dim, path, err) < 0) return -1;
+        p = *end == ',' ? end + 1 : end;
+    } while (*p);
+    return 0;
+}
+
+int tensor_dtype_size(const char *dtype, const char *path, size_t *size, vz_error *err)
+{
+    if (!dtype || strcmp(dtype, "float32") == 0) *size = 4;
+    else if (strcmp(dtype, "float64") == 0) *size = 8;
+    else return vz_fail(err, 400, "invalid_value", path, "expected float32 or float64");
+    return 0;
+}
+
+static int check_choice(const json_t *display, const char *key, const char *const *choices, const char *path,
+                        vz_error *err)
+{
+    const json_t *v = json_object_get(display, key);
+    if (!v) return 0;
+    char field[192];
+    snprintf(field, sizeof field, "%s.%s", path, key);
+    if (json_is_string(v))
+        for (const char *const *c = choices; *c; c++)
+            if (strcmp(json_string_value(v), *c) == 0) return 0;
+    return vz_fail(err, 400, "invalid_value", field, "expected one of the documented values");
+}
+
+int tensor_display_check(const json_t *display, const char *path, vz_error *err)
+{
+    static const char *const keys[] = {"kind", "colormap", "normalize", "overlay", "image_weight", NULL};
+    static const char *const kinds[] = {"kernels", "feature_maps", "heatmap", NULL};
+    static const char *const colormaps[] = {"bwr", "viridis", "gray", "jet", NULL};
+    static const char *const normalizations[] = {"tile", "global", "symmetric", NULL};
+    if (!json_is_object(display)) return vz_fail(err, 400, "invalid_value", path, "expected an object");
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)display, key, value) {
+        bool is_known = false;
+        for (const char *const *k = keys; *k; k++) is_known |= strcmp(key, *k) == 0;
+        char field[192];
+        snprintf(field, sizeof field, "%s.%.60s", path, key);
+        if (!is_known) return vz_fail(err, 400, "invalid_value", field, "unknown display hint");
+    }
+    if (check_choice(display, "kind", kinds, path, err) < 0 || check_choice(display, "colormap", colormaps, path, err) < 0 ||
+        check_choice(display, "normalize", normalizations, path, err) < 0)
+        return -1;
+    const json_t *overlay = json_object_get(display, "overlay"), *weight = json_object_get(display, "image_weight");
+    char field[192];
+    snprintf(field, sizeof field, "%s.overlay", path);
+    if (overlay && !json_is_string(overlay)) return vz_fail(err, 400, "invalid_value", field, "expected an image tag");
+    snprintf(field, sizeof field, "%s.image_weight", path);
+    if (weight && (!json_is_number(weight) || !(json_number_value(weight) >= 0 && json_number_value(weight) <= 1)))
+        return vz_fail(err, 400, "invalid_value", field, "expected a number from 0 to 1");
+    return 0;
+}
+
+void tensor_range(const unsigned char *data, uint64_t elements, size_t element_size, double *min, double *max)
+{
+    *min = INFINITY;
+    *max = -INFINITY;
+    bool any = false;
+    for (uint64_t i = 0; i < elements; i++) {
+        double v;
+        if (element_size == 4) {
+            float f;
+            memcpy(&f, data + i * 4, 4);
+            v = f;
+        } else {
+            memcpy(&v, data + i * 8, 8);
+        }
+        if (!isfinite(v)) continue;
+        any = true;
+        if (v < *min) *min = v;
+        if (v > *max) *max = v;
+    }
+    if (!any) *min = *max = NAN;
+}

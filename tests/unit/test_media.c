@@ -1,0 +1,109 @@
+/* test_media.c -- images recognised by content, base64, tensor shapes and display hints. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "vizd/media.h"
+
+static const unsigned char png_4x3[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                        0, 0, 0, 4, 0, 0, 0, 3, 8, 2, 0, 0, 0};
+static const unsigned char gif_5x7[] = {'G', 'I', 'F', '8', '9', 'a', 5, 0, 7, 0, 0, 0, 0};
+/* SOI, an APP0 segment of 4 bytes, then SOF0: length 17, precision 8, height 200, width 300 */
+static const unsigned char jpeg_300x200[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 17, 8, 0, 200, 1, 44, 3};
+static const unsigned char webp_lossless_2x3[30] = {'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L',
+                                                    10, 0, 0, 0, 0x2F, 0x01, 0x80, 0x00, 0x00};
+
+Test(images, png_gif_jpeg_and_webp_are_recognised_with_their_size)
+{
+    vz_image_info info;
+    vz_error err;
+    cr_assert_eq(image_sniff(png_4x3, sizeof png_4x3, &info, "data", &err), 0, "%s", err.message);
+    cr_assert_str_eq(info.content_type, "image/png");
+    cr_assert(info.width == 4 && info.height == 3);
+    cr_assert_eq(image_sniff(gif_5x7, sizeof gif_5x7, &info, "data", &err), 0);
+    cr_assert(info.width == 5 && info.height == 7);
+    cr_assert_eq(image_sniff(jpeg_300x200, sizeof jpeg_300x200, &info, "data", &err), 0, "%s", err.message);
+    cr_assert(info.width == 300 && info.height == 200, "%u x %u", info.width, info.height);
+    cr_assert_eq(image_sniff(webp_lossless_2x3, sizeof webp_lossless_2x3, &info, "data", &err), 0, "%s", err.message);
+    cr_assert(info.width == 2 && info.height == 3, "%u x %u", info.width, info.height);
+}
+
+Test(images, svg_html_and_unknown_bytes_are_refused_naming_the_field)
+{
+    vz_image_info info;
+    vz_error err;
+    const char *svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    cr_assert_eq(image_sniff((const unsigned char *)svg, strlen(svg), &info, "images[0].data", &err), -1);
+    cr_assert_str_eq(err.path, "images[0].data");
+    const char *html = "<!DOCTYPE html><html></html>";
+    cr_assert_eq(image_sniff((const unsigned char *)html, strlen(html), &info, "body", &err), -1);
+    cr_assert_eq(image_sniff((const unsigned char *)"", 0, &info, "body", &err), -1);
+}
+
+Test(images, a_truncated_header_is_refused)
+{
+    vz_image_info info;
+    vz_error err;
+    cr_assert_eq(image_sniff(png_4x3, 12, &info, "body", &err), -1);
+    cr_assert(strstr(err.message, "truncated"), "%s", err.message);
+    cr_assert_eq(image_sniff(jpeg_300x200, 10, &info, "body", &err), -1);
+    cr_assert_eq(image_sniff(gif_5x7, 8, &info, "body", &err), -1);
+}
+
+Test(base64, decodes_with_and_without_padding_and_refuses_other_characters)
+{
+    unsigned char *out;
+    size_t n;
+    vz_error err;
+    cr_assert_eq(base64_decode("aGVsbG8=", 8, &out, &n, "data", &err), 0);
+    cr_assert(n == 5 && memcmp(out, "hello", 5) == 0);
+    free(out);
+    cr_assert_eq(base64_decode("aGVsbG8", 7, &out, &n, "data", &err), 0);
+    cr_assert(n == 5);
+    free(out);
+    cr_assert_eq(base64_decode("aGV*bG8=", 8, &out, &n, "data", &err), -1);
+    cr_assert_str_eq(err.path, "data");
+}
+
+Test(tensors, shapes_from_json_and_text_agree_and_count_elements)
+{
+    vz_tensor_shape a, b;
+    vz_error err;
+    json_t *shape = json_pack("[iiii]", 128, 64, 3, 3);
+    cr_assert_eq(tensor_shape_from_json(shape, "shape", &a, &err), 0);
+    cr_assert_eq(tensor_shape_from_text("128,64,3,3", "shape", &b, &err), 0);
+    cr_assert(a.dims == 4 && b.dims == 4 && a.elements == 73728 && b.elements == 73728);
+    json_decref(shape);
+}
+
+Test(tensors, more_than_eight_dimensions_negative_sizes_and_huge_tensors_are_refused)
+{
+    vz_tensor_shape s;
+    vz_error err;
+    cr_assert_eq(tensor_shape_from_text("1,1,1,1,1,1,1,1,1", "shape", &s, &err), -1);
+    cr_assert_eq(tensor_shape_from_text("3,-1", "shape", &s, &err), -1);
+    cr_assert_eq(tensor_shape_from_text("100000,100000", "shape", &s, &err), -1);
+    cr_assert_eq(tensor_shape_from_text("3,,1", "shape", &s, &err), -1);
+    cr_assert_str_eq(err.path, "shape");
+}
+
+Test(tensors, display_hints_are_checked)
+{
+    vz_error err;
+    json_t *good = json_pack("{s:s, s:s, s:s, s:s, s:f}", "kind", "heatmap", "colormap", "jet", "normalize", "symmetric",
+                             "overlay", "inputs", "image_weight", 0.5);
+    cr_assert_eq(tensor_display_check(good, "display", &err), 0, "%s", err.message);
+    json_t *bad = json_pack("{s:s}", "colormap", "rainbow");
+    cr_assert_eq(tensor_display_check(bad, "tensors[0].display", &err), -1);
+    cr_assert_str_eq(err.path, "tensors[0].display.colormap");
+    json_decref(good);
+    json_decref(bad);
+}
+
+Test(tensors, the_range_skips_nan_and_infinities)
+{
+    float values[5] = {1, NAN, -3, INFINITY, 2};
+    double min, max;
+    tensor_range((const unsigned char *)values, 5, 4, &min, &max);
+    cr_assert(min == -3 && max == 2);
+}
