@@ -46,6 +46,30 @@ export async function getScalars(tag, runs, { points, start, end } = {}) {
   return request('GET', 'api/v1/scalars', params);
 }
 
+/**
+ * @param {string} tag  @param {string[]} runs
+ * @param {{steps?: number}} options at most `steps` steps (server default 100, evenly spread, first
+ *   and last kept); steps=0 means every step
+ * @returns {Promise<{tag, series: {run, total, steps: {step, wall_time, min, max, num, sum,
+ *   sum_squares, buckets: [left, right, count][]}[]}[]}>}
+ */
+export async function getHistograms(tag, runs, { steps } = {}) {
+  const params = [['tag', tag], ...runs.map((run) => ['run', run])];
+  if (steps !== undefined) params.push(['steps', steps]);
+  return request('GET', 'api/v1/histograms', params);
+}
+
+/**
+ * Like getHistograms, but each step carries "percentiles": [[basis_point, value] x 9] at basis
+ * points 0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000 instead of buckets.
+ * @returns {Promise<{tag, series: {run, total, steps: {step, wall_time, percentiles}[]}[]}>}
+ */
+export async function getDistributions(tag, runs, { steps } = {}) {
+  const params = [['tag', tag], ...runs.map((run) => ['run', run])];
+  if (steps !== undefined) params.push(['steps', steps]);
+  return request('GET', 'api/v1/distributions', params);
+}
+
 export async function deleteRun(run) {
   return request('DELETE', 'api/v1/runs', [['run', run]]);
 }

@@ -9,7 +9,9 @@
 
 import * as api from './api.js';
 import { ColorAssigner } from './colors.js';
+import { createDistributionsTab } from './distributions.js';
 import { makeMatcher } from './filter.js';
+import { HISTOGRAM_MODES, createHistogramsTab } from './histograms.js';
 import { createRunsTab } from './runs.js';
 import { createRunSelector } from './runselector.js';
 import { createScalarsTab } from './scalars.js';
@@ -20,16 +22,21 @@ const state = {
   tags: {},              // GET /api/v1/tags: {run: {kind: {tag: info}}}
   deselected: new Set(), // runs unticked in the run list (new runs start ticked)
   runFilter: '',
-  tagFilter: '',
+  tagFilter: '',          // Scalars tab
+  histogramTagFilter: '', // Histograms tab
+  distributionTagFilter: '', // Distributions tab
   smoothing: 0.6,
   xAxis: 'step',
   logY: false,
   ignoreOutliers: false,
+  histogramMode: 'offset', // 'offset' | 'overlay'
 };
 
 // Chart settings outlive the page, as in TensorBoard; filters and the run selection do not.
 const SETTINGS_KEY = 'vizd.settings';
-const SAVED_SETTINGS = { smoothing: 'number', xAxis: 'string', logY: 'boolean', ignoreOutliers: 'boolean' };
+const SAVED_SETTINGS = {
+  smoothing: 'number', xAxis: 'string', logY: 'boolean', ignoreOutliers: 'boolean', histogramMode: 'string',
+};
 
 function loadSettings() {
   let saved = {};
@@ -43,6 +50,7 @@ function loadSettings() {
   }
   if (!(state.smoothing >= 0 && state.smoothing <= 0.999)) state.smoothing = 0.6;
   if (!['step', 'relative', 'wall'].includes(state.xAxis)) state.xAxis = 'step';
+  if (!HISTOGRAM_MODES.includes(state.histogramMode)) state.histogramMode = 'offset';
 }
 
 function saveSettings() {
@@ -72,7 +80,8 @@ const ctx = {
   setStatus,
 };
 
-const tabs = [createScalarsTab(ctx), createRunsTab(ctx)];
+const tabs = [createScalarsTab(ctx), createHistogramsTab(ctx), createDistributionsTab(ctx), createRunsTab(ctx)];
+const scalarsTab = tabs[0];
 const staleTabs = new Set();
 const runSelector = createRunSelector(ctx);
 
@@ -166,8 +175,17 @@ function showTab(id) {
   const tab = activeTab();
   runSelector.el.hidden = !tab.usesRunSelector;
   document.getElementById('sidebar').hidden = !tab.usesRunSelector && !tab.settings;
+  syncXAxisRadios();
   tab.show();
   if (staleTabs.delete(tab)) tab.update({ type: 'data', writes: null });
+}
+
+/** The x-axis setting is shared by the Scalars, Histograms and Distributions tabs, each with its own
+ * radio buttons: show the current value on the Scalars tab's (the other tabs sync their own on show). */
+function syncXAxisRadios() {
+  for (const radio of document.querySelectorAll('input[type=radio][name="x-axis"]')) {
+    radio.checked = radio.value === state.xAxis;
+  }
 }
 
 function buildLayout() {
@@ -208,9 +226,11 @@ async function start() {
 // For tests and debugging from the console: read-only views of the state and the charts.
 window.__vizd = {
   state,
-  charts: () => tabs[0].charts(),
-  cardState: (tag) => tabs[0].cardState(tag),
-  idle: () => refreshing === null && liveTimer === null && tabs[0].idle(),
+  charts: () => scalarsTab.charts(),
+  cardState: (tag) => scalarsTab.cardState(tag),
+  /** Cards of the Histograms or Distributions tab, in page order: [{tag, run, visible, stale, ...}]. */
+  cardStates: (tabId) => tabs.find((tab) => tab.id === tabId)?.cardStates?.() || [],
+  idle: () => refreshing === null && liveTimer === null && tabs.every((tab) => !tab.idle || tab.idle()),
 };
 
 start();
