@@ -13,7 +13,13 @@
 
 int graph_parse(const json_t *graph, vz_write *out, vz_error *err)
 {
-    if (graph_validate(graph, err) < 0) return -1;
+    /* Building the summary once here also checks what validation alone cannot (totals that overflow
+     * int64), so every stored graph has a summary. */
+    vz_summary_options opts;
+    summary_options_init(&opts);
+    json_t *summary = NULL;
+    if (summary_build(graph, &opts, NULL, &summary, err) < 0) return -1;
+    json_decref(summary);
     vz_buf text;
     buf_init(&text);
     json_write(&text, graph);

@@ -93,10 +93,10 @@ static int parse_buckets(const json_t *item, const char *path, vz_histogram *out
 {
     vz_histogram_input in = {0};
     double *limits = NULL, *counts = NULL;
-    int rc = get_number_field(item, "min", path, &in.min, err) | get_number_field(item, "max", path, &in.max, err);
-    if (rc == 0)
-        rc = get_number_field(item, "num", path, &in.num, err) | get_number_field(item, "sum", path, &in.sum, err) |
-             get_number_field(item, "sum_squares", path, &in.sum_squares, err);
+    int rc = 0;
+    const char *const names[5] = {"min", "max", "num", "sum", "sum_squares"};
+    double *fields[5] = {&in.min, &in.max, &in.num, &in.sum, &in.sum_squares};
+    for (int i = 0; i < 5 && rc == 0; i++) rc = get_number_field(item, names[i], path, fields[i], err);
     if (rc == 0) rc = get_number_array(item, "bucket_limits", path, &limits, &in.bucket_limits_len, err);
     if (rc == 0) rc = get_number_array(item, "bucket_counts", path, &counts, &in.bucket_counts_len, err);
     in.bucket_limits = limits;
@@ -128,10 +128,23 @@ static int parse_histogram_item(const json_t *v, size_t index, double received_a
     item->wall_time_s = received_at_s;
     snprintf(field, sizeof field, "%s.wall_time", path);
     if (wall && json_get_wall_time(wall, field, &item->wall_time_s, err) < 0) return -1;
+    /* Exactly one of the two forms, with no field of the other: a stray field would be dropped silently. */
+    static const char *const bucket_fields[] = {"bucket_limits", "bucket_counts", "min", "max", "num", "sum",
+                                                "sum_squares", NULL};
     bool has_values = json_object_get(v, "values") != NULL;
-    if (has_values && json_object_get(v, "bucket_limits")) {
+    bool has_buckets = json_object_get(v, "bucket_limits") || json_object_get(v, "bucket_counts");
+    if (!has_values && !has_buckets) {
         snprintf(field, sizeof field, "%s.values", path);
-        return vz_fail(err, 400, "invalid_value", field, "send either values or bucket_limits/bucket_counts");
+        return vz_fail(err, 400, "missing_field", field, "required (or bucket_limits and bucket_counts)");
+    }
+    for (const char *const *f = bucket_fields; has_values && *f; f++)
+        if (json_object_get(v, *f)) {
+            snprintf(field, sizeof field, "%s.%s", path, *f);
+            return vz_fail(err, 400, "invalid_value", field, "send either values or the bucket form, not both");
+        }
+    if (!has_values && json_object_get(v, "bins")) {
+        snprintf(field, sizeof field, "%s.bins", path);
+        return vz_fail(err, 400, "invalid_value", field, "bins applies to raw values only");
     }
     int rc = has_values ? parse_raw_values(v, path, &item->histogram, err)
                         : parse_buckets(v, path, &item->histogram, err);
