@@ -127,7 +127,12 @@ export class HistogramChart {
     // Draw back to front: oldest first.
     const order = steps.map((_, i) => i).sort((a, b) => times[a] - times[b] || steps[a].step - steps[b].step);
     const ramp = stepColorRamp(this.data.color);
-    const colors = times.map((t) => ramp(t1 > t0 ? (t - t0) / (t1 - t0) : 1));
+    // Issue 3 asks for older ridgelines further back and darker in offset mode (TensorBoard's own ramp
+    // darkens towards the newest step, which overlay mode keeps).
+    const colors = times.map((t) => {
+      const age = t1 > t0 ? (t - t0) / (t1 - t0) : 1;
+      return ramp(mode === 'offset' ? 1 - age : age);
+    });
     return { width, height, left, right, top, bottom, offset, ridges: mode === 'offset', sliceHeight, baseTop, times, t0, t1, x0, x1,
       xTickCount, xPixel, baseline, yPixel, maxCount, order, colors, rightTicks };
   }
