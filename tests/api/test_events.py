@@ -106,3 +106,26 @@ def test_many_open_streams_do_not_block_other_requests(vizd):
     finally:
         for stream in streams:
             stream.close()
+
+
+def cpu_ticks(pid):
+    """User plus system CPU time of a process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_idle_open_streams_do_not_spin_a_core(vizd):
+    # A stream with nothing to send is suspended, not polled: 32 idle streams for 1.5 s cost the
+    # daemon next to no CPU. A busy loop would burn about 150 ticks (100 per second) in that time.
+    streams = [EventStream(vizd.port) for _ in range(32)]
+    try:
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": 0, "value": 1.0}]})
+        time.sleep(0.3)
+        before = cpu_ticks(vizd.proc.pid)
+        time.sleep(1.5)
+        spent = cpu_ticks(vizd.proc.pid) - before
+        assert spent < 30, "%d CPU ticks in 1.5 s with idle streams open" % spent
+    finally:
+        for stream in streams:
+            stream.close()
