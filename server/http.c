@@ -360,13 +360,16 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     return queue_buffer(conn, res.status, res.content_type, &res.body, &res);
 }
 
-static bool content_length_exceeds(struct MHD_Connection *conn, size_t limit)
+/* The declared body length (0 when none or unreadable, as for chunked bodies); *exceeds when over limit. */
+static size_t declared_length(struct MHD_Connection *conn, size_t limit, bool *exceeds)
 {
     const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!length) return false;
+    *exceeds = false;
+    if (!length) return 0;
     errno = 0;
     unsigned long long n = strtoull(length, NULL, 10);
-    return errno != 0 || n > limit;
+    *exceeds = errno != 0 || n > limit;
+    return *exceeds ? 0 : (size_t)n;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -382,7 +385,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         state->req = (http_request){.conn = (http_conn *)conn, .method = method, .path = url};
         buf_init(&state->body);
         *con_cls = state;
-        if (content_length_exceeds(conn, server->max_body_bytes)) {
+        bool exceeds;
+        size_t length = declared_length(conn, server->max_body_bytes, &exceeds);
+        if (length) buf_reserve(&state->body, length); /* one allocation, no copies as the body grows */
+        if (exceeds) {
             /* Answer now: reading a body we will refuse anyway only wastes time. */
             vz_error err;
             vz_fail(&err, 413, "body_too_large", "", "the body is larger than the limit of %zu bytes",

@@ -619,12 +619,43 @@ static int compare_ordered_points(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Whether the tag's points, in request order, already rise strictly: the common case of a training loop
+ * writing a batch of new steps, which then needs no sort. */
+static bool tag_points_rise(const vz_write *w, const char *tag)
+{
+    bool has_previous = false;
+    int64_t previous = 0;
+    for (size_t k = 0; k < w->scalar_count; k++) {
+        const vz_scalar_item *item = &w->scalars[k];
+        if (strcmp(item->tag, tag) != 0) continue;
+        for (size_t i = 0; i < item->count; i++) {
+            if (has_previous && item->steps[i] <= previous) return false;
+            previous = item->steps[i];
+            has_previous = true;
+        }
+    }
+    return true;
+}
+
 /* All points of one tag in the write, sorted by step, the last write of a step kept. */
 static void gather_tag_points(const vz_write *w, const char *tag, point_columns *out)
 {
     size_t total = 0, n = 0;
     for (size_t k = 0; k < w->scalar_count; k++)
         if (strcmp(w->scalars[k].tag, tag) == 0) total += w->scalars[k].count;
+    out->count = 0;
+    columns_reserve(out, total ? total : 1);
+    if (tag_points_rise(w, tag)) {
+        for (size_t k = 0; k < w->scalar_count; k++) {
+            const vz_scalar_item *item = &w->scalars[k];
+            if (strcmp(item->tag, tag) != 0) continue;
+            memcpy(out->steps + out->count, item->steps, item->count * sizeof *item->steps);
+            memcpy(out->wall_times_s + out->count, item->wall_times_s, item->count * sizeof *item->wall_times_s);
+            memcpy(out->values + out->count, item->values, item->count * sizeof *item->values);
+            out->count += item->count;
+        }
+        return;
+    }
     ordered_point *all = malloc((total ? total : 1) * sizeof *all);
     if (!all) abort();
     for (size_t k = 0; k < w->scalar_count; k++) {
@@ -634,8 +665,6 @@ static void gather_tag_points(const vz_write *w, const char *tag, point_columns 
             all[n] = (ordered_point){item->steps[i], n, item->wall_times_s[i], item->values[i]};
     }
     qsort(all, n, sizeof *all, compare_ordered_points);
-    out->count = 0;
-    columns_reserve(out, n);
     for (size_t i = 0; i < n; i++) {
         if (i + 1 < n && all[i + 1].step == all[i].step) continue;
         columns_push(out, all[i].step, all[i].wall_time_s, all[i].value);
