@@ -334,7 +334,7 @@ int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error 
                         : strcmp(content_type, "image/gif") == 0  ? "image/gif"
                         : strcmp(content_type, "image/webp") == 0 ? "image/webp"
                                                                   : "application/octet-stream";
-    if (if_none_match && strcmp(if_none_match, etag) == 0) {
+    if (http_etag_matches(if_none_match, etag)) {
         free(bytes);
         res->status = 304;
         return 0;

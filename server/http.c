@@ -212,6 +212,32 @@ size_t http_query_all(const http_request *req, const char *key, const char **val
     return c.count;
 }
 
+/* ---- conditional requests ----------------------------------------------------------------------- */
+
+/* If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x", and the header may list several. */
+bool http_etag_matches(const char *if_none_match, const char *etag)
+{
+    if (!if_none_match) return false;
+    size_t etag_len = strlen(etag);
+    const char *p = if_none_match;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        if (*p == '*') return true;
+        if (strncmp(p, "W/", 2) == 0) p += 2;
+        const char *end = p;
+        if (*end == '"') {
+            end = strchr(end + 1, '"');
+            if (!end) return false;
+            end++;
+        } else {
+            while (*end && *end != ',') end++;
+        }
+        if ((size_t)(end - p) == etag_len && strncmp(p, etag, etag_len) == 0) return true;
+        p = end;
+    }
+    return false;
+}
+
 /* ---- static files ------------------------------------------------------------------------------- */
 
 static const char *content_type_for(const char *path)
@@ -271,7 +297,7 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, http_server *se
     }
     snprintf(res.etag, sizeof res.etag, "%s", asset->etag);
     const char *if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-    if (if_none_match && strcmp(if_none_match, asset->etag) == 0)
+    if (http_etag_matches(if_none_match, asset->etag))
         return queue_buffer(conn, 304, asset->content_type, &res.body, &res);
     struct MHD_Response *response = MHD_create_response_from_buffer(asset->size, (void *)asset->data,
                                                                     MHD_RESPMEM_PERSISTENT);

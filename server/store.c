@@ -230,7 +230,8 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare_recount(db, &w->recount_histogram_series, "histogram_steps", err) |
            prepare(db, &w->upsert_graph, "INSERT OR REPLACE INTO graphs(run_id, graph, updated_at) VALUES(?1, ?2, ?3)",
                    err) |
-           prepare(db, &w->find_blob, "SELECT id, bytes FROM blobs WHERE hash = ?1 AND size = ?2", err) |
+           prepare(db, &w->find_blob, "SELECT id, bytes FROM blobs WHERE hash = ?1 AND size = ?2 AND content_type = ?3",
+                   err) |
            prepare(db, &w->insert_blob, "INSERT INTO blobs(hash, content_type, size, bytes) VALUES(?1, ?2, ?3, ?4)", err) |
            prepare(db, &w->insert_image,
                    "INSERT OR REPLACE INTO images(series_id, step, idx, wall_time, blob_id, width, height) "
@@ -812,6 +813,7 @@ static int store_blob(vz_store *s, const vz_media_item *item, int64_t *blob_id, 
     sqlite3_stmt *st = s->stmt.find_blob;
     sqlite3_bind_int64(st, 1, hash);
     sqlite3_bind_int64(st, 2, (int64_t)item->size);
+    bind_text(st, 3, item->content_type); /* the same bytes as an image and as a tensor are two blobs */
     int rc;
     bool found = false;
     while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {

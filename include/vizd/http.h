@@ -67,6 +67,9 @@ size_t http_query_all(const http_request *req, const char *key, const char **val
 int http_query_int64(const http_request *req, const char *key, int64_t fallback, int64_t *out, vz_error *err);
 const char *http_header(const http_request *req, const char *name);
 
+/* Whether an If-None-Match header (a list, weak forms, or "*") matches a strong ETag. */
+bool http_etag_matches(const char *if_none_match, const char *etag);
+
 void http_suspend(http_conn *conn);
 void http_resume(http_conn *conn);
 
