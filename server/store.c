@@ -1466,19 +1466,37 @@ int store_read_blob(vz_store *s, int64_t id, unsigned char **bytes, size_t *size
 
 int store_status(vz_store *s, json_t **out, vz_error *err)
 {
+    static const struct {
+        const char *name, *sql;
+    } counts[] = {
+        {"runs", "SELECT count(*) FROM runs"},
+        {"series", "SELECT count(*) FROM series"},
+        {"scalar_points", "SELECT coalesce(sum(count), 0) FROM series WHERE kind = 'scalars'"},
+        {"scalar_blocks", "SELECT count(*) FROM scalar_blocks"},
+        {"histogram_steps", "SELECT count(*) FROM histogram_steps"},
+        {"images", "SELECT count(*) FROM images"},
+        {"tensors", "SELECT count(*) FROM tensors"},
+        {"texts", "SELECT count(*) FROM texts"},
+        {"graphs", "SELECT count(*) FROM graphs"},
+        {"blobs", "SELECT count(*) FROM blobs"},
+    };
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
-    int64_t runs = 0, series = 0, points = 0, blocks = 0, pages = 0, page_size = 0;
-    int rc = pragma_int(db, "SELECT count(*) FROM runs", &runs) |
-             pragma_int(db, "SELECT count(*) FROM series", &series) |
-             pragma_int(db, "SELECT coalesce(sum(count), 0) FROM series WHERE kind = 'scalars'", &points) |
-             pragma_int(db, "SELECT count(*) FROM scalar_blocks", &blocks) |
-             pragma_int(db, "PRAGMA page_count", &pages) | pragma_int(db, "PRAGMA page_size", &page_size);
+    json_t *status = json_pack("{s:s}", "db_path", s->path);
+    int64_t pages = 0, page_size = 0;
+    int rc = pragma_int(db, "PRAGMA page_count", &pages) | pragma_int(db, "PRAGMA page_size", &page_size);
+    json_object_set_new(status, "db_bytes", json_integer(pages * page_size));
+    for (size_t i = 0; i < sizeof counts / sizeof *counts && rc == 0; i++) {
+        int64_t n = 0;
+        rc = pragma_int(db, counts[i].sql, &n);
+        json_object_set_new(status, counts[i].name, json_integer(n));
+    }
     if (rc != 0) sql_fail(err, db, "reading the status");
     reader_release(s, db);
-    if (rc != 0) return -1;
-    *out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "db_path", s->path, "db_bytes",
-                     (json_int_t)(pages * page_size), "runs", (json_int_t)runs, "series", (json_int_t)series,
-                     "scalar_points", (json_int_t)points, "scalar_blocks", (json_int_t)blocks);
+    if (rc != 0) {
+        json_decref(status);
+        return -1;
+    }
+    *out = status;
     return 0;
 }

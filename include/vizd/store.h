@@ -153,7 +153,8 @@ int store_list_media(vz_store *store, const char *run, const char *tag, vz_media
 int store_read_blob(vz_store *store, int64_t id, unsigned char **bytes, size_t *size, char *type, size_t type_size,
                     vz_error *err);
 
-/* {"db_path", "db_bytes", "runs", "series", "scalar_points", "scalar_blocks"} */
+/* {"db_path", "db_bytes", and counts: "runs", "series", "scalar_points", "scalar_blocks", "histogram_steps",
+ * "images", "tensors", "texts", "graphs", "blobs"} */
 int store_status(vz_store *store, json_t **out, vz_error *err);
 
 #endif
