@@ -220,6 +220,8 @@ static double now_s(void)
 
 int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
+    static const char *const keys[] = {"run", "tag", "step", "dtype", "bins", NULL};
+    if (http_check_query_keys(req, keys, err) < 0) return -1;
     const char *run, *tag;
     int64_t step, bins;
     if (query_name(req, "run", &run, err) < 0 || query_name(req, "tag", &tag, err) < 0) return -1;

@@ -232,8 +232,10 @@ static int commit_raw_item(vz_app *app, const char *run, vz_media_item *item, co
 
 int api_images_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
+    static const char *const keys[] = {"run", "tag", "step", "index", NULL};
     const char *run;
     vz_media_item item = {0};
+    if (http_check_query_keys(req, keys, err) < 0) return -1;
     if (raw_item_from_query(req, VZ_MEDIA_IMAGE, &run, &item, err) < 0 || take_image(&item, "body", err) < 0) return -1;
     return commit_raw_item(app, run, &item, "images", res, err);
 }
@@ -246,7 +248,18 @@ static int display_from_query(const http_request *req, vz_media_item *item, vz_e
         const char *v = http_query(req, keys[i]);
         if (v) json_object_set_new(display, keys[i], json_string(v));
     }
-    int rc = tensor_display_check(display, "display", err);
+    const char *weight = http_query(req, "image_weight");
+    int rc = 0;
+    if (weight) {
+        char *end;
+        double w = strtod(weight, &end);
+        if (*weight == '\0' || *end != '\0') rc = vz_fail(err, 400, "invalid_value", "image_weight", "expected a number from 0 to 1");
+        else json_object_set_new(display, "image_weight", json_real(w));
+    }
+    if (rc == 0) rc = tensor_display_check(display, "display", err);
+    /* the query names the hints without the "display." prefix */
+    if (rc < 0 && strncmp(err->path, "display.", 8) == 0) vz_fail(err, 400, "invalid_value", err->path + 8, "%s",
+                                                                   "expected one of the documented values");
     if (rc == 0) {
         vz_buf text;
         buf_init(&text);
@@ -259,9 +272,12 @@ static int display_from_query(const http_request *req, vz_media_item *item, vz_e
 
 int api_tensors_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
+    static const char *const keys[] = {"run", "tag", "step", "index", "shape", "dtype", "kind", "colormap",
+                                       "normalize", "overlay", "image_weight", NULL};
     const char *run, *shape_text = http_query(req, "shape");
     vz_media_item item = {0};
     vz_tensor_shape shape;
+    if (http_check_query_keys(req, keys, err) < 0) return -1;
     if (raw_item_from_query(req, VZ_MEDIA_TENSOR, &run, &item, err) < 0) return -1;
     if (!shape_text) return vz_fail(err, 400, "missing_field", "shape", "required, like 128,64,3,3");
     int rc = tensor_shape_from_text(shape_text, "shape", &shape, err);

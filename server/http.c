@@ -212,6 +212,30 @@ size_t http_query_all(const http_request *req, const char *key, const char **val
     return c.count;
 }
 
+typedef struct {
+    const char *const *allowed;
+    char unknown[64];
+} key_checker;
+
+static enum MHD_Result check_query_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    key_checker *c = cls;
+    for (const char *const *a = c->allowed; *a; a++)
+        if (strcmp(key, *a) == 0) return MHD_YES;
+    snprintf(c->unknown, sizeof c->unknown, "%s", key);
+    return MHD_NO;
+}
+
+int http_check_query_keys(const http_request *req, const char *const *allowed, vz_error *err)
+{
+    key_checker c = {allowed, ""};
+    MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, check_query_key, &c);
+    if (c.unknown[0]) return vz_fail(err, 400, "invalid_value", c.unknown, "unknown query parameter");
+    return 0;
+}
+
 /* ---- conditional requests ----------------------------------------------------------------------- */
 
 /* If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x", and the header may list several. */

@@ -27,14 +27,21 @@ static int base64_value(unsigned char c)
 int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, const char *path,
                   vz_error *err)
 {
-    while (len > 0 && text[len - 1] == '=') len--;
-    if (len % 4 == 1) return vz_fail(err, 400, "invalid_value", path, "not valid base64 (bad length)");
+    while (len > 0 && strchr("= \t\r\n", text[len - 1])) len--;
     unsigned char *bytes = malloc(len / 4 * 3 + 3);
     if (!bytes) return vz_fail(err, 500, "internal", "", "out of memory");
     size_t n = 0;
     uint32_t acc = 0;
     int bits = 0;
+    size_t significant = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n", text[i])) significant++;
+    if (significant % 4 == 1) {
+        free(bytes);
+        return vz_fail(err, 400, "invalid_value", path, "not valid base64 (bad length)");
+    }
     for (size_t i = 0; i < len; i++) {
+        if (strchr(" \t\r\n", text[i])) continue; /* line breaks, as base64.encodebytes writes them */
         int v = base64_value((unsigned char)text[i]);
         if (v < 0) {
             free(bytes);
@@ -59,12 +66,25 @@ static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]
 static uint32_t le16(const unsigned char *p) { return (uint32_t)p[1] << 8 | p[0]; }
 static uint32_t le24(const unsigned char *p) { return (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]; }
 
+/* The whole file is checked at both ends, not only the header: a file cut short in transfer is refused
+ * rather than stored as an image no browser can draw. */
 static int sniff_png(const unsigned char *b, size_t n, vz_image_info *out)
 {
-    /* signature, then the first chunk must be IHDR: length 13, "IHDR", width, height */
-    if (n < 24 || memcmp(b + 12, "IHDR", 4) != 0) return -1;
+    /* signature, then the first chunk must be IHDR (length 13, width, height below 2^31); the last chunk
+     * must be an empty IEND */
+    if (n < 8 + 25 + 12 || be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0) return -1;
+    if (be32(b + n - 12) != 0 || memcmp(b + n - 8, "IEND", 4) != 0) return -1;
+    if (be32(b + 16) > 0x7FFFFFFFu || be32(b + 20) > 0x7FFFFFFFu) return -1;
     *out = (vz_image_info){"image/png", "png", be32(b + 16), be32(b + 20)};
     return 0;
+}
+
+/* A JPEG ends with the end-of-image marker; some writers pad a few bytes after it. */
+static bool jpeg_has_end(const unsigned char *b, size_t n)
+{
+    for (size_t i = n >= 2 ? n - 2 : 0, tries = 0; tries < 64 && i > 0; i--, tries++)
+        if (b[i] == 0xFF && b[i + 1] == 0xD9) return true;
+    return false;
 }
 
 static int sniff_jpeg(const unsigned char *b, size_t n, vz_image_info *out)
@@ -78,7 +98,7 @@ static int sniff_jpeg(const unsigned char *b, size_t n, vz_image_info *out)
         size_t length = be16(b + i + 2);
         bool is_start_of_frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (is_start_of_frame) {
-            if (i + 9 > n) return -1;
+            if (i + 9 > n || !jpeg_has_end(b, n)) return -1;
             *out = (vz_image_info){"image/jpeg", "jpeg", be16(b + i + 7), be16(b + i + 5)};
             return 0;
         }
@@ -90,14 +110,17 @@ static int sniff_jpeg(const unsigned char *b, size_t n, vz_image_info *out)
 
 static int sniff_gif(const unsigned char *b, size_t n, vz_image_info *out)
 {
-    if (n < 10) return -1;
+    /* header and logical screen (13 bytes), at least one block, and the trailer byte 0x3B */
+    if (n < 14 || b[n - 1] != 0x3B) return -1;
     *out = (vz_image_info){"image/gif", "gif", le16(b + 6), le16(b + 8)};
     return 0;
 }
 
 static int sniff_webp(const unsigned char *b, size_t n, vz_image_info *out)
 {
-    if (n < 30) return -1;
+    /* the RIFF size counts every byte after the first 8 (plus one pad byte when odd) */
+    uint32_t riff_size = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    if (n < 30 || (size_t)riff_size + 8 > n || (size_t)riff_size + 9 < n) return -1;
     const unsigned char *chunk = b + 12, *data = b + 20;
     if (memcmp(chunk, "VP8 ", 4) == 0) { /* lossy: a key frame's start code, then 14-bit sizes */
         if (data[3] != 0x9D || data[4] != 0x01 || data[5] != 0x2A) return -1;
@@ -137,6 +160,8 @@ static int shape_add_dim(vz_tensor_shape *out, int64_t dim, const char *path, vz
     if (out->dims == VZ_MAX_TENSOR_DIMS)
         return vz_fail(err, 400, "invalid_value", path, "more than %d dimensions", VZ_MAX_TENSOR_DIMS);
     if (dim < 0) return vz_fail(err, 400, "invalid_value", path, "a negative dimension");
+    if ((uint64_t)dim > VZ_MAX_TENSOR_ELEMENTS)
+        return vz_fail(err, 400, "invalid_value", path, "a dimension over %u", VZ_MAX_TENSOR_ELEMENTS);
     out->shape[out->dims++] = dim;
     if (dim != 0 && out->elements > VZ_MAX_TENSOR_ELEMENTS / (uint64_t)dim)
         return vz_fail(err, 400, "invalid_value", path, "more than %u elements", VZ_MAX_TENSOR_ELEMENTS);
@@ -161,16 +186,16 @@ int tensor_shape_from_text(const char *text, const char *path, vz_tensor_shape *
 {
     *out = (vz_tensor_shape){.elements = 1};
     const char *p = text;
-    do {
+    for (;;) {
         char *end;
         errno = 0;
-        long long dim = strtoll(p, &end, 10);
-        if (end == p || errno || (*end != ',' && *end != '\0'))
+        long long dim = *p >= '0' && *p <= '9' ? strtoll(p, &end, 10) : -1; /* digits only: no sign, space */
+        if (dim < 0 || errno || (*end != ',' && *end != '\0'))
             return vz_fail(err, 400, "invalid_value", path, "expected dimensions like 128,64,3,3");
         if (shape_add_dim(out, dim, path, err) < 0) return -1;
-        p = *end == ',' ? end + 1 : end;
-    } while (*p);
-    return 0;
+        if (*end == '\0') return 0;
+        p = end + 1;
+    }
 }
 
 int tensor_dtype_size(const char *dtype, const char *path, size_t *size, vz_error *err)

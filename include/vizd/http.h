@@ -66,6 +66,8 @@ size_t http_query_all(const http_request *req, const char *key, const char **val
 /* An integer query parameter, or fallback when absent; anything but a whole int64 is an error naming key. */
 int http_query_int64(const http_request *req, const char *key, int64_t fallback, int64_t *out, vz_error *err);
 const char *http_header(const http_request *req, const char *name);
+/* Refuse a query parameter not in allowed (NULL-terminated), naming it: a typo must not be ignored. */
+int http_check_query_keys(const http_request *req, const char *const *allowed, vz_error *err);
 
 /* Whether an If-None-Match header (a list, weak forms, or "*") matches a strong ETag. */
 bool http_etag_matches(const char *if_none_match, const char *etag);

@@ -5,11 +5,15 @@
 
 #include "vizd/media.h"
 
+/* The smallest files of each format the sniffer accepts: a valid header and a proper end; the pixel data
+ * in between is not looked at (the CRCs are zero for the same reason). */
 static const unsigned char png_4x3[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                                        0, 0, 0, 4, 0, 0, 0, 3, 8, 2, 0, 0, 0};
-static const unsigned char gif_5x7[] = {'G', 'I', 'F', '8', '9', 'a', 5, 0, 7, 0, 0, 0, 0};
-/* SOI, an APP0 segment of 4 bytes, then SOF0: length 17, precision 8, height 200, width 300 */
-static const unsigned char jpeg_300x200[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 17, 8, 0, 200, 1, 44, 3};
+                                        0, 0, 0, 4, 0, 0, 0, 3, 8, 2, 0, 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+static const unsigned char gif_5x7[] = {'G', 'I', 'F', '8', '9', 'a', 5, 0, 7, 0, 0, 0, 0, 0x3B};
+/* SOI, an APP0 segment of 4 bytes, then SOF0: length 17, precision 8, height 200, width 300; then EOI */
+static const unsigned char jpeg_300x200[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 17, 8, 0, 200, 1, 44, 3,
+                                             0xFF, 0xD9};
 static const unsigned char webp_lossless_2x3[30] = {'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L',
                                                     10, 0, 0, 0, 0x2F, 0x01, 0x80, 0x00, 0x00};
 
@@ -50,6 +54,16 @@ Test(images, a_truncated_header_is_refused)
     cr_assert_eq(image_sniff(gif_5x7, 8, &info, "body", &err), -1);
 }
 
+Test(images, a_file_cut_after_a_valid_header_is_refused)
+{
+    vz_image_info info;
+    vz_error err;
+    cr_assert_eq(image_sniff(png_4x3, sizeof png_4x3 - 12, &info, "body", &err), -1); /* no IEND */
+    cr_assert_eq(image_sniff(jpeg_300x200, sizeof jpeg_300x200 - 2, &info, "body", &err), -1); /* no EOI */
+    cr_assert_eq(image_sniff(gif_5x7, sizeof gif_5x7 - 1, &info, "body", &err), -1); /* no trailer */
+    cr_assert_eq(image_sniff(webp_lossless_2x3, 29, &info, "body", &err), -1); /* shorter than RIFF says */
+}
+
 Test(base64, decodes_with_and_without_padding_and_refuses_other_characters)
 {
     unsigned char *out;
@@ -84,6 +98,8 @@ Test(tensors, more_than_eight_dimensions_negative_sizes_and_huge_tensors_are_ref
     cr_assert_eq(tensor_shape_from_text("3,-1", "shape", &s, &err), -1);
     cr_assert_eq(tensor_shape_from_text("100000,100000", "shape", &s, &err), -1);
     cr_assert_eq(tensor_shape_from_text("3,,1", "shape", &s, &err), -1);
+    cr_assert_eq(tensor_shape_from_text("2,3,", "shape", &s, &err), -1);
+    cr_assert_eq(tensor_shape_from_text(" 2,+3", "shape", &s, &err), -1);
     cr_assert_str_eq(err.path, "shape");
 }
 
