@@ -29,9 +29,7 @@ int graph_parse(const json_t *graph, vz_write *out, vz_error *err)
 
 static int load_graph(vz_app *app, const http_request *req, const char **run, json_t **graph, vz_error *err)
 {
-    *run = http_query(req, "run");
-    if (!*run) return vz_fail(err, 400, "missing_field", "run", "required");
-    if (name_check(*run, "run", err) < 0) return -1;
+    if (http_query_name(req, "run", run, err) < 0) return -1;
     char *text;
     if (store_read_graph(app->store, *run, &text, err) < 0) return -1;
     *graph = json_loads(text, 0, NULL);

@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "vizd/clock.h"
 #include "vizd/api.h"
 #include "vizd/histogram.h"
 #include "vizd/json.h"
@@ -204,19 +204,6 @@ static int decode_raw_values(const http_request *req, const char *dtype, double 
     return 0;
 }
 
-static int query_name(const http_request *req, const char *key, const char **out, vz_error *err)
-{
-    *out = http_query(req, key);
-    if (!*out) return vz_fail(err, 400, "missing_field", key, "required");
-    return name_check(*out, key, err);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
@@ -224,7 +211,7 @@ int api_histograms_upload(vz_app *app, const http_request *req, http_response *r
     if (http_check_query_keys(req, keys, err) < 0) return -1;
     const char *run, *tag;
     int64_t step, bins;
-    if (query_name(req, "run", &run, err) < 0 || query_name(req, "tag", &tag, err) < 0) return -1;
+    if (http_query_name(req, "run", &run, err) < 0 || http_query_name(req, "tag", &tag, err) < 0) return -1;
     bool needs_step = http_query(req, "step") == NULL;
     if (http_query_int64(req, "step", 0, &step, err) < 0 || http_query_int64(req, "bins", 0, &bins, err) < 0)
         return -1;
@@ -234,7 +221,7 @@ int api_histograms_upload(vz_app *app, const http_request *req, http_response *r
     double *values = NULL;
     size_t n = 0;
     if (decode_raw_values(req, http_query(req, "dtype"), &values, &n, err) < 0) return -1;
-    vz_histogram_item item = {.step = step, .needs_step = needs_step, .wall_time_s = now_s()};
+    vz_histogram_item item = {.step = step, .needs_step = needs_step, .wall_time_s = clock_now_s()};
     int rc = hist_from_values(values, n, (int)bins, &item.histogram, err);
     free(values);
     if (rc < 0) return -1;
@@ -307,7 +294,7 @@ static int answer_histograms(vz_app *app, const http_request *req, http_response
                              vz_error *err)
 {
     const char *tag, *runs[MAX_RUNS_PER_QUERY];
-    if (query_name(req, "tag", &tag, err) < 0) return -1;
+    if (http_query_name(req, "tag", &tag, err) < 0) return -1;
     size_t run_count = http_query_all(req, "run", runs, MAX_RUNS_PER_QUERY);
     if (run_count == 0) return vz_fail(err, 400, "missing_field", "run", "at least one run is required");
     for (size_t i = 0; i < run_count; i++)

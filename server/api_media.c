@@ -7,8 +7,8 @@
  * an id never change) and immutable caching. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "vizd/clock.h"
 #include "vizd/api.h"
 #include "vizd/json.h"
 #include "vizd/media.h"
@@ -16,12 +16,6 @@
 #define MAX_RUNS_PER_QUERY 256
 #define VZ_MAX_TEXT_BYTES (1024 * 1024)
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- checking one item's payload (shared by the JSON and the raw forms) -------------------------- */
 
@@ -191,27 +185,20 @@ void media_free(vz_write *w)
 
 /* ---- raw uploads -------------------------------------------------------------------------------- */
 
-static int query_name(const http_request *req, const char *key, const char **out, vz_error *err)
-{
-    *out = http_query(req, key);
-    if (!*out) return vz_fail(err, 400, "missing_field", key, "required");
-    return name_check(*out, key, err);
-}
-
 /* run, tag, step (optional: the next one) and index from the query string. */
 static int raw_item_from_query(const http_request *req, vz_media_kind kind, const char **run, vz_media_item *item,
                                vz_error *err)
 {
     const char *tag;
     int64_t index;
-    if (query_name(req, "run", run, err) < 0 || query_name(req, "tag", &tag, err) < 0) return -1;
+    if (http_query_name(req, "run", run, err) < 0 || http_query_name(req, "tag", &tag, err) < 0) return -1;
     item->kind = kind;
     item->needs_step = http_query(req, "step") == NULL;
     if (http_query_int64(req, "step", 0, &item->step, err) < 0 || http_query_int64(req, "index", 0, &index, err) < 0)
         return -1;
     if (index < 0) return vz_fail(err, 400, "invalid_value", "index", "expected a non-negative integer");
     item->index = index;
-    item->wall_time_s = now_s();
+    item->wall_time_s = clock_now_s();
     item->tag = (char *)tag;
     item->bytes = (unsigned char *)req->body;
     item->size = req->body_len;
@@ -294,7 +281,7 @@ int api_tensors_upload(vz_app *app, const http_request *req, http_response *res,
 static int answer_media(vz_app *app, const http_request *req, http_response *res, vz_media_kind kind, vz_error *err)
 {
     const char *tag, *runs[MAX_RUNS_PER_QUERY];
-    if (query_name(req, "tag", &tag, err) < 0) return -1;
+    if (http_query_name(req, "tag", &tag, err) < 0) return -1;
     size_t run_count = http_query_all(req, "run", runs, MAX_RUNS_PER_QUERY);
     if (run_count == 0) return vz_fail(err, 400, "missing_field", "run", "at least one run is required");
     json_t *series = json_array();

@@ -23,9 +23,8 @@ int api_runs_list(vz_app *app, const http_request *req, http_response *res, vz_e
 
 int api_runs_delete(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    const char *run = http_query(req, "run");
-    if (!run) return vz_fail(err, 400, "missing_field", "run", "required");
-    if (name_check(run, "run", err) < 0) return -1;
+    const char *run;
+    if (http_query_name(req, "run", &run, err) < 0) return -1;
     if (store_delete_run(app->store, run, err) < 0) return -1;
     events_publish_delete(app->events, run);
     return answer_json(res, json_pack("{s:s}", "deleted", run));

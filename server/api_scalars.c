@@ -26,9 +26,7 @@ typedef struct {
 
 static int parse_query(const http_request *req, scalars_query *q, vz_error *err)
 {
-    q->tag = http_query(req, "tag");
-    if (!q->tag) return vz_fail(err, 400, "missing_field", "tag", "required");
-    if (name_check(q->tag, "tag", err) < 0) return -1;
+    if (http_query_name(req, "tag", &q->tag, err) < 0) return -1;
     q->run_count = http_query_all(req, "run", q->runs, MAX_RUNS_PER_QUERY);
     if (q->run_count == 0) return vz_fail(err, 400, "missing_field", "run", "at least one run is required");
     for (size_t i = 0; i < q->run_count; i++)

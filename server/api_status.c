@@ -1,7 +1,6 @@
 /* api_status.c -- GET /healthz, GET /api/v1/status and GET /api/v1/events (the live stream). */
-#include <time.h>
-
 #include "vizd/api.h"
+#include "vizd/clock.h"
 #include "vizd/json.h"
 
 int api_healthz(vz_app *app, const http_request *req, http_response *res, vz_error *err)
@@ -20,11 +19,8 @@ int api_status(vz_app *app, const http_request *req, http_response *res, vz_erro
     (void)req;
     json_t *status;
     if (store_status(app->store, &status, err) < 0) return -1;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     json_object_set_new(status, "version", json_string(VIZD_VERSION));
-    json_object_set_new(status, "uptime_s", json_real(now - app->started_at_s));
+    json_object_set_new(status, "uptime_s", json_real(clock_now_s() - app->started_at_s));
     json_write(&res->body, status);
     buf_putc(&res->body, '\n');
     json_decref(status);

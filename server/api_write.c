@@ -7,8 +7,8 @@
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "vizd/clock.h"
 #include "vizd/api.h"
 #include "vizd/json.h"
 
@@ -259,12 +259,6 @@ static bool is_json_content_type(const char *content_type)
            (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int api_write(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
@@ -273,7 +267,7 @@ int api_write(vz_app *app, const http_request *req, http_response *res, vz_error
     json_t *root;
     if (json_parse_body(req->body, req->body_len, &root, err) < 0) return -1;
     vz_write write;
-    int rc = write_parse(root, now_s(), &write, err);
+    int rc = write_parse(root, clock_now_s(), &write, err);
     json_decref(root);
     if (rc < 0) return -1;
     rc = store_write(app->store, &write, err);

@@ -170,6 +170,13 @@ const char *http_query(const http_request *req, const char *key)
     return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+int http_query_name(const http_request *req, const char *key, const char **out, vz_error *err)
+{
+    *out = http_query(req, key);
+    if (!*out) return vz_fail(err, 400, "missing_field", key, "required");
+    return name_check(*out, key, err);
+}
+
 const char *http_header(const http_request *req, const char *name)
 {
     return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND, name);

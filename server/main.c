@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "vizd/clock.h"
 #include "vizd/app.h"
 #include "vizd/http.h"
 
@@ -95,12 +95,6 @@ static int parse_options(int argc, char **argv, options *opt)
     return 0;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -117,7 +111,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     vz_app app = {.db_path = opt.db_path, .web_dir = opt.web_dir, .max_body_bytes = opt.max_body_bytes,
-                  .started_at_s = now_s()};
+                  .started_at_s = clock_now_s()};
     vz_error err;
     if (store_open(&app.store, opt.db_path, &err) < 0) {
         fprintf(stderr, "vizd: %s\n", err.message);

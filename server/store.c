@@ -9,6 +9,7 @@
  * Scalars are stored in blocks (see migrations/0001_init.sql): a write merges its points, sorted by step,
  * into the block whose step range they fall in, or appends them to the series' tail, rewriting each
  * touched block once and splitting any that outgrow VZ_SCALAR_BLOCK_POINTS. */
+#include "vizd/clock.h"
 #include "vizd/store.h"
 
 #include <math.h>
@@ -18,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "vizd/json.h"
 #include "vizd/migrate.h"
@@ -66,12 +66,6 @@ struct vz_store {
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int sql_fail(vz_error *err, sqlite3 *db, const char *what)
 {
@@ -792,7 +786,7 @@ static int upsert_graph(vz_store *s, int64_t run_id, const char *graph_json, vz_
     sqlite3_stmt *st = s->stmt.upsert_graph;
     sqlite3_bind_int64(st, 1, run_id);
     bind_text(st, 2, graph_json);
-    sqlite3_bind_double(st, 3, now_s());
+    sqlite3_bind_double(st, 3, clock_now_s());
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a graph");
@@ -906,7 +900,7 @@ static int apply_media(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
 static int apply_write(vz_store *s, vz_write *w, vz_error *err)
 {
     int64_t run_id = 0;
-    if (upsert_run(s, w, now_s(), &run_id, err) < 0) return -1;
+    if (upsert_run(s, w, clock_now_s(), &run_id, err) < 0) return -1;
     if (apply_scalars(s, run_id, w, err) < 0) return -1;
     if (apply_histograms(s, run_id, w, err) < 0) return -1;
     if (apply_media(s, run_id, w, err) < 0) return -1;

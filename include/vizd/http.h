@@ -65,6 +65,8 @@ const char *http_query(const http_request *req, const char *key);
 size_t http_query_all(const http_request *req, const char *key, const char **values, size_t max);
 /* An integer query parameter, or fallback when absent; anything but a whole int64 is an error naming key. */
 int http_query_int64(const http_request *req, const char *key, int64_t fallback, int64_t *out, vz_error *err);
+/* A required run or tag name from the query: missing_field, or the name rules, naming key. */
+int http_query_name(const http_request *req, const char *key, const char **out, vz_error *err);
 const char *http_header(const http_request *req, const char *name);
 /* Refuse a query parameter not in allowed (NULL-terminated), naming it: a typo must not be ignored. */
 int http_check_query_keys(const http_request *req, const char *const *allowed, vz_error *err);
