@@ -16,7 +16,6 @@
 #include "vizd/json.h"
 
 #define DEFAULT_DISPLAY_STEPS 100
-#define MAX_RUNS_PER_QUERY 256
 
 /* ---- parsing the "histograms" items of a write ----------------------------------------------- */
 
@@ -293,12 +292,10 @@ static void put_distribution_step(vz_buf *out, const vz_histogram_step *s)
 static int answer_histograms(vz_app *app, const http_request *req, http_response *res, step_writer write_step,
                              vz_error *err)
 {
-    const char *tag, *runs[MAX_RUNS_PER_QUERY];
+    const char *tag, *runs[VZ_MAX_RUNS_PER_QUERY];
     if (http_query_name(req, "tag", &tag, err) < 0) return -1;
-    size_t run_count = http_query_all(req, "run", runs, MAX_RUNS_PER_QUERY);
-    if (run_count == 0) return vz_fail(err, 400, "missing_field", "run", "at least one run is required");
-    for (size_t i = 0; i < run_count; i++)
-        if (name_check(runs[i], "run", err) < 0) return -1;
+    size_t run_count;
+    if (http_query_names(req, "run", runs, VZ_MAX_RUNS_PER_QUERY, &run_count, err) < 0) return -1;
     int64_t max_steps;
     if (http_query_int64(req, "steps", DEFAULT_DISPLAY_STEPS, &max_steps, err) < 0) return -1;
     if (max_steps < 0) return vz_fail(err, 400, "invalid_value", "steps", "expected 0 (all) or more");

@@ -13,7 +13,6 @@
 #include "vizd/json.h"
 #include "vizd/media.h"
 
-#define MAX_RUNS_PER_QUERY 256
 #define VZ_MAX_TEXT_BYTES (1024 * 1024)
 
 
@@ -280,14 +279,14 @@ int api_tensors_upload(vz_app *app, const http_request *req, http_response *res,
 
 static int answer_media(vz_app *app, const http_request *req, http_response *res, vz_media_kind kind, vz_error *err)
 {
-    const char *tag, *runs[MAX_RUNS_PER_QUERY];
+    const char *tag, *runs[VZ_MAX_RUNS_PER_QUERY];
     if (http_query_name(req, "tag", &tag, err) < 0) return -1;
-    size_t run_count = http_query_all(req, "run", runs, MAX_RUNS_PER_QUERY);
-    if (run_count == 0) return vz_fail(err, 400, "missing_field", "run", "at least one run is required");
+    size_t run_count;
+    if (http_query_names(req, "run", runs, VZ_MAX_RUNS_PER_QUERY, &run_count, err) < 0) return -1;
     json_t *series = json_array();
     for (size_t i = 0; i < run_count; i++) {
         json_t *items;
-        if (name_check(runs[i], "run", err) < 0 || store_list_media(app->store, runs[i], tag, kind, &items, err) < 0) {
+        if (store_list_media(app->store, runs[i], tag, kind, &items, err) < 0) {
             json_decref(series);
             return -1;
         }

@@ -13,11 +13,10 @@
 
 #define DEFAULT_DISPLAY_POINTS 1000
 #define MAX_DISPLAY_POINTS 100000
-#define MAX_RUNS_PER_QUERY 256
 
 typedef struct {
     const char *tag;
-    const char *runs[MAX_RUNS_PER_QUERY];
+    const char *runs[VZ_MAX_RUNS_PER_QUERY];
     size_t run_count;
     int64_t start, end;
     size_t points;
@@ -27,10 +26,7 @@ typedef struct {
 static int parse_query(const http_request *req, scalars_query *q, vz_error *err)
 {
     if (http_query_name(req, "tag", &q->tag, err) < 0) return -1;
-    q->run_count = http_query_all(req, "run", q->runs, MAX_RUNS_PER_QUERY);
-    if (q->run_count == 0) return vz_fail(err, 400, "missing_field", "run", "at least one run is required");
-    for (size_t i = 0; i < q->run_count; i++)
-        if (name_check(q->runs[i], "run", err) < 0) return -1;
+    if (http_query_names(req, "run", q->runs, VZ_MAX_RUNS_PER_QUERY, &q->run_count, err) < 0) return -1;
     int64_t points;
     if (http_query_int64(req, "points", DEFAULT_DISPLAY_POINTS, &points, err) < 0 ||
         http_query_int64(req, "start", INT64_MIN, &q->start, err) < 0 ||

@@ -212,11 +212,16 @@ static enum MHD_Result collect_query_value(void *cls, enum MHD_ValueKind kind, c
     return MHD_YES;
 }
 
-size_t http_query_all(const http_request *req, const char *key, const char **values, size_t max)
+int http_query_names(const http_request *req, const char *key, const char **values, size_t max, size_t *count,
+                     vz_error *err)
 {
     query_collector c = {key, values, 0, max};
     MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, collect_query_value, &c);
-    return c.count;
+    *count = c.count;
+    if (c.count == 0) return vz_fail(err, 400, "missing_field", key, "at least one is required");
+    for (size_t i = 0; i < c.count; i++)
+        if (name_check(values[i], key, err) < 0) return -1;
+    return 0;
 }
 
 typedef struct {

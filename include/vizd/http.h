@@ -61,8 +61,12 @@ void http_stop(http_server *server);
 
 /* The first value of a query parameter, or NULL. */
 const char *http_query(const http_request *req, const char *key);
-/* Every value of a repeated query parameter, in order; returns how many (at most max). */
-size_t http_query_all(const http_request *req, const char *key, const char **values, size_t max);
+#define VZ_MAX_RUNS_PER_QUERY 256
+
+/* Every value of a repeated name parameter (run=a&run=b), in order: at least one, at most max, each
+ * following the name rules; errors name key. */
+int http_query_names(const http_request *req, const char *key, const char **values, size_t max, size_t *count,
+                     vz_error *err);
 /* An integer query parameter, or fallback when absent; anything but a whole int64 is an error naming key. */
 int http_query_int64(const http_request *req, const char *key, int64_t fallback, int64_t *out, vz_error *err);
 /* A required run or tag name from the query: missing_field, or the name rules, naming key. */
