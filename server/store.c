@@ -1078,9 +1078,13 @@ int store_list_runs(vz_store *s, json_t **out, vz_error *err)
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
     sqlite3_stmt *st;
+    /* A run's graph counts as a kind of its own: 1 or 0, so the dashboard knows which runs have one. */
     const char *sql = "SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, s.kind, "
                       "sum(s.count) FROM runs r LEFT JOIN series s ON s.run_id = r.id "
-                      "GROUP BY r.id, s.kind ORDER BY r.name, s.kind";
+                      "GROUP BY r.id, s.kind "
+                      "UNION ALL SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, 'graph', "
+                      "(SELECT count(*) FROM graphs g WHERE g.run_id = r.id) FROM runs r "
+                      "ORDER BY 1, 6";
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
         sql_fail(err, db, "listing runs");

@@ -70,6 +70,65 @@ export async function getDistributions(tag, runs, { steps } = {}) {
   return request('GET', 'api/v1/distributions', params);
 }
 
+/**
+ * GET /api/v1/images|tensors|texts for one tag: per run the items in step and index order.
+ * Images carry {step, wall_time, index, width, height, type, url}; tensors {.., shape, dtype, min,
+ * max, display, url}; texts {.., text}.
+ * @returns {Promise<{tag, series: {run, items: object[]}[]}>}
+ */
+export async function getImages(tag, runs) {
+  return request('GET', 'api/v1/images', [['tag', tag], ...runs.map((run) => ['run', run])]);
+}
+
+export async function getTensors(tag, runs) {
+  return request('GET', 'api/v1/tensors', [['tag', tag], ...runs.map((run) => ['run', run])]);
+}
+
+export async function getTexts(tag, runs) {
+  return request('GET', 'api/v1/texts', [['tag', tag], ...runs.map((run) => ['run', run])]);
+}
+
+/** An item's blob URL ("/api/v1/blobs/7") resolved like every other request, relative to the page. */
+export function blobSrc(url) {
+  return new URL(String(url).replace(/^\/+/, ''), window.location.href).href;
+}
+
+/** The raw bytes at an item's blob URL (a tensor's little-endian values). */
+export async function getBlobBytes(url) {
+  const response = await fetch(blobSrc(url));
+  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+/**
+ * The run's model graph as posted plus its computed summary. Throws with status 404 when the run has
+ * no graph (or does not exist).
+ * @returns {Promise<{run, graph: {model, inputs, nodes, edges, repr}, summary: {depth, columns, rows, totals}}>}
+ */
+export async function getGraph(run) {
+  return request('GET', 'api/v1/graph', [['run', run]]);
+}
+
+/** torchinfo's summary table as text, rows deeper than `depth` folded into their parent. */
+export async function getGraphSummaryText(run, depth) {
+  const url = new URL('api/v1/graph/summary', window.location.href);
+  url.searchParams.append('run', run);
+  url.searchParams.append('depth', String(depth));
+  url.searchParams.append('format', 'text');
+  const response = await fetch(url);
+  const text = await response.text();
+  if (!response.ok) {
+    let message = `GET ${url.pathname}: HTTP ${response.status}`;
+    try {
+      message = JSON.parse(text).error.message || message;
+    } catch {
+      // not a JSON error: keep the status line
+    }
+    throw new Error(message);
+  }
+  return text;
+}
+
 export async function deleteRun(run) {
   return request('DELETE', 'api/v1/runs', [['run', run]]);
 }

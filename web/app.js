@@ -11,10 +11,14 @@ import * as api from './api.js';
 import { ColorAssigner } from './colors.js';
 import { createDistributionsTab } from './distributions.js';
 import { makeMatcher } from './filter.js';
+import { createGraphTab } from './graph.js';
 import { HISTOGRAM_MODES, createHistogramsTab } from './histograms.js';
+import { createImagesTab } from './images.js';
 import { createRunsTab } from './runs.js';
 import { createRunSelector } from './runselector.js';
 import { createScalarsTab } from './scalars.js';
+import { createTensorsTab } from './tensors.js';
+import { createTextsTab } from './texts.js';
 
 const state = {
   tab: 'scalars',
@@ -25,11 +29,18 @@ const state = {
   tagFilter: '',          // Scalars tab
   histogramTagFilter: '', // Histograms tab
   distributionTagFilter: '', // Distributions tab
+  imageTagFilter: '',    // Images tab
+  tensorTagFilter: '',   // Tensors tab
+  textTagFilter: '',     // Text tab
+  imageBrightness: 1,    // Images tab: CSS filter factors, 1 = as stored
+  imageContrast: 1,
+  imageActualSize: false,
   smoothing: 0.6,
   xAxis: 'step',
   logY: false,
   ignoreOutliers: false,
   histogramMode: 'offset', // 'offset' | 'overlay'
+  graphRun: null,          // Graph tab: the run whose model graph is shown (null: the first with one)
 };
 
 // Chart settings outlive the page, as in TensorBoard; filters and the run selection do not.
@@ -80,7 +91,8 @@ const ctx = {
   setStatus,
 };
 
-const tabs = [createScalarsTab(ctx), createHistogramsTab(ctx), createDistributionsTab(ctx), createRunsTab(ctx)];
+const tabs = [createScalarsTab(ctx), createHistogramsTab(ctx), createDistributionsTab(ctx), createImagesTab(ctx),
+  createTensorsTab(ctx), createGraphTab(ctx), createTextsTab(ctx), createRunsTab(ctx)];
 const scalarsTab = tabs[0];
 const staleTabs = new Set();
 const runSelector = createRunSelector(ctx);
@@ -230,6 +242,8 @@ window.__vizd = {
   cardState: (tag) => scalarsTab.cardState(tag),
   /** Cards of the Histograms or Distributions tab, in page order: [{tag, run, visible, stale, ...}]. */
   cardStates: (tabId) => tabs.find((tab) => tab.id === tabId)?.cardStates?.() || [],
+  /** The Graph tab's view: {run, renderMs, dagreCalls, boxes, expanded, selected, view}. */
+  graph: () => tabs.find((tab) => tab.id === 'graph').debug(),
   idle: () => refreshing === null && liveTimer === null && tabs.every((tab) => !tab.idle || tab.idle()),
 };
 

@@ -1,0 +1,52 @@
+/* graphlayout.test.mjs -- web/graphlayout.js with the real dagre: clusters hold their children, arrows
+ * crossing cluster borders are one polyline from box to box, and repeated blocks are laid out once. */
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import * as dagre from '../../../web/node_modules/@dagrejs/dagre/dist/dagre.esm.js';
+import { layoutGraph } from '../../../web/graphlayout.js';
+import { allContainers, indexGraph, visibleGraph } from '../../../web/graphmodel.js';
+
+const resnet = indexGraph(JSON.parse(fs.readFileSync(new URL('../../fixtures/torchinfo/resnet18.graph.json', import.meta.url))));
+const inside = (inner, outer) => inner.x >= outer.x && inner.y >= outer.y
+  && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+
+test('every box of an open container lies inside its cluster, and clusters inside their parents', () => {
+  const visible = visibleGraph(resnet, new Set(allContainers(resnet)));
+  const layout = layoutGraph(dagre, visible);
+  for (const box of visible.boxes) if (box.cluster) assert.ok(inside(layout.boxes.get(box.id), layout.clusters.get(box.cluster)), box.id);
+  for (const c of visible.clusters) if (c.cluster) assert.ok(inside(layout.clusters.get(c.id), layout.clusters.get(c.cluster)), c.id);
+});
+
+test('an arrow into a cluster runs from the source box to the target box', () => {
+  const visible = visibleGraph(resnet, new Set(['5', '6']));
+  const layout = layoutGraph(dagre, visible);
+  const edge = layout.edges.find((e) => e.from === '4' && e.to === '7');
+  const from = layout.boxes.get('4');
+  const to = layout.boxes.get('7');
+  const first = edge.points[0];
+  const last = edge.points[edge.points.length - 1];
+  assert.ok(Math.abs(first.y - (from.y + from.height)) < 1, 'starts at the bottom of maxpool');
+  assert.ok(Math.abs(last.y - to.y) < 1, 'ends at the top of layer1.0.conv1');
+  assert.ok(edge.label.y > from.y + from.height && edge.label.y < layout.clusters.get('5').y, 'label between maxpool and layer1');
+});
+
+test('boxes do not overlap', () => {
+  const layout = layoutGraph(dagre, visibleGraph(resnet, new Set(allContainers(resnet))));
+  const rects = [...layout.boxes.values()];
+  for (let i = 0; i < rects.length; i += 1) {
+    for (let j = i + 1; j < rects.length; j += 1) {
+      const a = rects[i];
+      const b = rects[j];
+      const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      assert.ok(apart, `${i} and ${j} overlap`);
+    }
+  }
+});
+
+test('containers with the same inside are laid out once', () => {
+  const layout = layoutGraph(dagre, visibleGraph(resnet, new Set(allContainers(resnet))));
+  // 4 stages, 8 blocks of 2 kinds (with and without downsample), 3 downsample Sequentials, the top.
+  assert.ok(layout.dagreCalls < 1 + 4 + 8 + 3, `${layout.dagreCalls} dagre calls`);
+});

@@ -1,0 +1,220 @@
+/* graphmodel.js -- what the Graph tab shows of a model graph, before any layout: which modules are
+ * boxes, which are open clusters, and which arrows join the boxes. Pure: no DOM, no layout library.
+ *
+ * A graph (DESIGN.md "Model graphs") lists one node per module call with its parent, and edges in
+ * call order between node ids or "input:NAME". Containers (nodes with children) start collapsed: a
+ * collapsed container is one box standing for all its descendants, so an edge touching a descendant is
+ * moved to the container. An expanded container is drawn as a cluster around its children and is not a
+ * box itself: torchinfo's edges still pass through it (maxpool -> layer1 -> layer1.0 -> conv1), so it
+ * is contracted away, joining what flows into it to what it passes on. Arrows are then deduplicated and
+ * self-loops (a collapsed container's inner edges) dropped. The root node (the model) is always open. */
+
+export const INPUT_PREFIX = 'input:';
+
+/**
+ * Indexes a posted graph: nodes by id, children in call order, the root, and each node's subtree
+ * parameter count (a module called twice counts once, as in torchinfo's totals).
+ * @param {{nodes: object[], edges: string[][], inputs?: object[]}} graph
+ */
+export function indexGraph(graph) {
+  const nodes = new Map();
+  const children = new Map();
+  for (const node of graph.nodes || []) {
+    nodes.set(String(node.id), node);
+    children.set(String(node.id), []);
+  }
+  const roots = [];
+  for (const node of graph.nodes || []) {
+    const parent = node.parent === null || node.parent === undefined ? null : String(node.parent);
+    if (parent !== null && nodes.has(parent)) children.get(parent).push(String(node.id));
+    else roots.push(String(node.id));
+  }
+  // The model itself is the single parentless row; a graph with several gets no root box at all.
+  const root = roots.length === 1 ? roots[0] : null;
+  const topLevel = root === null ? roots : children.get(root);
+  const inputs = new Map((graph.inputs || []).map((input) => [INPUT_PREFIX + input.name, input]));
+  const parentOf = (id) => {
+    const parent = nodes.get(id)?.parent;
+    return parent === null || parent === undefined || !nodes.has(String(parent)) ? null : String(parent);
+  };
+
+  const seenModules = new Set();
+  const ownCounted = new Map();
+  for (const node of graph.nodes || []) {
+    const first = !seenModules.has(node.module);
+    seenModules.add(node.module);
+    ownCounted.set(String(node.id), first && Number.isFinite(node.params) ? node.params : 0);
+  }
+  const subtreeParams = new Map();
+  const total = (id) => {
+    if (subtreeParams.has(id)) return subtreeParams.get(id);
+    let sum = ownCounted.get(id);
+    for (const child of children.get(id)) sum += total(child);
+    subtreeParams.set(id, sum);
+    return sum;
+  };
+  // Deepest first, so the recursion above stays shallow even for very deep nesting.
+  for (const id of [...nodes.keys()].reverse()) total(id);
+
+  return {
+    graph, nodes, children, root, topLevel, inputs, parentOf,
+    isContainer: (id) => (children.get(id)?.length || 0) > 0,
+    subtreeParams: (id) => subtreeParams.get(id) || 0,
+  };
+}
+
+/** Ancestors of a node from the outermost (below the root) to its parent. */
+export function ancestorsOf(model, id) {
+  const chain = [];
+  for (let parent = model.parentOf(id); parent !== null && parent !== model.root; parent = model.parentOf(parent)) {
+    chain.push(parent);
+  }
+  return chain.reverse();
+}
+
+/** Every container id except the root: "expand all". */
+export function allContainers(model) {
+  return [...model.nodes.keys()].filter((id) => id !== model.root && model.isContainer(id));
+}
+
+/**
+ * The box standing for a node: itself, or its outermost collapsed ancestor. Inputs stand for
+ * themselves; an unknown id stands for nothing (null).
+ */
+export function representative(model, expanded, id) {
+  if (model.inputs.has(id)) return id;
+  if (!model.nodes.has(id)) return null;
+  for (const ancestor of ancestorsOf(model, id)) if (!expanded.has(ancestor)) return ancestor;
+  return id;
+}
+
+function isOpen(model, expanded, id) {
+  return id === model.root || (model.isContainer(id) && expanded.has(id));
+}
+
+/** What flows out of a node: its output shape (an input's shape), or null. */
+export function outputShapeOf(model, id) {
+  if (model.inputs.has(id)) return model.inputs.get(id).shape ?? null;
+  return model.nodes.get(id)?.output_shape ?? null;
+}
+
+/**
+ * The visible graph for a set of expanded container ids.
+ * @returns {{boxes: {id, kind: 'input'|'leaf'|'collapsed', cluster: string|null}[],
+ *            clusters: {id, cluster: string|null}[],
+ *            edges: {from: string, to: string, source: string}[]}}
+ *   `cluster` is the open container a box or cluster sits in (null: the top level). An edge's `source`
+ *   is the node whose output it carries (its label is that node's output shape).
+ */
+export function visibleGraph(model, expanded) {
+  const boxes = [];
+  const clusters = [];
+  const clusterOf = (id) => {
+    const parent = model.parentOf(id);
+    return parent === null || parent === model.root ? null : parent;
+  };
+  for (const [id, input] of model.inputs) if (input) boxes.push({ id, kind: 'input', cluster: null });
+  const visit = (id) => {
+    if (model.isContainer(id) && expanded.has(id)) {
+      clusters.push({ id, cluster: clusterOf(id) });
+      for (const child of model.children.get(id)) visit(child);
+    } else {
+      boxes.push({ id, kind: model.isContainer(id) ? 'collapsed' : 'leaf', cluster: clusterOf(id) });
+    }
+  };
+  for (const id of model.topLevel) visit(id);
+
+  // Edges between representatives; open containers are passed through below.
+  const out = new Map();
+  for (const edge of model.graph.edges || []) {
+    if (!Array.isArray(edge) || edge.length < 2) continue;
+    const from = representative(model, expanded, String(edge[0]));
+    const to = representative(model, expanded, String(edge[1]));
+    if (from === null || to === null || from === to) continue;
+    if (!out.has(from)) out.set(from, []);
+    out.get(from).push({ to, source: String(edge[0]) });
+  }
+
+  const edges = [];
+  const seen = new Set();
+  for (const box of boxes) {
+    // Walk from each box through open containers until boxes are reached.
+    const visited = new Set([box.id]);
+    const stack = (out.get(box.id) || []).map((hop) => ({ to: hop.to, source: hop.source })).reverse();
+    while (stack.length) {
+      const { to, source } = stack.pop();
+      if (visited.has(to)) continue;
+      visited.add(to);
+      if (isOpen(model, expanded, to)) {
+        for (const hop of (out.get(to) || []).slice().reverse()) stack.push({ to: hop.to, source });
+        continue;
+      }
+      const key = `${box.id}\u0000${to}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push({ from: box.id, to, source });
+    }
+  }
+  return { boxes, clusters, edges };
+}
+
+/** 9408 -> "9,408". */
+export function formatCount(n) {
+  if (!Number.isFinite(n)) return '--';
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A parameter count short enough for a box: "9,408", "36,864", "1.2M", "11.7M", "1.1B". */
+export function formatCompact(n) {
+  if (!Number.isFinite(n)) return '--';
+  const abs = Math.abs(n);
+  if (abs < 100000) return formatCount(n);
+  for (const [unit, size] of [['B', 1e9], ['M', 1e6], ['K', 1e3]]) {
+    if (abs >= size) {
+      const value = n / size;
+      const digits = Math.abs(value) >= 100 ? 0 : 1;
+      return `${Number(value.toFixed(digits))}${unit}`;
+    }
+  }
+  return formatCount(n);
+}
+
+/** [1, 64, 56, 56] -> "1×64×56×56"; nested lists (tuple outputs) -> "(4×12×32, 2×4×32)". */
+export function formatShape(shape) {
+  if (shape === null || shape === undefined) return '';
+  if (!Array.isArray(shape)) return String(shape);
+  if (shape.length === 0) return 'scalar';
+  if (shape.some(Array.isArray)) return `(${shape.map(formatShape).join(', ')})`;
+  return shape.join('×');
+}
+
+/** The name a box shows: the module's dotted name, or the model's type for an unnamed root. */
+export function displayName(node) {
+  return node.module === '' || node.module === undefined ? node.type || '' : String(node.module);
+}
+
+/**
+ * Modules matching a search text, best first: an exact module name, then names starting with it, then
+ * names or types containing it (case-insensitive), each group in call order. Empty text matches none.
+ * @returns {string[]} node ids
+ */
+export function searchModules(model, text) {
+  const needle = String(text || '').trim().toLowerCase();
+  if (!needle) return [];
+  const ranked = [[], [], []];
+  for (const [id, node] of model.nodes) {
+    const name = String(node.module || '').toLowerCase();
+    const type = String(node.type || '').toLowerCase();
+    if (name === needle) ranked[0].push(id);
+    else if (name.startsWith(needle)) ranked[1].push(id);
+    else if (name.includes(needle) || type.includes(needle)) ranked[2].push(id);
+  }
+  return ranked.flat();
+}
+
+/** Cuts text to at most `maxChars` characters, ending in an ellipsis when cut. */
+export function fitText(text, maxChars) {
+  const s = String(text ?? '');
+  if (s.length <= maxChars) return s;
+  return maxChars <= 1 ? '…' : `${s.slice(0, maxChars - 1)}…`;
+}

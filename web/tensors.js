@@ -1,0 +1,343 @@
+/* tensors.js -- the Tensors tab: one card per run and tag, drawn on a canvas from the tensor's raw
+ * little-endian bytes (GET /api/v1/blobs/ID): conv kernels [out, in, kh, kw] as one output channel's
+ * (or one input channel's) kernels, feature maps [C, H, W] / [N, C, H, W] as one tile per channel,
+ * heatmaps [H, W] as one tile, with the colormaps of colormaps.js and the normalisations of
+ * normalize.js; tensorgrid.js lays the tiles out and paints them.
+ *
+ * A heatmap whose display.overlay names an image tag of the same run is a class-activation map: it
+ * is drawn over that tag's image of the same step with pytorch-grad-cam's show_cam_on_image blend
+ * (cam.js), with a slider for image_weight. Hovering a pixel names its tensor indices and value;
+ * Export PNG downloads what the canvas shows. NaN is drawn magenta and never stops a card. */
+
+import * as api from './api.js';
+import { resizeBilinear, showCamOnImage } from './cam.js';
+import { COLORMAPS } from './colormaps.js';
+import { button, element } from './dom.js';
+import { MediaCard } from './mediacard.js';
+import { NORMALIZE_MODES, finiteRange, scaleFor } from './normalize.js';
+import { createRunTagTab } from './runtagtab.js';
+import {
+  cellText, decodeTensor, describeTensor, hitTest, layoutGrid, paintGrid, tilesOf,
+} from './tensorgrid.js';
+
+const DEFAULT_COLORMAP = { kernels: 'bwr', feature_maps: 'viridis', heatmap: 'jet' };
+const NORMALIZE_TITLES = {
+  tile: 'per tile min–max', global: 'global min–max', symmetric: 'symmetric ±max|x|', none: 'none (0..1 as written)',
+};
+const MAX_CACHED = 4; // tensors kept decoded per card (the steps a slider just passed)
+
+function selectControl(labelText, options, onChange) {
+  const label = element('label', 'control');
+  label.append(element('span', 'control-label', labelText));
+  const select = element('select', 'control-select');
+  for (const [value, text] of options) {
+    const option = element('option', null, text);
+    option.value = value;
+    select.append(option);
+  }
+  select.addEventListener('change', () => onChange(select.value));
+  label.append(select);
+  return { el: label, select };
+}
+
+function rangeControl(labelText, onChange, { step = 1 } = {}) {
+  const label = element('label', 'control');
+  label.append(element('span', 'control-label', labelText));
+  const input = element('input', 'control-range');
+  Object.assign(input, { type: 'range', min: '0', max: '0', step: String(step), value: '0' });
+  const value = element('span', 'control-value');
+  input.addEventListener('input', () => onChange(Number(input.value)));
+  label.append(input, value);
+  return { el: label, input, value };
+}
+
+/** A safe file name: run_tag_step12.png with anything odd replaced. */
+export function exportName(run, tag, step) {
+  return `${run}_${tag}_step${step}`.replace(/[^A-Za-z0-9._=-]+/g, '_').slice(0, 150) + '.png';
+}
+
+class TensorCard extends MediaCard {
+  constructor(tag, run, ctx) {
+    super(tag, run, ctx, 'tensor-card');
+    this.view = { axis: 'out', channel: 0, n: 0, index: 0, colormap: null, normalize: null, weight: null, overlay: true };
+    this.cache = new Map(); // blob url -> {data, range}
+    this.images = new Map(); // image blob url -> {width, height, rgba}
+    this.hover = null;
+    this.shown = null; // what was drawn last, for tests
+
+    const set = (patch) => {
+      Object.assign(this.view, patch);
+      this.requestDraw();
+    };
+    this.indexControl = rangeControl('Index', (index) => set({ index }));
+    this.axisControl = selectControl('Kernels of', [['out', 'output channel'], ['in', 'input channel']],
+      (axis) => set({ axis, channel: 0 }));
+    this.channelControl = rangeControl('Channel', (channel) => set({ channel }));
+    this.sampleControl = rangeControl('Sample', (n) => set({ n }));
+    this.colormapControl = selectControl('Colormap', COLORMAPS.map((c) => [c, c]), (colormap) => set({ colormap }));
+    this.normalizeControl = selectControl('Normalize', [...NORMALIZE_MODES, 'none'].map((m) => [m, NORMALIZE_TITLES[m]]),
+      (normalize) => set({ normalize }));
+    const overlay = element('label', 'control control-check');
+    this.overlayBox = element('input');
+    this.overlayBox.type = 'checkbox';
+    this.overlayBox.checked = true;
+    this.overlayBox.addEventListener('change', () => set({ overlay: this.overlayBox.checked }));
+    this.overlayLabel = element('span', 'control-label', 'Overlay');
+    overlay.append(this.overlayBox, this.overlayLabel);
+    this.overlayControl = { el: overlay };
+    this.weightControl = rangeControl('Image weight', (weight) => set({ weight }), { step: 0.05 });
+    this.weightControl.input.max = '1';
+    this.controls = element('div', 'tensor-controls');
+    this.controls.append(this.indexControl.el, this.axisControl.el, this.channelControl.el, this.sampleControl.el,
+      this.colormapControl.el, this.normalizeControl.el, this.overlayControl.el, this.weightControl.el);
+
+    this.canvasBox = element('div', 'tensor-box');
+    this.canvas = element('canvas', 'tensor-canvas');
+    this.canvas.width = 0;
+    this.canvas.height = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', `Tensor ${tag} of run ${run}`);
+    this.tooltip = element('div', 'tensor-tooltip');
+    this.tooltip.hidden = true;
+    this.canvasBox.append(this.canvas, this.tooltip);
+    this.canvas.addEventListener('mousemove', (event) => this.onHover(event));
+    this.canvas.addEventListener('mouseleave', () => {
+      this.tooltip.hidden = true;
+    });
+    this.info = element('div', 'tensor-info');
+    this.body.append(this.controls, this.canvasBox, this.info);
+    this.actions.append(button('Export PNG', 'Download what the canvas shows as a PNG file', () => this.exportPng()));
+  }
+
+  async fetchItems() {
+    const body = await api.getTensors(this.tag, [this.run]);
+    return body.series.find((s) => s.run === this.run)?.items || [];
+  }
+
+  async tensorOf(item) {
+    if (!this.cache.has(item.url)) {
+      const buffer = await api.getBlobBytes(item.url);
+      const data = decodeTensor(buffer, item.dtype);
+      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value);
+      this.cache.set(item.url, { data, range: finiteRange(data) });
+    }
+    return this.cache.get(item.url);
+  }
+
+  /** RGBA pixels of an image blob, decoded by the browser. */
+  async imagePixels(url) {
+    if (!this.images.has(url)) {
+      const img = new Image();
+      img.src = api.blobSrc(url);
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const g = canvas.getContext('2d', { willReadFrequently: true });
+      g.drawImage(img, 0, 0);
+      const { data } = g.getImageData(0, 0, canvas.width, canvas.height);
+      if (this.images.size >= MAX_CACHED) this.images.delete(this.images.keys().next().value);
+      this.images.set(url, { width: canvas.width, height: canvas.height, rgba: data });
+    }
+    return this.images.get(url);
+  }
+
+  /** The overlay image item for a CAM at `item`'s step: the same index if there is one, else the first. */
+  async overlayItem(item, overlayTag) {
+    const body = await api.getImages(overlayTag, [this.run]);
+    const items = (body.series.find((s) => s.run === this.run)?.items || []).filter((i) => i.step === item.step);
+    return items.find((i) => i.index === item.index) || items[0] || null;
+  }
+
+  async render(seq) {
+    const items = this.stepItems();
+    setRange(this.indexControl, items.length, this.view.index);
+    this.indexControl.el.hidden = items.length <= 1;
+    if (items.length === 0) {
+      this.clear();
+      this.setNote('no tensors');
+      return;
+    }
+    const item = items.find((i) => i.index === this.view.index) || items[0];
+    const { data, range } = await this.tensorOf(item);
+    if (seq !== this.drawSeq) return;
+    const expected = item.shape.reduce((a, b) => a * b, 1);
+    if (data.length !== expected) {
+      this.clear();
+      this.setNote(`cannot draw: ${data.length} values for shape [${item.shape.join(', ')}]`, true);
+      return;
+    }
+    const display = item.display || {};
+    const desc = describeTensor(item.shape, display.kind);
+    const isCam = desc.kind === 'heatmap' && typeof display.overlay === 'string';
+    const colormap = this.view.colormap || display.colormap || DEFAULT_COLORMAP[desc.kind];
+    const inUnitRange = range.min !== null && range.min >= 0 && range.max <= 1;
+    const mode = this.view.normalize || display.normalize || (isCam && inUnitRange ? 'none' : 'tile');
+    const weight = this.view.weight ?? display.image_weight ?? 0.5;
+    this.syncControls(desc, { colormap, mode, weight, isCam });
+
+    const tiles = tilesOf(desc, { axis: this.view.axis, channel: this.view.channel, n: this.view.n });
+    const maxWidth = Math.max(160, this.canvasBox.clientWidth || 400);
+    let note = '';
+    if (isCam && this.view.overlay) {
+      const image = await this.overlayItem(item, display.overlay);
+      if (seq !== this.drawSeq) return;
+      if (image) {
+        const pixels = await this.imagePixels(image.url);
+        if (seq !== this.drawSeq) return;
+        this.drawCam(data, range, desc, tiles[0], pixels, { mode, weight, maxWidth, image });
+        this.info.textContent = this.infoText(item, range);
+        this.setNote(`class-activation map over "${display.overlay}" #${image.index}, image weight ${weight}`);
+        return;
+      }
+      note = `no image "${display.overlay}" at step ${item.step}: the heatmap alone`;
+    }
+    // one tile may fill the card; in a grid, tiles stay small enough to see many at once
+    const layout = layoutGrid(tiles.length, desc.h, desc.w, { maxWidth, maxTile: tiles.length > 1 ? 120 : 360 });
+    const rgba = paintGrid(data, tiles, layout, { colormap, mode, globalRange: range });
+    this.putPixels(rgba, layout.width, layout.height, layout.width);
+    this.hover = { type: 'grid', layout, tiles, data, desc };
+    this.shown = { type: 'grid', kind: desc.kind, tiles: tiles.length, colormap, mode, step: item.step, index: item.index,
+      width: layout.width, height: layout.height, scale: layout.scale };
+    this.info.textContent = this.infoText(item, range);
+    this.setNote(note || tileNote(desc, this.view, tiles.length), false);
+  }
+
+  drawCam(data, range, desc, tile, pixels, { mode, weight, maxWidth, image }) {
+    const { width, height, rgba } = pixels;
+    const size = desc.h * desc.w;
+    const scale = scaleFor(mode, finiteRange(data, tile.offset, tile.offset + size), range);
+    const mask = new Float32Array(size);
+    for (let i = 0; i < size; i++) mask[i] = scale(data[tile.offset + i]);
+    const resized = resizeBilinear(mask, desc.h, desc.w, height, width);
+    const out = showCamOnImage(rgba, resized, width, height, weight);
+    const cssWidth = Math.min(maxWidth, Math.max(width, Math.min(320, width * 8)));
+    this.putPixels(out, width, height, cssWidth);
+    this.hover = { type: 'cam', width, height, tile, data, desc };
+    this.shown = { type: 'cam', kind: desc.kind, tiles: 1, mode, weight, step: image.step, width, height, overlay: image.url };
+  }
+
+  putPixels(rgba, width, height, cssWidth) {
+    this.canvas.width = width;
+    this.canvas.height = height;
+    this.canvas.style.width = `${cssWidth}px`;
+    this.canvas.style.height = `${(height * cssWidth) / width}px`;
+    const g = this.canvas.getContext('2d');
+    g.putImageData(new ImageData(rgba, width, height), 0, 0);
+  }
+
+  clear() {
+    this.canvas.width = 0;
+    this.canvas.height = 0;
+    this.hover = null;
+    this.shown = null;
+    this.info.textContent = '';
+  }
+
+  infoText(item, range) {
+    const stats = range.min === null ? 'no finite values' : `min ${fmt(range.min)} · max ${fmt(range.max)}`;
+    const nan = range.nan ? ` · ${range.nan} NaN` : '';
+    return `[${item.shape.join(', ')}] ${item.dtype} · ${stats}${nan}`;
+  }
+
+  syncControls(desc, { colormap, mode, weight, isCam }) {
+    const kernels = desc.kind === 'kernels';
+    this.axisControl.el.hidden = !kernels;
+    this.channelControl.el.hidden = !kernels;
+    if (kernels) {
+      this.axisControl.select.value = this.view.axis;
+      setRange(this.channelControl, this.view.axis === 'out' ? desc.out : desc.in, this.view.channel);
+    }
+    const batched = !kernels && desc.batch > 1;
+    this.sampleControl.el.hidden = !batched;
+    if (batched) setRange(this.sampleControl, desc.batch, this.view.n);
+    const camShown = isCam && this.view.overlay;
+    this.colormapControl.el.hidden = camShown; // show_cam_on_image is always jet
+    this.colormapControl.select.value = colormap;
+    this.normalizeControl.select.value = mode;
+    this.overlayControl.el.hidden = !isCam;
+    this.weightControl.el.hidden = !camShown;
+    this.weightControl.input.value = String(weight);
+    this.weightControl.value.textContent = Number(weight).toFixed(2);
+  }
+
+  onHover(event) {
+    const hover = this.hover;
+    if (!hover || !this.canvas.clientWidth) return;
+    const px = Math.floor((event.offsetX * this.canvas.width) / this.canvas.clientWidth);
+    const py = Math.floor((event.offsetY * this.canvas.height) / this.canvas.clientHeight);
+    let text = null;
+    if (hover.type === 'grid') {
+      const hit = hitTest(hover.layout, px, py);
+      if (hit) {
+        const tile = hover.tiles[hit.tile];
+        text = cellText(tile.prefix, hit.y, hit.x, hover.data[tile.offset + hit.y * hover.desc.w + hit.x]);
+      }
+    } else if (px >= 0 && py >= 0 && px < hover.width && py < hover.height) {
+      const y = Math.min(hover.desc.h - 1, Math.floor((py * hover.desc.h) / hover.height));
+      const x = Math.min(hover.desc.w - 1, Math.floor((px * hover.desc.w) / hover.width));
+      text = `${cellText(hover.tile.prefix, y, x, hover.data[hover.tile.offset + y * hover.desc.w + x])} · pixel (${px}, ${py})`;
+    }
+    this.tooltip.hidden = text === null;
+    if (text === null) return;
+    this.tooltip.textContent = text;
+    const boxWidth = this.canvasBox.clientWidth;
+    const left = event.offsetX + this.canvas.offsetLeft + 14;
+    this.tooltip.style.left = `${Math.max(0, Math.min(left, boxWidth - this.tooltip.offsetWidth))}px`;
+    this.tooltip.style.top = `${event.offsetY + this.canvas.offsetTop + 14}px`;
+  }
+
+  exportPng() {
+    if (!this.shown) return;
+    const name = exportName(this.run, this.tag, this.slider.step);
+    this.canvas.toBlob((blob) => {
+      if (!blob) return;
+      const url = URL.createObjectURL(blob);
+      const a = element('a');
+      a.href = url;
+      a.download = name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    }, 'image/png');
+  }
+
+  debug() {
+    return { ...super.debug(), shown: this.shown, view: { ...this.view } };
+  }
+}
+
+function setRange(control, size, value) {
+  control.input.max = String(Math.max(0, size - 1));
+  control.input.value = String(Math.min(value, Math.max(0, size - 1)));
+  control.input.disabled = size <= 1;
+  control.value.textContent = `${control.input.value} / ${Math.max(0, size - 1)}`;
+}
+
+function fmt(v) {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
+}
+
+function tileNote(desc, view, count) {
+  if (desc.kind === 'kernels') {
+    return view.axis === 'in'
+      ? `input channel ${Math.min(view.channel, desc.in - 1)}: ${count} kernels ${desc.h}×${desc.w}, one per output channel`
+      : `output channel ${Math.min(view.channel, desc.out - 1)}: ${count} kernels ${desc.h}×${desc.w}, one per input channel`;
+  }
+  if (desc.kind === 'feature_maps') return `${count} channels ${desc.h}×${desc.w}${desc.batch > 1 ? `, sample ${Math.min(view.n, desc.batch - 1)}` : ''}`;
+  return `heatmap ${desc.h}×${desc.w}`;
+}
+
+export function createTensorsTab(ctx) {
+  return createRunTagTab(ctx, {
+    id: 'tensors',
+    title: 'Tensors',
+    kind: 'tensors',
+    filterKey: 'tensorTagFilter',
+    settings: null,
+    drawKeys: [],
+    emptyText: 'No tensors yet. Write some with POST /api/v1/write ("tensors") or POST /api/v1/tensors and they will appear here.',
+    createCard: (tag, run) => new TensorCard(tag, run, ctx),
+  });
+}
