@@ -68,12 +68,12 @@ static void display_points(void *ctx, const int64_t *steps, const double *wall_t
                            size_t count)
 {
     display_series *d = ctx;
-    for (size_t i = 0; i < count; i++) {
-        if (d->limit) m4_add(&d->m4, steps[i], wall_times_s[i], values[i]);
-        if (d->limit && d->total >= d->limit) {
-            d->total++;
-            continue;
-        }
+    if (d->limit) m4_add_columns(&d->m4, steps, wall_times_s, values, count);
+    /* Raw points are kept only up to the limit: past it the reduction is what will be sent. */
+    size_t room = d->limit == 0 ? count : d->total < d->limit ? d->limit - d->total : 0;
+    size_t keep = room < count ? room : count;
+    d->total += count - keep;
+    for (size_t i = 0; i < keep; i++) {
         if (d->raw.count == d->raw_cap) {
             d->raw_cap = d->raw_cap ? d->raw_cap * 2 : 1024;
             d->raw.points = realloc(d->raw.points, d->raw_cap * sizeof *d->raw.points);

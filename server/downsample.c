@@ -12,6 +12,7 @@
 #include "vizd/downsample.h"
 
 #include <math.h>
+#include <stdint.h>
 
 static __int128 span_of(const m4_reducer *m) { return (__int128)m->end - m->start + 1; }
 
@@ -82,6 +83,51 @@ void m4_add(m4_reducer *m, int64_t step, double wall_time_s, double value)
     } else if (value > m->max.value) {
         m->max = p;
         m->max_seq = m->seq;
+    }
+}
+
+void m4_add_columns(m4_reducer *m, const int64_t *steps, const double *wall_times_s, const double *values,
+                    size_t count)
+{
+    size_t i = 0;
+    while (i < count) {
+        if (!m->is_open || (__int128)steps[i] >= m->next_bucket_step) {
+            m4_add(m, steps[i], wall_times_s[i], values[i]);
+            i++;
+            continue;
+        }
+        /* The run of points inside the open bucket: only indices are tracked in the loop, and the points
+         * that end up first/min/max/last are copied once the run ends. */
+        size_t end = i;
+        while (end < count && (__int128)steps[end] < m->next_bucket_step) end++;
+        size_t min_i = SIZE_MAX, max_i = SIZE_MAX;
+        double min = m->has_finite ? m->min.value : NAN, max = m->has_finite ? m->max.value : NAN;
+        for (size_t k = i; k < end; k++) {
+            double v = values[k];
+            if (isnan(v)) continue;
+            if (isnan(min) || v < min) {
+                min = v;
+                min_i = k;
+            }
+            if (isnan(max) || v > max) {
+                max = v;
+                max_i = k;
+            }
+        }
+        uint64_t base_seq = m->seq;
+        if (min_i != SIZE_MAX) {
+            m->min = (vz_point){steps[min_i], wall_times_s[min_i], values[min_i]};
+            m->min_seq = base_seq + 1 + (min_i - i);
+        }
+        if (max_i != SIZE_MAX) {
+            m->max = (vz_point){steps[max_i], wall_times_s[max_i], values[max_i]};
+            m->max_seq = base_seq + 1 + (max_i - i);
+        }
+        if (min_i != SIZE_MAX || max_i != SIZE_MAX) m->has_finite = true;
+        m->last = (vz_point){steps[end - 1], wall_times_s[end - 1], values[end - 1]};
+        m->seq = base_seq + (end - i);
+        m->last_seq = m->seq;
+        i = end;
     }
 }
 

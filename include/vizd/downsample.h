@@ -25,6 +25,9 @@ typedef struct {
 /* out must have room for 4 * buckets points (or for as many points as will be added, if fewer). */
 void m4_init(m4_reducer *m, int64_t start, int64_t end, size_t buckets, vz_point *out);
 void m4_add(m4_reducer *m, int64_t step, double wall_time_s, double value);
+/* The same for many points at once (sorted by step, continuing any added before): the fast path. */
+void m4_add_columns(m4_reducer *m, const int64_t *steps, const double *wall_times_s, const double *values,
+                    size_t count);
 /* Close the last bucket; returns how many points were written to out. */
 size_t m4_finish(m4_reducer *m);
 

@@ -106,3 +106,32 @@ Test(downsample, works_across_the_whole_int64_step_range)
     cr_assert_eq(out[0].step, INT64_MIN);
     cr_assert_eq(out[2].step, INT64_MAX);
 }
+
+static double zigzag(size_t i) { return (double)((i * 7919) % 1000) - 500.0 + (i % 97 == 0 ? NAN : 0.0); }
+
+Test(downsample, adding_columns_gives_what_adding_points_one_by_one_gives)
+{
+    vz_point *p = make_points(20000, zigzag);
+    int64_t steps[20000];
+    double walls[20000], values[20000];
+    for (int i = 0; i < 20000; i++) {
+        steps[i] = p[i].step;
+        walls[i] = p[i].wall_time_s;
+        values[i] = p[i].value;
+    }
+    vz_point *one = calloc(1200, sizeof *one), *many = calloc(1200, sizeof *many);
+    size_t n_one = m4_reduce(p, 20000, 0, 19999, 300, one);
+    m4_reducer m;
+    m4_init(&m, 0, 19999, 300, many);
+    for (int from = 0; from < 20000; from += 1024) /* as the store hands them over: a block at a time */
+        m4_add_columns(&m, steps + from, walls + from, values + from, from + 1024 <= 20000 ? 1024 : 20000 - from);
+    size_t n_many = m4_finish(&m);
+    cr_assert_eq(n_one, n_many);
+    for (size_t i = 0; i < n_one; i++) {
+        cr_assert_eq(one[i].step, many[i].step, "point %zu", i);
+        cr_assert(one[i].value == many[i].value || (isnan(one[i].value) && isnan(many[i].value)));
+    }
+    free(p);
+    free(one);
+    free(many);
+}
