@@ -1005,11 +1005,12 @@ static int wait_for_job(vz_store *s, long ms)
  * than through the memory map: a reduced query over a freshly written million points takes twice as long.
  * A reader in the way only makes this checkpoint give up early (short busy timeout); the next idle
  * moment tries again, and SQLite's own automatic checkpoints keep running meanwhile. */
-static void checkpoint_when_idle(vz_store *s)
+static bool checkpoint_when_idle(vz_store *s)
 {
     sqlite3_busy_timeout(s->writer_db, 20);
-    sqlite3_wal_checkpoint_v2(s->writer_db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    int rc = sqlite3_wal_checkpoint_v2(s->writer_db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     sqlite3_busy_timeout(s->writer_db, 10000);
+    return rc == SQLITE_OK;
 }
 
 static void *writer_main(void *arg)
@@ -1025,9 +1026,8 @@ static void *writer_main(void *arg)
             }
             if (wait_for_job(s, IDLE_CHECKPOINT_MS) == ETIMEDOUT) {
                 pthread_mutex_unlock(&s->lock);
-                checkpoint_when_idle(s);
+                has_unflushed_wal = !checkpoint_when_idle(s); /* a reader was in the way: try again */
                 pthread_mutex_lock(&s->lock);
-                has_unflushed_wal = false;
             }
         }
         if (!s->queue_head) break; /* stopping, and every queued job is done */
