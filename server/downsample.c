@@ -54,7 +54,8 @@ static void emit_open_bucket(m4_reducer *m)
 static void open_bucket(m4_reducer *m, const vz_point *p)
 {
     m->bucket = bucket_of(m, p->step);
-    m->next_bucket_step = first_step_of_bucket(m, m->bucket + 1);
+    /* Steps are int64, so the open bucket's last step always fits one: comparisons stay 64-bit. */
+    m->bucket_end_step = (int64_t)(first_step_of_bucket(m, m->bucket + 1) - 1);
     m->first = m->min = m->max = m->last = *p;
     m->first_seq = m->min_seq = m->max_seq = m->last_seq = m->seq;
     m->has_finite = !isnan(p->value);
@@ -65,7 +66,7 @@ void m4_add(m4_reducer *m, int64_t step, double wall_time_s, double value)
 {
     vz_point p = {step, wall_time_s, value};
     m->seq++;
-    if (m->is_open && (__int128)step >= m->next_bucket_step) emit_open_bucket(m);
+    if (m->is_open && step > m->bucket_end_step) emit_open_bucket(m);
     if (!m->is_open) {
         open_bucket(m, &p);
         return;
@@ -91,7 +92,7 @@ void m4_add_columns(m4_reducer *m, const int64_t *steps, const double *wall_time
 {
     size_t i = 0;
     while (i < count) {
-        if (!m->is_open || (__int128)steps[i] >= m->next_bucket_step) {
+        if (!m->is_open || steps[i] > m->bucket_end_step) {
             m4_add(m, steps[i], wall_times_s[i], values[i]);
             i++;
             continue;
@@ -99,7 +100,7 @@ void m4_add_columns(m4_reducer *m, const int64_t *steps, const double *wall_time
         /* The run of points inside the open bucket: only indices are tracked in the loop, and the points
          * that end up first/min/max/last are copied once the run ends. */
         size_t end = i;
-        while (end < count && (__int128)steps[end] < m->next_bucket_step) end++;
+        while (end < count && steps[end] <= m->bucket_end_step) end++;
         size_t min_i = SIZE_MAX, max_i = SIZE_MAX;
         double min = m->has_finite ? m->min.value : NAN, max = m->has_finite ? m->max.value : NAN;
         for (size_t k = i; k < end; k++) {

@@ -1,7 +1,7 @@
 /* buf.h -- a growable byte buffer for building answers (JSON, CSV, SSE frames).
  *
  * Answers with a million points are built here rather than as Jansson trees: appending is a memcpy,
- * and numbers are written in the shortest form that parses back to the same double. */
+ * and numbers are written in a short form that parses back to the same double. */
 #ifndef VIZD_BUF_H
 #define VIZD_BUF_H
 
@@ -24,7 +24,7 @@ void buf_puts(vz_buf *b, const char *s);
 void buf_putc(vz_buf *b, char c);
 void buf_printf(vz_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_put_int64(vz_buf *b, int64_t v);
-/* A double in the shortest decimal form that parses back to the same bits. Non-finite values are
+/* A double in a decimal form that parses back to the same bits: 15 digits when enough, else 17. Non-finite values are
  * written as the JSON strings "NaN", "Infinity", "-Infinity" (quotes included). */
 void buf_put_json_double(vz_buf *b, double v);
 /* The same digits without quotes around NaN/Infinity (for CSV). */

@@ -16,7 +16,7 @@ typedef struct {
     size_t written;
     bool is_open;              /* a bucket has points */
     size_t bucket;
-    __int128 next_bucket_step; /* first step of the bucket after the open one */
+    int64_t bucket_end_step;   /* last step of the open bucket (the next bucket starts after it) */
     vz_point first, min, max, last;
     uint64_t first_seq, min_seq, max_seq, last_seq, seq;
     bool has_finite;

@@ -81,9 +81,10 @@ Test(values, bare_nan_and_infinity_tokens_are_invalid_json)
     cr_assert_eq(json_parse_body("{\"v\": Infinity}", 15, &root, &err), -1);
 }
 
-Test(values, numbers_are_written_in_the_shortest_form_that_reads_back_the_same)
+Test(values, numbers_are_written_in_a_short_form_that_reads_back_the_same)
 {
-    const double samples[] = {0.1, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.123456789, -0.0, 1.0 / 3.0};
+    const double samples[] = {0.1, 1e-300, 5e-324, 1.7976931348623157e308, 123456789.123456789, -0.0, 1.0 / 3.0,
+                              1e300, -1e300, 9007199254740993.0, -9007199254740992.0, 42.0, 1795632145.3183627};
     for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
         vz_buf b;
         buf_init(&b);
