@@ -57,13 +57,7 @@ int api_graph(vz_app *app, const http_request *req, http_response *res, vz_error
     if (read_options(req, &opts, err) < 0 || load_graph(app, req, &run, &graph, err) < 0) return -1;
     json_t *summary = NULL;
     int rc = summary_build(graph, &opts, NULL, &summary, err);
-    if (rc == 0) {
-        json_t *answer = json_pack("{s:s, s:O, s:o}", "run", run, "graph", graph, "summary", summary);
-        json_write(&res->body, answer);
-        buf_putc(&res->body, '\n');
-        json_decref(answer);
-        http_set_json(res, 200);
-    }
+    if (rc == 0) http_answer_json(res, json_pack("{s:s, s:O, s:o}", "run", run, "graph", graph, "summary", summary));
     json_decref(graph);
     return rc;
 }
@@ -87,9 +81,5 @@ int api_graph_summary(vz_app *app, const http_request *req, http_response *res, 
         res->content_type = "text/plain; charset=utf-8";
         return 0;
     }
-    json_write(&res->body, summary);
-    buf_putc(&res->body, '\n');
-    json_decref(summary);
-    http_set_json(res, 200);
-    return 0;
+    return http_answer_json(res, summary);
 }

@@ -292,12 +292,7 @@ static int answer_media(vz_app *app, const http_request *req, http_response *res
         }
         json_array_append_new(series, json_pack("{s:s, s:o}", "run", runs[i], "items", items));
     }
-    json_t *answer = json_pack("{s:s, s:o}", "tag", tag, "series", series);
-    json_write(&res->body, answer);
-    buf_putc(&res->body, '\n');
-    json_decref(answer);
-    http_set_json(res, 200);
-    return 0;
+    return http_answer_json(res, json_pack("{s:s, s:o}", "tag", tag, "series", series));
 }
 
 int api_images(vz_app *app, const http_request *req, http_response *res, vz_error *err)

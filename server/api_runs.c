@@ -4,21 +4,12 @@
 #include "vizd/api.h"
 #include "vizd/json.h"
 
-static int answer_json(http_response *res, json_t *value)
-{
-    json_write(&res->body, value);
-    buf_putc(&res->body, '\n');
-    json_decref(value);
-    http_set_json(res, 200);
-    return 0;
-}
-
 int api_runs_list(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
     (void)req;
     json_t *runs;
     if (store_list_runs(app->store, &runs, err) < 0) return -1;
-    return answer_json(res, runs);
+    return http_answer_json(res, runs);
 }
 
 int api_runs_delete(vz_app *app, const http_request *req, http_response *res, vz_error *err)
@@ -27,7 +18,7 @@ int api_runs_delete(vz_app *app, const http_request *req, http_response *res, vz
     if (http_query_name(req, "run", &run, err) < 0) return -1;
     if (store_delete_run(app->store, run, err) < 0) return -1;
     events_publish_delete(app->events, run);
-    return answer_json(res, json_pack("{s:s}", "deleted", run));
+    return http_answer_json(res, json_pack("{s:s}", "deleted", run));
 }
 
 static bool is_known_kind(const char *kind)
@@ -46,5 +37,5 @@ int api_tags(vz_app *app, const http_request *req, http_response *res, vz_error 
         return vz_fail(err, 400, "invalid_value", "kind", "expected scalars, histograms, images, tensors or texts");
     json_t *tags;
     if (store_list_tags(app->store, run, kind, &tags, err) < 0) return -1;
-    return answer_json(res, tags);
+    return http_answer_json(res, tags);
 }

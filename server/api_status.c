@@ -21,11 +21,7 @@ int api_status(vz_app *app, const http_request *req, http_response *res, vz_erro
     if (store_status(app->store, &status, err) < 0) return -1;
     json_object_set_new(status, "version", json_string(VIZD_VERSION));
     json_object_set_new(status, "uptime_s", json_real(clock_now_s() - app->started_at_s));
-    json_write(&res->body, status);
-    buf_putc(&res->body, '\n');
-    json_decref(status);
-    http_set_json(res, 200);
-    return 0;
+    return http_answer_json(res, status);
 }
 
 int api_events(vz_app *app, const http_request *req, http_response *res, vz_error *err)

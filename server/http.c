@@ -120,6 +120,15 @@ void http_set_json(http_response *res, int status)
     res->content_type = "application/json";
 }
 
+int http_answer_json(http_response *res, json_t *value)
+{
+    json_write(&res->body, value);
+    buf_putc(&res->body, '\n');
+    json_decref(value);
+    http_set_json(res, 200);
+    return 0;
+}
+
 /* ---- streaming answers -------------------------------------------------------------------------- */
 
 typedef struct {

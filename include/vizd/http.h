@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "vizd/buf.h"
 #include "vizd/error.h"
 
@@ -83,5 +85,7 @@ void http_resume(http_conn *conn);
 
 /* Convenience for handlers: a JSON body from a buffer the handler built. */
 void http_set_json(http_response *res, int status);
+/* A 200 JSON answer holding value (written with json_write), whose reference it takes. Returns 0. */
+int http_answer_json(http_response *res, json_t *value);
 
 #endif
