@@ -240,7 +240,8 @@ window.__vizd = {
   state,
   charts: () => scalarsTab.charts(),
   cardState: (tag) => scalarsTab.cardState(tag),
-  /** Cards of the Histograms or Distributions tab, in page order: [{tag, run, visible, stale, ...}]. */
+  /** Cards of a run-and-tag tab (histograms, distributions, images, tensors, text), in page order:
+   * [{tag, run, visible, stale, ...}]. */
   cardStates: (tabId) => tabs.find((tab) => tab.id === tabId)?.cardStates?.() || [],
   /** The Graph tab's view: {run, renderMs, dagreCalls, boxes, expanded, selected, view}. */
   graph: () => tabs.find((tab) => tab.id === 'graph').debug(),

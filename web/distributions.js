@@ -2,12 +2,16 @@
  * Chart.js chart of the nine basis-point curves of GET /api/v1/distributions over time: nested
  * shaded bands (0-10000 lightest, then 668-9332, 1587-8413, 3085-6915 darkest, each band a layer of
  * the run colour over the wider ones) and the median (5000) as a line. The x axis follows the shared
- * setting (step / relative / wall time). Hovering shows the step and the nine values.
+ * setting (step / relative / wall time). Hovering shows the step and the nine values. A card fetches
+ * only while on screen and again when a write touches its run and tag (lazycard.js).
  * Chart.js comes from its UMD build, loaded by index.html as a classic script. */
 
 import * as api from './api.js';
 import { withAlpha } from './colors.js';
-import { button, element } from './dom.js';
+import { cardFrame, expandButton, runLine, showStepsNote } from './cardframe.js';
+import { element } from './dom.js';
+import { LazyCard } from './lazycard.js';
+import { BASE_OPTIONS, xScaleOptions, yScaleOptions } from './linechart.js';
 import { formatNumber, niceTicks, timeTicks } from './plotmath.js';
 import { createRunTagTab, radioGroup } from './runtagtab.js';
 import { X_AXES, axisTitle, formatX, xValue } from './xaxis.js';
@@ -40,28 +44,13 @@ function createChart(canvas, card) {
     type: 'line',
     data: { datasets: [] },
     options: {
-      animation: false,
-      parsing: false,
-      normalized: true,
-      responsive: true,
-      maintainAspectRatio: false,
+      ...BASE_OPTIONS,
       elements: { point: { radius: 0, hoverRadius: 0, hitRadius: 0 }, line: { tension: 0 } },
       interaction: { mode: 'index', intersect: false },
       scales: {
         x: {
-          type: 'linear',
+          ...xScaleOptions(() => card.ctx.state.xAxis),
           bounds: 'data',
-          title: { display: true, text: 'step', color: '#666', font: { size: 11 } },
-          ticks: {
-            maxRotation: 0,
-            autoSkipPadding: 12,
-            color: '#555',
-            callback(value, index, ticks) {
-              const spacing = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 0;
-              return formatX(card.ctx.state.xAxis, value, this.max - this.min, spacing);
-            },
-          },
-          grid: { color: '#eee' },
           // The axis spans the data exactly, as in TensorBoard; ticks at round steps or round units of
           // time (every 5 min, not every 3.33 min), which Chart.js cannot do with bounds 'data'.
           afterBuildTicks(scale) {
@@ -71,7 +60,7 @@ function createChart(canvas, card) {
             scale.ticks = ticks.map((value) => ({ value }));
           },
         },
-        y: { type: 'linear', ticks: { color: '#555' }, grid: { color: '#eee' } },
+        y: yScaleOptions(),
       },
       plugins: {
         legend: { display: false },
@@ -100,88 +89,41 @@ function createChart(canvas, card) {
   });
 }
 
-class DistributionCard {
+class DistributionCard extends LazyCard {
   constructor(tag, run, ctx) {
+    super();
     this.tag = tag;
     this.run = run;
     this.ctx = ctx;
     this.color = ctx.colorOf(run);
     this.points = []; // [{step, wall_time, values: [9]}]
     this.total = 0;
-    this.loadSeq = 0;
-    this.loading = false;
-    this.visible = false;
-    this.stale = true;
-    this.needsDraw = false;
-    this.error = null;
 
-    this.el = element('div', 'card dist-card');
-    this.el.dataset.tag = tag;
+    const { el, head, actions } = cardFrame('card dist-card', tag);
+    this.el = el;
     this.el.dataset.run = run;
-    const head = element('div', 'card-head');
-    const title = element('span', 'card-title', tag);
-    title.title = tag;
-    const actions = element('span', 'card-actions');
-    const expand = button('Expand', 'Make this card wider and taller', () => {
-      const wide = this.el.classList.toggle('wide');
-      expand.textContent = wide ? 'Shrink' : 'Expand';
-    });
-    actions.append(expand);
-    head.append(title, actions);
-    const runLine = element('div', 'card-run');
-    const swatch = element('span', 'swatch');
-    swatch.style.backgroundColor = this.color;
-    const runName = element('span', 'run-name', run);
-    runName.title = run;
-    runLine.append(swatch, runName);
+    actions.append(expandButton(this.el));
     this.box = element('div', 'chart-box');
     this.canvas = element('canvas');
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute('aria-label', `Distribution of ${tag} in run ${run}`);
     this.box.append(this.canvas);
     this.note = element('div', 'card-note');
-    this.el.append(head, runLine, this.box, this.note);
+    this.el.append(head, runLine(run, this.color), this.box, this.note);
     this.chart = createChart(this.canvas, this);
   }
 
-  setVisible(visible) {
-    this.visible = visible;
-    if (!visible) return;
-    if (this.stale) this.load();
-    else if (this.needsDraw) this.draw();
+  fetchData() {
+    return api.getDistributions(this.tag, [this.run], { steps: STEPS_PER_CARD });
   }
 
-  invalidate() {
-    this.stale = true;
-    if (this.visible) this.load();
-  }
-
-  requestDraw() {
-    if (this.visible && !this.stale) this.draw();
-    else this.needsDraw = true;
-  }
-
-  async load() {
-    this.stale = false;
-    const seq = ++this.loadSeq;
-    this.loading = true;
-    try {
-      const body = await api.getDistributions(this.tag, [this.run], { steps: STEPS_PER_CARD });
-      if (seq !== this.loadSeq) return;
-      const series = body.series.find((s) => s.run === this.run);
-      this.total = series ? series.total : 0;
-      this.points = (series ? series.steps : []).map((s) => {
-        const byBp = new Map(s.percentiles);
-        return { step: s.step, wall_time: s.wall_time, values: BASIS_POINTS.map((bp) => byBp.get(bp) ?? NaN) };
-      });
-      this.error = null;
-    } catch (error) {
-      if (seq !== this.loadSeq) return;
-      this.error = error.message;
-    } finally {
-      if (seq === this.loadSeq) this.loading = false;
-    }
-    this.draw();
+  receive(body) {
+    const series = body.series.find((s) => s.run === this.run);
+    this.total = series ? series.total : 0;
+    this.points = (series ? series.steps : []).map((s) => {
+      const byBp = new Map(s.percentiles);
+      return { step: s.step, wall_time: s.wall_time, values: BASIS_POINTS.map((bp) => byBp.get(bp) ?? NaN) };
+    });
   }
 
   draw() {
@@ -206,24 +148,19 @@ class DistributionCard {
     }));
     this.chart.options.scales.x.title.text = axisTitle(mode);
     this.chart.update('none');
-    this.note.classList.toggle('error', this.error !== null);
-    if (this.error !== null) this.note.textContent = `cannot load: ${this.error}`;
-    else if (this.points.length === 0) this.note.textContent = 'no values';
-    else if (this.total > this.points.length) this.note.textContent = `${this.points.length} of ${this.total} steps`;
-    else this.note.textContent = `${this.points.length} step${this.points.length === 1 ? '' : 's'}`;
+    showStepsNote(this.note, this.error, this.points.length, this.total);
   }
 
   debug() {
     return {
-      tag: this.tag, run: this.run, visible: this.visible, stale: this.stale, loading: this.loading,
-      needsDraw: this.needsDraw, hidden: this.el.hidden, steps: this.points.map((p) => p.step),
+      tag: this.tag, run: this.run, ...this.lifecycle(), hidden: this.el.hidden, steps: this.points.map((p) => p.step),
       datasets: this.chart.data.datasets.map((d) => ({ bp: d.vizdBasisPoint, fill: d.fill, n: d.data.length })),
       error: this.error,
     };
   }
 
   destroy() {
-    this.loadSeq++;
+    super.destroy();
     this.chart.destroy();
     this.el.remove();
   }

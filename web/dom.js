@@ -1,5 +1,6 @@
-/* dom.js -- the two DOM helpers every view uses. Text always goes in through textContent, so a run
- * or tag name made of HTML shows as text. */
+/* dom.js -- the small DOM helpers every view uses: elements with text, card buttons, the regex
+ * filter inputs, a file download. Text always goes in through textContent, so a run or tag name
+ * made of HTML shows as text. */
 
 /** A new element with an optional class and text. */
 export function element(tag, className, text) {
@@ -16,4 +17,32 @@ export function button(text, title, onClick) {
   b.title = title;
   b.addEventListener('click', onClick);
   return b;
+}
+
+/** A search box for a regex filter (filter.js); onInput gets its text at every keystroke. */
+export function filterInput(className, placeholder, label, onInput) {
+  const input = element('input', className);
+  input.type = 'search';
+  input.placeholder = placeholder;
+  input.setAttribute('aria-label', label);
+  input.addEventListener('input', () => onInput(input.value));
+  return input;
+}
+
+/** Marks a filter input whose text is not a valid regex (makeMatcher then matches it as plain text). */
+export function showFilterValidity(input, matcher) {
+  input.classList.toggle('invalid', !matcher.valid);
+  input.title = matcher.valid ? '' : 'Not a valid regular expression: matched as plain text';
+}
+
+/** Saves `blob` as a file called `name` through a temporary download link. */
+export function downloadBlob(name, blob) {
+  const url = URL.createObjectURL(blob);
+  const link = element('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000); // the download has started by then
 }

@@ -24,7 +24,7 @@ class ImageCard extends MediaCard {
     this.shownKey = null;
   }
 
-  async fetchItems() {
+  async fetchData() {
     const body = await api.getImages(this.tag, [this.run]);
     return body.series.find((s) => s.run === this.run)?.items || [];
   }

@@ -3,6 +3,7 @@
  * need not share steps), and a plugin that shades the min/max band of reduced series under the
  * lines. Datasets carry vizdKind ('raw' | 'smoothed'), vizdSteps, vizdValues and vizdSmoothed for
  * the tooltip; chart.vizdBands = [{color, band: [{x0, x1, min, max}]}] feeds the band plugin.
+ * The options and axes every chart of the dashboard shares (the Distributions tab's too) are here.
  * Chart.js itself comes from its UMD build, loaded by index.html as a classic script. */
 
 import { formatValue, nearestIndex } from './series.js';
@@ -57,42 +58,56 @@ const bandPlugin = {
   },
 };
 
+/** Options every Chart.js chart of the dashboard has: data comes as sorted {x, y} points (no parsing),
+ * a live update or a setting redraws at once (no animation), and the chart fills its card's box. */
+export const BASE_OPTIONS = {
+  animation: false, parsing: false, normalized: true, responsive: true, maintainAspectRatio: false,
+};
+
+/** The x axis of a chart over steps or time, labelled in the current x-axis mode `xAxis()` with as
+ * many digits as the tick spacing needs. A new object each call: charts change theirs (the title). */
+export function xScaleOptions(xAxis) {
+  return {
+    type: 'linear',
+    title: { display: true, text: 'step', color: '#666', font: { size: 11 } },
+    ticks: {
+      maxRotation: 0,
+      autoSkipPadding: 12,
+      color: '#555',
+      callback(value, index, ticks) {
+        const spacing = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 0;
+        return formatX(xAxis(), value, this.max - this.min, spacing);
+      },
+    },
+    grid: { color: '#eee' },
+  };
+}
+
+/** The value axis, in the dashboard's colours. */
+export function yScaleOptions() {
+  return { type: 'linear', ticks: { color: '#555' }, grid: { color: '#eee' } };
+}
+
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {{xAxis: () => string, onResize: () => void}} hooks the current x-axis mode; called on resize
  */
 export function createLineChart(canvas, { xAxis, onResize }) {
+  const x = xScaleOptions(xAxis);
+  x.ticks.includeBounds = false; // a zoomed view's edges are not round numbers: no tick there
   return new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
     plugins: [bandPlugin],
     options: {
-      animation: false,
-      parsing: false,
-      normalized: true,
-      responsive: true,
-      maintainAspectRatio: false,
+      ...BASE_OPTIONS,
       onResize: () => onResize(),
       spanGaps: false,
       elements: { point: { radius: 0, hoverRadius: 3, hitRadius: 0 }, line: { tension: 0 } },
       interaction: { mode: 'vizdEachRun', intersect: false },
       scales: {
-        x: {
-          type: 'linear',
-          title: { display: true, text: 'step', color: '#666', font: { size: 11 } },
-          ticks: {
-            maxRotation: 0,
-            autoSkipPadding: 12,
-            includeBounds: false, // a zoomed view's edges are not round numbers: no tick there
-            color: '#555',
-            callback(value, index, ticks) {
-              const spacing = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 0;
-              return formatX(xAxis(), value, this.max - this.min, spacing);
-            },
-          },
-          grid: { color: '#eee' },
-        },
-        y: { type: 'linear', ticks: { color: '#555' }, grid: { color: '#eee' } },
+        x,
+        y: yScaleOptions(),
       },
       plugins: {
         legend: {

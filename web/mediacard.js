@@ -1,12 +1,16 @@
 /* mediacard.js -- what the Images, Tensors and Text cards share: the card frame (tag title, run
- * line, note), a step slider, and the load/draw life cycle runtagtab.js drives (fetch only while on
- * screen, refetch when a write touches the card, redraw on settings changes).
+ * line, note), a step slider, and the load/draw life cycle of lazycard.js that runtagtab.js drives
+ * (fetch only while on screen, refetch when a write touches the card, redraw on settings changes).
+ * Unlike the chart cards, drawing may itself fetch (a tensor's bytes, an image to overlay), so draw()
+ * is async and the card counts as loading until the last draw has finished.
  *
- * A subclass implements fetchItems() -> items of GET /api/v1/images|tensors|texts for its (tag, run)
+ * A subclass implements fetchData() -> items of GET /api/v1/images|tensors|texts for its (tag, run)
  * and render(seq) that draws the selected step; after an await, render stops unless seq is still
  * this.drawSeq. Items come in step and index order. */
 
+import { cardFrame, runLine } from './cardframe.js';
 import { element } from './dom.js';
+import { LazyCard } from './lazycard.js';
 
 /** Distinct steps of items, ascending. */
 export function stepsOf(items) {
@@ -55,76 +59,31 @@ export class StepSlider {
   }
 }
 
-export class MediaCard {
+export class MediaCard extends LazyCard {
   constructor(tag, run, ctx, className) {
+    super();
     this.tag = tag;
     this.run = run;
     this.ctx = ctx;
     this.items = [];
-    this.loadSeq = 0;
-    this.fetching = false;
     this.drawing = 0;
     this.drawSeq = 0; // a render that awaits checks it is still the latest one
-    this.visible = false;
-    this.stale = true;
-    this.needsDraw = false;
-    this.error = null;
     this.drawCount = 0;
 
-    this.el = element('div', `card media-card ${className}`);
-    this.el.dataset.tag = tag;
+    const { el, head, actions } = cardFrame(`card media-card ${className}`, tag);
+    this.el = el;
     this.el.dataset.run = run;
-    this.head = element('div', 'card-head');
-    const title = element('span', 'card-title', tag);
-    title.title = tag;
-    this.actions = element('span', 'card-actions');
-    this.head.append(title, this.actions);
-    const runLine = element('div', 'card-run');
-    const swatch = element('span', 'swatch');
-    swatch.style.backgroundColor = ctx.colorOf(run);
-    const runName = element('span', 'run-name', run);
-    runName.title = run;
-    runLine.append(swatch, runName);
+    this.head = head;
+    this.actions = actions;
     this.slider = new StepSlider(() => this.requestDraw());
     this.body = element('div', 'media-body');
     this.note = element('div', 'card-note');
-    this.el.append(this.head, runLine, this.slider.el, this.body, this.note);
+    this.el.append(this.head, runLine(run, ctx.colorOf(run)), this.slider.el, this.body, this.note);
   }
 
-  setVisible(visible) {
-    this.visible = visible;
-    if (!visible) return;
-    if (this.stale) this.load();
-    else if (this.needsDraw) this.draw();
-  }
-
-  invalidate() {
-    this.stale = true;
-    if (this.visible) this.load();
-  }
-
-  requestDraw() {
-    if (this.visible && !this.stale) this.draw();
-    else this.needsDraw = true;
-  }
-
-  async load() {
-    this.stale = false;
-    const seq = ++this.loadSeq;
-    this.fetching = true;
-    try {
-      const items = await this.fetchItems();
-      if (seq !== this.loadSeq) return;
-      this.items = items;
-      this.slider.setSteps(stepsOf(items));
-      this.error = null;
-    } catch (error) {
-      if (seq !== this.loadSeq) return;
-      this.error = error.message;
-    } finally {
-      if (seq === this.loadSeq) this.fetching = false;
-    }
-    this.draw();
+  receive(items) {
+    this.items = items;
+    this.slider.setSteps(stepsOf(items));
   }
 
   /** Items of the selected step. */
@@ -156,21 +115,20 @@ export class MediaCard {
     this.note.classList.toggle('error', isError);
   }
 
-  /** Fetching or drawing (a draw may fetch bytes): runtagtab.js and the tests wait on this. */
+  /** Fetching or drawing (a draw may fetch bytes): the tabs' idle() and the tests wait on this. */
   get loading() {
     return this.fetching || this.drawing > 0;
   }
 
   debug() {
     return {
-      tag: this.tag, run: this.run, visible: this.visible, stale: this.stale, loading: this.loading,
-      needsDraw: this.needsDraw, hidden: this.el.hidden, steps: this.slider.steps, step: this.slider.step,
+      tag: this.tag, run: this.run, ...this.lifecycle(), hidden: this.el.hidden, steps: this.slider.steps, step: this.slider.step,
       drawCount: this.drawCount, error: this.error, note: this.note.textContent,
     };
   }
 
   destroy() {
-    this.loadSeq++;
+    super.destroy();
     this.el.remove();
   }
 }

@@ -2,7 +2,7 @@
  * filter and a tick-all box. It renders from app state and changes it only through ctx.setState.
  * Run names are untrusted: they go in as text. */
 
-import { element } from './dom.js';
+import { element, filterInput, showFilterValidity } from './dom.js';
 import { makeMatcher } from './filter.js';
 
 export function createRunSelector(ctx) {
@@ -10,11 +10,8 @@ export function createRunSelector(ctx) {
   const el = element('section', 'panel run-selector');
   el.append(element('h3', 'panel-title', 'Runs'));
 
-  const filter = element('input', 'filter run-filter');
-  filter.type = 'search';
-  filter.placeholder = 'Filter runs (regex)';
-  filter.setAttribute('aria-label', 'Filter runs (regular expression)');
-  filter.addEventListener('input', () => ctx.setState({ runFilter: filter.value }));
+  const filter = filterInput('filter run-filter', 'Filter runs (regex)', 'Filter runs (regular expression)',
+    (runFilter) => ctx.setState({ runFilter }));
 
   const allLabel = element('label', 'run-all');
   const all = element('input');
@@ -41,8 +38,7 @@ export function createRunSelector(ctx) {
 
   function render() {
     const matcher = makeMatcher(state.runFilter);
-    filter.classList.toggle('invalid', !matcher.valid);
-    filter.title = matcher.valid ? '' : 'Not a valid regular expression: matched as plain text';
+    showFilterValidity(filter, matcher);
     const names = visibleNames();
     list.replaceChildren(...names.map((name) => {
       const item = element('li', 'run-item');

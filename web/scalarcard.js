@@ -5,13 +5,15 @@
  * bold smoothed line and, where the server reduced the data, a shaded band between each bucket's
  * min and max. Dragging across the plot zooms: the selected step range is fetched again at full
  * resolution; a double click goes back to the whole series. Downloads fetch every point (points=0).
- * Only cards on screen fetch and draw; the others remember that they are out of date. */
+ * Only cards on screen fetch and draw; the others remember that they are out of date (lazycard.js). */
 
 import * as api from './api.js';
 import { withAlpha } from './colors.js';
 import { seriesToCsv } from './csv.js';
-import { button, element } from './dom.js';
+import { cardFrame, expandButton } from './cardframe.js';
+import { button, downloadBlob, element } from './dom.js';
 import { bindDragZoom } from './dragzoom.js';
+import { LazyCard } from './lazycard.js';
 import { createLineChart } from './linechart.js';
 import { outlierRange } from './outliers.js';
 import { buildBand, buildLines, isolatedPointRadius, parsePoints, stepRangeForX } from './series.js';
@@ -22,31 +24,15 @@ const BAND_ALPHA = 0.14;
 const RESIZE_SETTLE_MS = 250;   // refetch once a resize has settled, not at every frame of it
 const RESIZE_REFETCH_RATIO = 0.2; // ... and only when the width changed by more than this
 
-function saveFile(name, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = element('a');
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
-
-export class ScalarCard {
+export class ScalarCard extends LazyCard {
   /** @param {string} tag  @param {object} ctx app context (state, shownRuns, colorOf) */
   constructor(tag, ctx) {
+    super();
     this.tag = tag;
     this.ctx = ctx;
     this.series = new Map();        // run -> {total, sampled, points, lo, hi, buckets}
     this.firstWallTimes = new Map(); // run -> wall time of its first point (relative time origin)
     this.zoom = null;               // {start, end, x0, x1}: steps fetched, x range shown
-    this.loadSeq = 0;
-    this.loading = false;
-    this.visible = false;
-    this.stale = true;              // data must be fetched again before it is drawn
-    this.needsDraw = false;
-    this.error = null;
     this.buildDom();
     this.chart = createLineChart(this.canvas, { xAxis: () => this.ctx.state.xAxis, onResize: () => this.resized() });
     bindDragZoom(this.canvas, this.chart, this.zoomRect, {
@@ -56,25 +42,16 @@ export class ScalarCard {
   }
 
   buildDom() {
-    this.el = element('div', 'card');
-    this.el.dataset.tag = this.tag;
-    const head = element('div', 'card-head');
-    const title = element('span', 'card-title', this.tag);
-    title.title = this.tag;
+    const { el, head, actions } = cardFrame('card', this.tag);
+    this.el = el;
     this.resetButton = button('Reset zoom', 'Show the whole series (or double-click the chart)', () => this.resetZoom());
     this.resetButton.hidden = true;
-    const actions = element('span', 'card-actions');
-    const expand = button('Expand', 'Make this card wider and taller', () => {
-      const wide = this.el.classList.toggle('wide');
-      expand.textContent = wide ? 'Shrink' : 'Expand';
-    });
     actions.append(
       this.resetButton,
-      expand,
+      expandButton(this.el),
       button('CSV', 'Download every point as CSV', () => this.download('csv')),
       button('JSON', 'Download every point as JSON', () => this.download('json')),
     );
-    head.append(title, actions);
     this.box = element('div', 'chart-box');
     this.canvas = element('canvas');
     this.canvas.setAttribute('role', 'img');
@@ -108,69 +85,45 @@ export class ScalarCard {
     }, RESIZE_SETTLE_MS);
   }
 
-  setVisible(visible) {
-    this.visible = visible;
-    if (!visible) return;
-    if (this.stale) this.load();
-    else if (this.needsDraw) this.draw();
-  }
-
-  /** The data on the server changed: fetch again (now if on screen, else once it scrolls in). */
-  invalidate() {
-    this.stale = true;
-    if (this.visible) this.load();
-  }
-
-  /** The settings changed: draw again from the data we have. */
-  requestDraw() {
-    if (this.visible) this.draw();
-    else this.needsDraw = true;
-  }
-
   /** The run selection changed: draw what we have, fetch only if a newly shown run is missing. */
   runsChanged() {
     if (this.error !== null || this.runs().some((run) => !this.series.has(run))) this.invalidate();
     else this.requestDraw();
   }
 
-  async load() {
+  load() {
+    if (this.runs().length > 0) return super.load();
+    // No run to fetch for: draw the empty chart now, and drop the answer of a fetch in flight.
     this.stale = false;
-    const seq = ++this.loadSeq;
-    const runs = this.runs();
-    if (runs.length === 0) {
-      this.series = new Map();
-      this.draw();
-      return;
-    }
+    this.dropPendingLoad();
+    this.series = new Map();
+    this.draw();
+  }
+
+  /** As many points per run as the plot is wide: the server reduces each series to that (M4). */
+  async fetchData() {
     const points = this.plotWidth();
     const range = this.zoom ? { start: this.zoom.start, end: this.zoom.end } : {};
-    this.loading = true;
-    try {
-      const body = await api.getScalars(this.tag, runs, { points, ...range });
-      if (seq !== this.loadSeq) return;
-      const series = new Map();
-      for (const s of body.series) {
-        const parsed = parsePoints(s.points);
-        if (parsed.length === 0) continue;
-        if (!this.zoom || !this.firstWallTimes.has(s.run)) this.firstWallTimes.set(s.run, parsed[0][1]);
-        series.set(s.run, {
-          total: s.total,
-          sampled: s.sampled,
-          points: parsed,
-          lo: this.zoom ? this.zoom.start : parsed[0][0],
-          hi: this.zoom ? this.zoom.end : parsed[parsed.length - 1][0],
-          buckets: points,
-        });
-      }
-      this.series = series;
-      this.error = null;
-    } catch (error) {
-      if (seq !== this.loadSeq) return;
-      this.error = error.message;
-    } finally {
-      if (seq === this.loadSeq) this.loading = false;
+    const body = await api.getScalars(this.tag, this.runs(), { points, ...range });
+    return { body, points };
+  }
+
+  receive({ body, points }) {
+    const series = new Map();
+    for (const s of body.series) {
+      const parsed = parsePoints(s.points);
+      if (parsed.length === 0) continue;
+      if (!this.zoom || !this.firstWallTimes.has(s.run)) this.firstWallTimes.set(s.run, parsed[0][1]);
+      series.set(s.run, {
+        total: s.total,
+        sampled: s.sampled,
+        points: parsed,
+        lo: this.zoom ? this.zoom.start : parsed[0][0],
+        hi: this.zoom ? this.zoom.end : parsed[parsed.length - 1][0],
+        buckets: points,
+      });
     }
-    this.draw();
+    this.series = series;
   }
 
   draw() {
@@ -258,10 +211,10 @@ export class ScalarCard {
     try {
       const body = await api.getScalars(this.tag, runs, { points: 0 });
       if (format === 'json') {
-        saveFile(`${name}.json`, 'application/json', JSON.stringify(body, null, 1));
+        downloadBlob(`${name}.json`, new Blob([JSON.stringify(body, null, 1)], { type: 'application/json' }));
       } else {
         const series = body.series.map((s) => ({ run: s.run, points: parsePoints(s.points) }));
-        saveFile(`${name}.csv`, 'text/csv', seriesToCsv(series));
+        downloadBlob(`${name}.csv`, new Blob([seriesToCsv(series)], { type: 'text/csv' }));
       }
     } catch (error) {
       this.note.textContent = `download failed: ${error.message}`;
@@ -270,7 +223,7 @@ export class ScalarCard {
   }
 
   destroy() {
-    this.loadSeq++;
+    super.destroy();
     clearTimeout(this.resizeTimer);
     this.chart.destroy();
     this.el.remove();

@@ -1,11 +1,12 @@
 /* scalars.js -- the Scalars tab: its settings (smoothing, x axis, log scale, outliers), the tag
  * filter, and one card per tag in groups by prefix (scalarcard.js draws each card).
  *
- * Cards are created when their tag first appears and removed when it disappears. Cards fetch only
- * while on screen (IntersectionObserver), so a run with hundreds of tags loads no faster than needed
- * and a live write refetches only the cards it touched. */
+ * Cards are created when their tag first appears and removed when it disappears (cardgroups.js lays
+ * them out). Cards fetch only while on screen (IntersectionObserver), so a run with hundreds of tags
+ * loads no faster than needed and a live write refetches only the cards it touched. */
 
-import { element } from './dom.js';
+import { CardGroups, tagFilterToolbar } from './cardgroups.js';
+import { element, showFilterValidity } from './dom.js';
 import { makeMatcher } from './filter.js';
 import { ScalarCard } from './scalarcard.js';
 import { groupTags, tagsOfKind } from './tags.js';
@@ -72,98 +73,27 @@ function buildSettings(ctx) {
 export function createScalarsTab(ctx) {
   const { state } = ctx;
   const content = element('section', 'tab-content scalars');
-  const toolbar = element('div', 'toolbar');
-  const tagFilter = element('input', 'filter tag-filter');
-  tagFilter.type = 'search';
-  tagFilter.placeholder = 'Filter tags (regex)';
-  tagFilter.setAttribute('aria-label', 'Filter tags (regular expression)');
-  tagFilter.addEventListener('input', () => ctx.setState({ tagFilter: tagFilter.value }));
-  const tagCount = element('span', 'muted tag-count');
-  toolbar.append(tagFilter, tagCount);
+  const { toolbar, input: tagFilter, count: tagCount } = tagFilterToolbar(ctx, 'tagFilter');
   const empty = element('p', 'empty');
-  const groupsEl = element('div', 'groups');
-  content.append(toolbar, empty, groupsEl);
-
-  const cards = new Map();  // tag -> ScalarCard
-  const groups = new Map(); // group name -> {el, cardsEl, count}
-  const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) cards.get(entry.target.dataset.tag)?.setVisible(entry.isIntersecting);
-  }, { rootMargin: '300px 0px' });
-
-  function groupElement(name) {
-    if (groups.has(name)) return groups.get(name);
-    const el = element('section', 'group');
-    const head = element('button', 'group-head');
-    head.type = 'button';
-    head.setAttribute('aria-expanded', 'true');
-    const count = element('span', 'group-count');
-    head.append(element('span', 'group-name', name), count);
-    const cardsEl = element('div', 'cards');
-    head.addEventListener('click', () => {
-      const open = cardsEl.hidden;
-      cardsEl.hidden = !open;
-      head.setAttribute('aria-expanded', String(open));
-    });
-    el.append(head, cardsEl);
-    const group = { el, cardsEl, count };
-    groups.set(name, group);
-    return group;
-  }
+  const board = new CardGroups(); // tag -> ScalarCard
+  content.append(toolbar, empty, board.el);
 
   /** Cards and groups to match the tags that exist now, in sorted order. */
   function syncCards() {
-    const tags = tagsOfKind(state.tags, 'scalars');
-    const wanted = new Set(tags);
-    for (const [tag, card] of cards) {
-      if (!wanted.has(tag)) {
-        observer.unobserve(card.el);
-        card.destroy();
-        cards.delete(tag);
-      }
-    }
-    const layout = groupTags(tags);
-    for (const [name, group] of groups) {
-      if (!layout.some((g) => g.name === name)) {
-        group.el.remove();
-        groups.delete(name);
-      }
-    }
-    for (const { name, tags: groupTagList } of layout) {
-      const group = groupElement(name);
-      groupsEl.append(group.el);
-      for (const tag of groupTagList) {
-        let card = cards.get(tag);
-        if (!card) {
-          card = new ScalarCard(tag, ctx);
-          cards.set(tag, card);
-          observer.observe(card.el);
-        }
-        group.cardsEl.append(card.el);
-      }
-    }
+    const layout = groupTags(tagsOfKind(state.tags, 'scalars')).map(({ name, tags }) => ({ name, keys: tags }));
+    board.sync(layout, (tag) => new ScalarCard(tag, ctx));
     applyTagFilter();
   }
 
+  // A card the filter hides is left to its observer to stop (runtagtab.js stops its own at once).
   function applyTagFilter() {
     const matcher = makeMatcher(state.tagFilter);
-    tagFilter.classList.toggle('invalid', !matcher.valid);
-    tagFilter.title = matcher.valid ? '' : 'Not a valid regular expression: matched as plain text';
-    let shown = 0;
-    for (const { name, tags } of groupTags(cards.keys())) {
-      let inGroup = 0;
-      for (const tag of tags) {
-        const match = matcher.test(tag);
-        cards.get(tag).el.hidden = !match;
-        inGroup += match ? 1 : 0;
-      }
-      const group = groups.get(name);
-      group.el.hidden = inGroup === 0;
-      group.count.textContent = String(inGroup);
-      shown += inGroup;
-    }
-    tagCount.textContent = cards.size ? `${shown} of ${cards.size} tags` : '';
+    showFilterValidity(tagFilter, matcher);
+    const shown = board.filter((card) => matcher.test(card.tag));
+    const total = board.cards.size;
+    tagCount.textContent = total ? `${shown} of ${total} tags` : '';
     empty.hidden = shown > 0;
-    if (cards.size === 0) {
+    if (total === 0) {
       empty.textContent = 'No scalar data yet. Write some with POST /api/v1/write and it will appear here.';
     } else {
       empty.textContent = 'No tag matches the filter.';
@@ -184,6 +114,7 @@ export function createScalarsTab(ctx) {
   }
 
   function update(change) {
+    const cards = board.cards;
     if (change.type === 'data') {
       syncCards();
       const touched = change.writes ? touchedTags(change.writes) : null;
@@ -211,11 +142,8 @@ export function createScalarsTab(ctx) {
     content,
     show() {},
     update,
-    charts: () => Object.fromEntries([...cards].map(([tag, card]) => [tag, card.chart])),
-    cardState(tag) {
-      const card = cards.get(tag);
-      return card && { visible: card.visible, stale: card.stale, needsDraw: card.needsDraw, loading: card.loading };
-    },
-    idle: () => [...cards.values()].every((card) => !card.loading && !(card.visible && card.stale)),
+    charts: () => Object.fromEntries([...board.cards].map(([tag, card]) => [tag, card.chart])),
+    cardState: (tag) => board.cards.get(tag)?.lifecycle(),
+    idle: () => board.idle(),
   };
 }

@@ -12,7 +12,7 @@
 import * as api from './api.js';
 import { resizeBilinear, showCamOnImage } from './cam.js';
 import { COLORMAPS } from './colormaps.js';
-import { button, element } from './dom.js';
+import { button, downloadBlob, element } from './dom.js';
 import { MediaCard } from './mediacard.js';
 import { NORMALIZE_MODES, finiteRange, scaleFor } from './normalize.js';
 import { createRunTagTab } from './runtagtab.js';
@@ -109,7 +109,7 @@ class TensorCard extends MediaCard {
     this.actions.append(button('Export PNG', 'Download what the canvas shows as a PNG file', () => this.exportPng()));
   }
 
-  async fetchItems() {
+  async fetchData() {
     const body = await api.getTensors(this.tag, [this.run]);
     return body.series.find((s) => s.run === this.run)?.items || [];
   }
@@ -291,15 +291,7 @@ class TensorCard extends MediaCard {
     if (!this.shown) return;
     const name = exportName(this.run, this.tag, this.slider.step);
     this.canvas.toBlob((blob) => {
-      if (!blob) return;
-      const url = URL.createObjectURL(blob);
-      const a = element('a');
-      a.href = url;
-      a.download = name;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      if (blob) downloadBlob(name, blob);
     }, 'image/png');
   }
 

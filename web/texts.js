@@ -66,7 +66,7 @@ class TextCard extends MediaCard {
     this.shownKey = null;
   }
 
-  async fetchItems() {
+  async fetchData() {
     const body = await api.getTexts(this.tag, [this.run]);
     return body.series.find((s) => s.run === this.run)?.items || [];
   }
