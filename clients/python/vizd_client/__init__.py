@@ -1,0 +1,15 @@
+"""vizd_client -- a standard-library Python client for vizd with torch.utils.tensorboard's API.
+
+    from vizd_client import SummaryWriter     # instead of: from torch.utils.tensorboard import SummaryWriter
+
+Modules: writer.py (SummaryWriter: buffering, the background flush, every add_*), transport.py (HTTP,
+retries), errors.py (VizdError, VizdConnectionError), values.py (numbers, lists, arrays and tensors to
+what vizd takes), images.py (PNG encoding), graph.py (a PyTorch model's calls as vizd's graph JSON).
+numpy and torch are optional: imported only when a value is an array or a tensor.
+"""
+
+from .errors import VizdConnectionError, VizdError
+from .writer import SummaryWriter
+
+__version__ = "0.1.0"
+__all__ = ["SummaryWriter", "VizdError", "VizdConnectionError", "__version__"]
