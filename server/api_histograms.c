@@ -206,7 +206,7 @@ static int decode_raw_values(const http_request *req, const char *dtype, double 
 
 int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    static const char *const keys[] = {"run", "tag", "step", "dtype", "bins", NULL};
+    static const char *const keys[] = {"run", "tag", "step", "wall_time", "dtype", "bins", NULL};
     if (http_check_query_keys(req, keys, err) < 0) return -1;
     const char *run, *tag;
     int64_t step, bins;
@@ -220,7 +220,11 @@ int api_histograms_upload(vz_app *app, const http_request *req, http_response *r
     double *values = NULL;
     size_t n = 0;
     if (decode_raw_values(req, http_query(req, "dtype"), &values, &n, err) < 0) return -1;
-    vz_histogram_item item = {.step = step, .needs_step = needs_step, .wall_time_s = clock_now_s()};
+    vz_histogram_item item = {.step = step, .needs_step = needs_step};
+    if (http_query_wall_time(req, clock_now_s(), &item.wall_time_s, err) < 0) {
+        free(values);
+        return -1;
+    }
     int rc = hist_from_values(values, n, (int)bins, &item.histogram, err);
     free(values);
     if (rc < 0) return -1;

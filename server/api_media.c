@@ -197,7 +197,7 @@ static int raw_item_from_query(const http_request *req, vz_media_kind kind, cons
         return -1;
     if (index < 0) return vz_fail(err, 400, "invalid_value", "index", "expected a non-negative integer");
     item->index = index;
-    item->wall_time_s = clock_now_s();
+    if (http_query_wall_time(req, clock_now_s(), &item->wall_time_s, err) < 0) return -1;
     item->tag = (char *)tag;
     item->bytes = (unsigned char *)req->body;
     item->size = req->body_len;
@@ -218,7 +218,7 @@ static int commit_raw_item(vz_app *app, const char *run, vz_media_item *item, co
 
 int api_images_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    static const char *const keys[] = {"run", "tag", "step", "index", NULL};
+    static const char *const keys[] = {"run", "tag", "step", "wall_time", "index", NULL};
     const char *run;
     vz_media_item item = {0};
     if (http_check_query_keys(req, keys, err) < 0) return -1;
@@ -258,7 +258,7 @@ static int display_from_query(const http_request *req, vz_media_item *item, vz_e
 
 int api_tensors_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    static const char *const keys[] = {"run", "tag", "step", "index", "shape", "dtype", "kind", "colormap",
+    static const char *const keys[] = {"run", "tag", "step", "wall_time", "index", "shape", "dtype", "kind", "colormap",
                                        "normalize", "overlay", "image_weight", NULL};
     const char *run, *shape_text = http_query(req, "shape");
     vz_media_item item = {0};

@@ -10,10 +10,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "vizd/api.h"
@@ -91,7 +93,8 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn, int status, con
     return ok;
 }
 
-static enum MHD_Result queue_error(struct MHD_Connection *conn, const vz_error *err, const char *allow)
+static enum MHD_Result queue_error(struct MHD_Connection *conn, const vz_error *err, const char *allow,
+                                   bool wants_token)
 {
     vz_buf body;
     buf_init(&body);
@@ -109,6 +112,7 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, const vz_error *
     MHD_add_response_header(response, "Cache-Control", "no-store");
     add_common_headers(response);
     if (allow) MHD_add_response_header(response, "Allow", allow);
+    if (wants_token) MHD_add_response_header(response, "WWW-Authenticate", "Bearer");
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)err->status, response);
     MHD_destroy_response(response);
     return ok;
@@ -177,6 +181,19 @@ void http_resume(http_conn *conn) { MHD_resume_connection((struct MHD_Connection
 const char *http_query(const http_request *req, const char *key)
 {
     return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int http_query_wall_time(const http_request *req, double fallback, double *out, vz_error *err)
+{
+    const char *text = http_query(req, "wall_time");
+    *out = fallback;
+    if (!text) return 0;
+    char *end;
+    double v = strtod(text, &end);
+    if (*text == '\0' || *end != '\0' || !isfinite(v))
+        return vz_fail(err, 400, "invalid_value", "wall_time", "expected seconds since the Unix epoch");
+    *out = v;
+    return 0;
 }
 
 int http_query_name(const http_request *req, const char *key, const char **out, vz_error *err)
@@ -338,7 +355,7 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, http_server *se
     if (!asset) {
         vz_error err;
         vz_fail(&err, 404, "not_found", "", "no such path: %s", path);
-        return queue_error(conn, &err, NULL);
+        return queue_error(conn, &err, NULL, false);
     }
     snprintf(res.etag, sizeof res.etag, "%s", asset->etag);
     const char *if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
@@ -356,6 +373,25 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, http_server *se
 }
 
 /* ---- routing ------------------------------------------------------------------------------------ */
+
+/* Equal strings, compared in time that does not depend on where they differ (the token is a secret). */
+static bool equal_in_constant_time(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = la != lb;
+    for (size_t i = 0; i < la; i++) diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+    return diff == 0;
+}
+
+/* With a token configured, every write (POST, DELETE) must carry it; reads stay open, as the dashboard
+ * in a browser has no way to send it. */
+static bool is_authorized(const vz_app *app, const http_request *req, const char *method)
+{
+    if (!app->token || strcmp(method, "GET") == 0) return true;
+    const char *header = http_header(req, "Authorization");
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0) return false;
+    return equal_in_constant_time(header + 7, app->token);
+}
 
 static bool is_api_path(const char *path)
 {
@@ -388,7 +424,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_in_query, &nul);
     if (nul.has_nul) {
         vz_fail(&err, 400, "invalid_value", nul.key, "contains a NUL character");
-        return queue_error(conn, &err, NULL);
+        return queue_error(conn, &err, NULL, false);
     }
     /* HEAD is GET without the body, which libmicrohttpd leaves out by itself. */
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
@@ -409,15 +445,19 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
         if (allow[0] || !is_api_path(req->path)) {
             if (!allow[0]) snprintf(allow, sizeof allow, "GET");
             vz_fail(&err, 405, "method_not_allowed", "", "%s is not allowed here; allowed: %s", req->method, allow);
-            return queue_error(conn, &err, allow);
+            return queue_error(conn, &err, allow, false);
         }
         vz_fail(&err, 404, "not_found", "", "no such path: %s", req->path);
-        return queue_error(conn, &err, NULL);
+        return queue_error(conn, &err, NULL, false);
+    }
+    if (!is_authorized(server->app, req, match->method)) {
+        vz_fail(&err, 401, "unauthorized", "", "this vizd needs \"Authorization: Bearer TOKEN\" to write");
+        return queue_error(conn, &err, NULL, true);
     }
     if (state->is_too_large) {
         vz_fail(&err, 413, "body_too_large", "", "the body is larger than the limit of %zu bytes",
                 server->max_body_bytes);
-        return queue_error(conn, &err, NULL);
+        return queue_error(conn, &err, NULL, false);
     }
     req->body = state->body.data ? state->body.data : "";
     req->body_len = state->body.len;
@@ -425,7 +465,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     buf_init(&res.body);
     if (match->handler(server->app, req, &res, &err) < 0) {
         buf_free(&res.body);
-        return queue_error(conn, &err, NULL);
+        return queue_error(conn, &err, NULL, false);
     }
     if (res.stream.read) return queue_stream(conn, &res);
     return queue_buffer(conn, res.status, res.content_type, &res.body, &res);
@@ -464,7 +504,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             vz_error err;
             vz_fail(&err, 413, "body_too_large", "", "the body is larger than the limit of %zu bytes",
                     server->max_body_bytes);
-            return queue_error(conn, &err, NULL);
+            return queue_error(conn, &err, NULL, false);
         }
         return MHD_YES;
     }

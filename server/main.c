@@ -19,6 +19,7 @@
 
 static const char usage[] =
     "usage: vizd [--db PATH] [--port N] [--host ADDR] [--web DIR] [--max-body BYTES] [--threads N]\n"
+    "            [--token-file FILE]\n"
     "\n"
     "Stores training metrics posted over HTTP in one SQLite file and serves a dashboard for them.\n"
     "\n"
@@ -28,6 +29,8 @@ static const char usage[] =
     "  --web DIR          serve the dashboard from DIR instead of the built-in copy (development)\n"
     "  --max-body BYTES   largest request body accepted (default 67108864 = 64 MiB)\n"
     "  --threads N        HTTP worker threads (default 8)\n"
+    "  --token-file FILE  writes need \"Authorization: Bearer TOKEN\", TOKEN being the file's first line\n"
+    "                     (or set VIZD_TOKEN); reads stay open\n"
     "  --help             this text\n"
     "  --version          the version\n";
 
@@ -35,6 +38,7 @@ typedef struct {
     const char *db_path;
     const char *host;
     const char *web_dir;
+    const char *token_file;
     int port;
     size_t max_body_bytes;
     unsigned threads;
@@ -60,10 +64,11 @@ static int parse_options(int argc, char **argv, options *opt)
         {"db", required_argument, 0, 'd'},       {"port", required_argument, 0, 'p'},
         {"host", required_argument, 0, 'H'},     {"web", required_argument, 0, 'w'},
         {"max-body", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'v'},
+        {"token-file", required_argument, 0, 'T'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'v'},
         {0, 0, 0, 0},
     };
-    *opt = (options){"runs.sqlite", "127.0.0.1", NULL, 6006, DEFAULT_MAX_BODY_BYTES, 8};
+    *opt = (options){"runs.sqlite", "127.0.0.1", NULL, NULL, 6006, DEFAULT_MAX_BODY_BYTES, 8};
     unsigned long long n;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -71,6 +76,7 @@ static int parse_options(int argc, char **argv, options *opt)
         case 'd': opt->db_path = optarg; break;
         case 'H': opt->host = optarg; break;
         case 'w': opt->web_dir = optarg; break;
+        case 'T': opt->token_file = optarg; break;
         case 'p':
             if (parse_number("--port", optarg, 0, 65535, &n) < 0) return -1;
             opt->port = (int)n;
@@ -96,6 +102,33 @@ static int parse_options(int argc, char **argv, options *opt)
 }
 
 
+/* The write token: the first line of --token-file, else $VIZD_TOKEN, else none (NULL). Returns -1 with a
+ * message on stderr when a token was asked for but cannot be had. */
+static int load_token(const options *opt, char *token, size_t size, const char **out)
+{
+    *out = NULL;
+    if (opt->token_file) {
+        FILE *f = fopen(opt->token_file, "r");
+        if (!f || !fgets(token, (int)size, f)) {
+            fprintf(stderr, "vizd: --token-file %s: cannot read a token from it\n", opt->token_file);
+            if (f) fclose(f);
+            return -1;
+        }
+        fclose(f);
+    } else if (getenv("VIZD_TOKEN") && *getenv("VIZD_TOKEN")) {
+        snprintf(token, size, "%s", getenv("VIZD_TOKEN"));
+    } else {
+        return 0;
+    }
+    token[strcspn(token, "\r\n")] = '\0';
+    if (strlen(token) < 8) {
+        fprintf(stderr, "vizd: the write token must be at least 8 characters\n");
+        return -1;
+    }
+    *out = token;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     options opt;
@@ -110,8 +143,11 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    vz_app app = {.db_path = opt.db_path, .web_dir = opt.web_dir, .max_body_bytes = opt.max_body_bytes,
-                  .started_at_s = clock_now_s()};
+    static char token[1024];
+    const char *token_or_null;
+    if (load_token(&opt, token, sizeof token, &token_or_null) < 0) return 1;
+    vz_app app = {.db_path = opt.db_path, .web_dir = opt.web_dir, .token = token_or_null,
+                  .max_body_bytes = opt.max_body_bytes, .started_at_s = clock_now_s()};
     vz_error err;
     if (store_open(&app.store, opt.db_path, &err) < 0) {
         fprintf(stderr, "vizd: %s\n", err.message);

@@ -14,6 +14,7 @@ struct vz_app {
     events_hub *events;
     const char *db_path;
     const char *web_dir;     /* NULL: serve the embedded dashboard */
+    const char *token;       /* NULL: writes need no token; else "Authorization: Bearer TOKEN" */
     size_t max_body_bytes;
     double started_at_s;
 };

@@ -71,6 +71,8 @@ int http_query_names(const http_request *req, const char *key, const char **valu
                      vz_error *err);
 /* An integer query parameter, or fallback when absent; anything but a whole int64 is an error naming key. */
 int http_query_int64(const http_request *req, const char *key, int64_t fallback, int64_t *out, vz_error *err);
+/* The optional wall_time query parameter of a raw upload (finite seconds since the epoch), else fallback. */
+int http_query_wall_time(const http_request *req, double fallback, double *out, vz_error *err);
 /* A required run or tag name from the query: missing_field, or the name rules, naming key. */
 int http_query_name(const http_request *req, const char *key, const char **out, vz_error *err);
 const char *http_header(const http_request *req, const char *name);

@@ -117,3 +117,22 @@ def test_after_every_kind_of_refusal_the_daemon_still_serves(empty_client):
     empty_client.post("/api/v1/write", body=b"{not json")
     assert empty_client.healthz().status == 200
     assert json_post(empty_client, "r", "t").status == 200
+
+
+@pytest.mark.parametrize("kind,path,extra,body,content_type", RAW_PATHS, ids=[p[0] for p in RAW_PATHS])
+def test_a_raw_upload_takes_its_wall_time_from_the_query(vizd, kind, path, extra, body, content_type):
+    resp = vizd.client.post(path, body=body, content_type=content_type,
+                            params=dict(extra, run="r", tag="t", step="3", wall_time="1764000000.25"))
+    assert resp.status == 200, resp
+    tag = vizd.client.get("/api/v1/tags").json["runs"]["r"][kind]["t"]
+    assert tag["last_wall_time"] == 1764000000.25
+
+
+@pytest.mark.parametrize("kind,path,extra,body,content_type", RAW_PATHS, ids=[p[0] for p in RAW_PATHS])
+@pytest.mark.parametrize("wall_time", ["abc", "", "inf", "nan"])
+def test_a_raw_upload_with_a_bad_wall_time_is_refused_naming_it(empty_client, kind, path, extra, body, content_type,
+                                                                 wall_time):
+    resp = empty_client.post(path, body=body, content_type=content_type,
+                             params=dict(extra, run="r", tag="t", step="0", wall_time=wall_time))
+    assert_error(resp, 400, path="wall_time")
+    assert_nothing_stored(empty_client)
