@@ -142,17 +142,15 @@ class SummaryWriter:
             if not data:
                 raise ValueError("add_histogram: values is empty")
             bins_n = 0 if isinstance(bins, str) else int(bins)
-            if walltime is None:
-                params = {"run": self.run, "tag": tag, "dtype": "float64"}
-                if step is not None:
-                    params["step"] = step
-                if bins_n:
-                    params["bins"] = bins_n
-                self._transport.post_raw("/api/v1/histograms", params, data, step is not None, self.run)
-                return
-            item = {"values": [json_number(v) for v in _floats_of(data)]}
+            params = {"run": self.run, "tag": tag, "dtype": "float64"}
+            if step is not None:
+                params["step"] = step
             if bins_n:
-                item["bins"] = bins_n
+                params["bins"] = bins_n
+            if walltime is not None:
+                params["wall_time"] = repr(float(walltime))
+            self._transport.post_raw("/api/v1/histograms", params, data, step is not None, self.run)
+            return
         else:
             item = _numpy_histogram(values, bins, max_bins)
         self._write_items("histograms", tag, step, walltime, item)
@@ -200,16 +198,18 @@ class SummaryWriter:
         if not shape:
             shape = [1]  # a 0-d tensor is stored as one element
         display = dict(display or {})
-        if walltime is None and all(key in TENSOR_DISPLAY_KEYS for key in display):
+        if all(key in TENSOR_DISPLAY_KEYS for key in display):
             params = {"run": self.run, "tag": tag, "shape": ",".join(str(n) for n in shape), "dtype": dtype}
             if step is not None:
                 params["step"] = step
+            if walltime is not None:
+                params["wall_time"] = repr(float(walltime))
             if index is not None:
                 params["index"] = int(index)
             params.update((key, value) for key, value in display.items())
             self._transport.post_raw("/api/v1/tensors", params, data, step is not None, self.run)
             return
-        import base64  # the JSON form: needed for a wall time (and to let vizd name an unknown hint)
+        import base64  # the JSON form, so that vizd names an unknown hint as display.KEY
         item = {"shape": shape, "dtype": dtype, "data": base64.b64encode(data).decode("ascii"),
                 "display": display}
         if index is not None:
@@ -445,16 +445,6 @@ def _is_int(x):
     if isinstance(x, bool):
         return False
     return isinstance(x, int) or (type(x).__name__.startswith("int") and hasattr(x, "item"))
-
-
-def _floats_of(data):
-    import array
-    import sys
-    values = array.array("d")
-    values.frombytes(data)
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values
 
 
 def _numpy_histogram(values, bins, max_bins):
