@@ -9,6 +9,8 @@
 #include "vizd/http.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <errno.h>
 #include <math.h>
 #include <microhttpd.h>
@@ -27,6 +29,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     vz_app *app;
     size_t max_body_bytes;
+    atomic_int active_requests; /* from a request's first callback to its completion */
 };
 
 /* Per-request state, from the first callback to the completion callback. */
@@ -496,6 +499,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         state->req = (http_request){.conn = (http_conn *)conn, .method = method, .path = url};
         buf_init(&state->body);
         *con_cls = state;
+        atomic_fetch_add(&server->active_requests, 1);
         bool exceeds;
         size_t length = declared_length(conn, server->max_body_bytes, &exceeds);
         if (length) buf_reserve(&state->body, length); /* one allocation, no copies as the body grows */
@@ -524,11 +528,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)conn;
     (void)toe;
+    http_server *server = cls;
     request_state *state = *con_cls;
     if (!state) return;
+    atomic_fetch_sub(&server->active_requests, 1);
     buf_free(&state->body);
     free(state);
     *con_cls = NULL;
@@ -569,9 +574,18 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
     return 0;
 }
 
+/* Stop accepting, then give the requests in progress up to STOP_GRACE_MS to be answered: a write that
+ * was committed must not lose its answer to the shutdown (the client would retry it needlessly). Only
+ * then close every connection. */
+#define STOP_GRACE_MS 10000
+
 void http_stop(http_server *server)
 {
     if (!server) return;
+    MHD_socket listener = MHD_quiesce_daemon(server->daemon);
+    for (int waited_ms = 0; atomic_load(&server->active_requests) > 0 && waited_ms < STOP_GRACE_MS; waited_ms += 10)
+        usleep(10 * 1000);
     MHD_stop_daemon(server->daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener); /* only after MHD_stop_daemon, as its manual says */
     free(server);
 }

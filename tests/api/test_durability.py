@@ -138,3 +138,22 @@ def test_sigkill_in_the_middle_of_a_stream_of_writes_keeps_every_acknowledged_on
     for step in acknowledged:
         for s in range(step * 100, step * 100 + 100):
             assert got.get(s) == float(step), s
+
+
+def test_a_write_in_flight_when_sigterm_arrives_is_answered_and_kept(vizd):
+    # SIGTERM stops accepting, but a request already received finishes: its data is committed and its
+    # 200 reaches the client, which therefore has nothing to retry.
+    import json
+    import signal
+
+    n = 300_000
+    body = json.dumps({"run": "r", "scalars": [{"tag": "t", "steps": list(range(n)), "values": [0.5] * n}]})
+    conn = http.client.HTTPConnection("127.0.0.1", vizd.port, timeout=60)
+    conn.request("POST", "/api/v1/write", body.encode(), {"Content-Type": "application/json"})
+    vizd.proc.send_signal(signal.SIGTERM)  # the whole body is sent; vizd is parsing or storing it
+    resp = conn.getresponse()
+    assert resp.status == 200, resp.read()
+    assert json.loads(resp.read())["written"]["scalars"] == n
+    assert vizd.stop() == 0, vizd.stderr
+    vizd.start()
+    assert vizd.client.series("t", "r", points=0)["total"] == n
