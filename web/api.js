@@ -134,21 +134,24 @@ export async function deleteRun(run) {
 }
 
 /**
- * Calls onWrite({run, kinds, tags, last_step}) after every committed write. The browser reconnects
- * by itself when the stream drops; onOpen runs on every (re)connection so the caller can catch up.
+ * Calls onWrite({run, kinds, tags, last_step}) after every committed write, and onDelete({run}) after a
+ * run is deleted (by this page or any other client). The browser reconnects by itself when the stream
+ * drops; onOpen runs on every (re)connection so the caller can catch up.
  * @returns {() => void} closes the stream
  */
-export function subscribeWrites(onWrite, onOpen) {
+export function subscribeWrites(onWrite, onOpen, onDelete) {
   const source = new EventSource('api/v1/events');
-  source.addEventListener('write', (event) => {
+  const listen = (name, handler) => source.addEventListener(name, (event) => {
     let data;
     try {
       data = JSON.parse(event.data);
     } catch {
       return;
     }
-    onWrite(data);
+    handler(data);
   });
+  listen('write', onWrite);
+  if (onDelete) listen('delete', onDelete);
   if (onOpen) source.addEventListener('open', onOpen);
   return () => source.close();
 }

@@ -231,7 +231,7 @@ async function start() {
     // After a dropped stream, writes may have been missed: catch up once reconnected.
     if (opened) refresh(null);
     opened = true;
-  });
+  }, () => refresh(null)); // a run deleted anywhere disappears here too
   await refresh(null);
 }
 

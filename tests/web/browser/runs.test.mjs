@@ -84,6 +84,17 @@ test('the Scalars tab no longer shows the deleted run', async () => {
   assert.deepEqual(drawn, [HTML_RUN, 'cifar/resnet18']);
 });
 
+test('a run deleted by another client disappears from the open page without a reload', async () => {
+  const response = await fetch(`${vizd.url}/api/v1/runs?run=${encodeURIComponent(HTML_RUN)}`, { method: 'DELETE' });
+  assert.equal(response.status, 200);
+  await page.waitForFunction((run) => ![...document.querySelectorAll('.run-item .run-name')]
+    .some((el) => el.textContent === run), HTML_RUN);
+  await waitIdle(page);
+  const drawn = await page.evaluate(() => window.__vizd.charts()['train/loss'].data.datasets
+    .filter((d) => d.vizdKind === 'smoothed').map((d) => d.label));
+  assert.deepEqual(drawn, ['cifar/resnet18']);
+});
+
 test('the console has no errors', () => {
   assert.deepEqual(errors, []);
 });
