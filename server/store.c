@@ -48,6 +48,7 @@ typedef struct {
     sqlite3_stmt *insert_histogram, *recount_histogram_series, *upsert_graph;
     sqlite3_stmt *find_blob, *insert_blob, *insert_image, *insert_tensor, *insert_text;
     sqlite3_stmt *recount_media_series[3]; /* by vz_media_kind */
+    sqlite3_stmt *old_image_blob, *old_tensor_blob, *delete_blob_if_unused;
 } writer_statements;
 
 struct vz_store {
@@ -239,7 +240,14 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
                    "INSERT OR REPLACE INTO texts(series_id, step, idx, wall_time, text) VALUES(?1, ?2, ?3, ?4, ?5)", err) |
            prepare_recount(db, &w->recount_media_series[VZ_MEDIA_IMAGE], "images", err) |
            prepare_recount(db, &w->recount_media_series[VZ_MEDIA_TENSOR], "tensors", err) |
-           prepare_recount(db, &w->recount_media_series[VZ_MEDIA_TEXT], "texts", err);
+           prepare_recount(db, &w->recount_media_series[VZ_MEDIA_TEXT], "texts", err) |
+           prepare(db, &w->old_image_blob, "SELECT blob_id FROM images WHERE series_id = ?1 AND step = ?2 AND idx = ?3",
+                   err) |
+           prepare(db, &w->old_tensor_blob,
+                   "SELECT blob_id FROM tensors WHERE series_id = ?1 AND step = ?2 AND idx = ?3", err) |
+           prepare(db, &w->delete_blob_if_unused,
+                   "DELETE FROM blobs WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM images WHERE blob_id = ?1) "
+                   "AND NOT EXISTS (SELECT 1 FROM tensors WHERE blob_id = ?1)", err);
 }
 
 static void finalize_writer_statements(writer_statements *w)
@@ -831,10 +839,34 @@ static int store_blob(vz_store *s, const vz_media_item *item, int64_t *blob_id, 
     return 0;
 }
 
+/* The blob of the image or tensor stored at (series, step, index), or 0 when there is none. */
+static int64_t blob_at(vz_store *s, int64_t series_id, const vz_media_item *item)
+{
+    sqlite3_stmt *st = item->kind == VZ_MEDIA_IMAGE ? s->stmt.old_image_blob : s->stmt.old_tensor_blob;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, item->step);
+    sqlite3_bind_int64(st, 3, item->index);
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return id;
+}
+
+static int delete_blob_if_unused(vz_store *s, int64_t blob_id, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.delete_blob_if_unused;
+    sqlite3_bind_int64(st, 1, blob_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "removing an unused blob");
+}
+
 static int insert_media(vz_store *s, int64_t series_id, const vz_media_item *item, vz_error *err)
 {
-    int64_t blob_id = 0;
-    if (item->kind != VZ_MEDIA_TEXT && store_blob(s, item, &blob_id, err) < 0) return -1;
+    int64_t blob_id = 0, replaced_blob_id = 0;
+    if (item->kind != VZ_MEDIA_TEXT) {
+        replaced_blob_id = blob_at(s, series_id, item);
+        if (store_blob(s, item, &blob_id, err) < 0) return -1;
+    }
     sqlite3_stmt *st = item->kind == VZ_MEDIA_IMAGE ? s->stmt.insert_image
                        : item->kind == VZ_MEDIA_TENSOR ? s->stmt.insert_tensor
                                                        : s->stmt.insert_text;
@@ -860,7 +892,9 @@ static int insert_media(vz_store *s, int64_t series_id, const vz_media_item *ite
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing an item");
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "writing an item");
+    /* A replaced image or tensor may have left its old bytes without a user. */
+    return replaced_blob_id && replaced_blob_id != blob_id ? delete_blob_if_unused(s, replaced_blob_id, err) : 0;
 }
 
 static const char *const media_kind_names[] = {"images", "tensors", "texts"};

@@ -824,3 +824,25 @@ def test_a_read_of_an_unknown_run_is_a_404_naming_run(client, kind):
     assert_error(client.get("/api/v1/" + kind, params={"tag": "x", "run": "nope"}), 404, "not_found", "run")
     assert_error(client.get("/api/v1/" + kind, params={"tag": "x"}), 400, path="run")
     assert_error(client.get("/api/v1/" + kind, params={"run": "a"}), 400, path="tag")
+
+
+def test_replacing_an_image_or_tensor_removes_its_old_bytes_unless_another_item_uses_them(vizd):
+    client = vizd.client
+    first, second, kept = (make_image("png", seed=s) for s in (11, 12, 13))
+    t_first, t_second = le_bytes(np.arange(4), "float32"), le_bytes(np.arange(4) * 2.5, "float32")
+    client.write_ok({"run": "r", "images": [{"tag": "i", "step": 0, "data": b64(first)},
+                                            {"tag": "keep", "step": 0, "data": b64(kept)}],
+                     "tensors": [{"tag": "t", "step": 0, "shape": [4], "data": b64(t_first)}]})
+    old_image_url = items_of(client, "images", "i", "r")[0]["url"]
+    assert db_counts(vizd.db_path)["blobs"] == 3
+    client.write_ok({"run": "r", "images": [{"tag": "i", "step": 0, "data": b64(second)}],
+                     "tensors": [{"tag": "t", "step": 0, "shape": [4], "data": b64(t_second)}]})
+    assert db_counts(vizd.db_path)["blobs"] == 3  # first and t_first went, second and t_second came
+    assert_error(client.get(old_image_url), 404, "not_found")
+    assert_blob(client, items_of(client, "images", "i", "r")[0]["url"], second, "image/png")
+    # replacing with bytes another item still shows keeps them
+    client.write_ok({"run": "r", "images": [{"tag": "i", "step": 0, "data": b64(kept)}]})
+    assert db_counts(vizd.db_path)["blobs"] == 2  # second went; kept is shared by two items now
+    client.write_ok({"run": "r", "images": [{"tag": "i", "step": 0, "data": b64(first)}]})
+    assert db_counts(vizd.db_path)["blobs"] == 3
+    assert_blob(client, items_of(client, "images", "keep", "r")[0]["url"], kept, "image/png")
