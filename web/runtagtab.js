@@ -44,7 +44,8 @@ const keyOf = (tag, run) => `${tag}\u0000${run}`;
  *   createCard: (tag: string, run: string) => object}} options
  *   filterKey: the state key of this tab's tag filter; drawKeys: state keys whose change redraws
  */
-export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onShow, drawKeys, emptyText, createCard }) {
+export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onShow, drawKeys, emptyText, createCard,
+  runWideKinds = [] }) {
   const { state } = ctx;
   const content = element('section', `tab-content ${id}`);
   const { toolbar, input: tagFilter, count: tagCount } = tagFilterToolbar(ctx, filterKey);
@@ -97,11 +98,20 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
     return touched;
   }
 
+  /** Runs a write of one of runWideKinds touched: every card of such a run may depend on it (a CAM
+   * heatmap on the image it is drawn over, which can arrive after the heatmap). */
+  function touchedRuns(writes) {
+    return new Set(writes.filter((w) => (w.kinds || []).some((k) => runWideKinds.includes(k))).map((w) => w.run));
+  }
+
   function update(change) {
     if (change.type === 'data') {
       syncCards();
       const touched = change.writes ? touchedKeys(change.writes) : null;
-      for (const [key, card] of board.cards) if (!touched || touched.has(key)) card.invalidate();
+      const runs = change.writes ? touchedRuns(change.writes) : new Set();
+      for (const [key, card] of board.cards) {
+        if (!touched || touched.has(key) || runs.has(key.slice(key.indexOf('\u0000') + 1))) card.invalidate();
+      }
       return;
     }
     const keys = new Set(change.keys);

@@ -331,5 +331,6 @@ export function createTensorsTab(ctx) {
     drawKeys: [],
     emptyText: 'No tensors yet. Write some with POST /api/v1/write ("tensors") or POST /api/v1/tensors and they will appear here.',
     createCard: (tag, run) => new TensorCard(tag, run, ctx),
+    runWideKinds: ['images'], // a CAM redraws when its overlay image arrives
   });
 }

@@ -340,6 +340,20 @@ test('class-activation map: the heatmap over its image, byte for byte as show_ca
   assert.notDeepEqual(weighted, actual);
 });
 
+test('class-activation map: a heatmap written before its image becomes a CAM when the image arrives', async () => {
+  await vizd.write({ run: RUN, tensors: [{ tag: 'late/heatmap', step: 2, shape: [7, 7], data: f32(CAM),
+    display: { kind: 'heatmap', colormap: 'jet', overlay: 'late/input' } }] });
+  await page.goto(`${vizd.url}/#tensors`);
+  await page.waitForSelector(cardSel('tensors', 'late/heatmap'));
+  const alone = await showCard('tensors', 'late/heatmap');
+  assert.notEqual(alone.shown.type, 'cam'); // no image yet: the heatmap alone
+  await vizd.write({ run: RUN, images: [{ tag: 'late/input', step: 2, data: png(CAM_W, CAM_H, camPixel).toString('base64') }] });
+  await page.waitForFunction((r) => {
+    const card = window.__vizd.cardStates('tensors').find((c) => c.tag === 'late/heatmap' && c.run === r);
+    return card && card.shown && card.shown.type === 'cam';
+  }, RUN);
+});
+
 // ---- Text ------------------------------------------------------------------------------------
 
 test('text: Markdown renders headings, lists, code and tables; newest step first', async () => {
