@@ -4,6 +4,7 @@
  * one line on stderr and a non-zero exit. SIGINT and SIGTERM stop vizd cleanly: live streams are ended,
  * in-flight writes finish and are answered, the WAL is checkpointed into the database file. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,12 +15,13 @@
 #include "vizd/clock.h"
 #include "vizd/app.h"
 #include "vizd/http.h"
+#include "vizd/import.h"
 
 #define DEFAULT_MAX_BODY_BYTES (64u * 1024 * 1024)
 
 static const char usage[] =
     "usage: vizd [--db PATH] [--port N] [--host ADDR] [--web DIR] [--max-body BYTES] [--threads N]\n"
-    "            [--token-file FILE]\n"
+    "            [--token-file FILE] [--import LOGDIR [--import-only]]\n"
     "\n"
     "Stores training metrics posted over HTTP in one SQLite file and serves a dashboard for them.\n"
     "\n"
@@ -31,6 +33,9 @@ static const char usage[] =
     "  --threads N        HTTP worker threads (default 8)\n"
     "  --token-file FILE  writes need \"Authorization: Bearer TOKEN\", TOKEN being the file's first line\n"
     "                     (or set VIZD_TOKEN); reads stay open\n"
+    "  --import LOGDIR    import TensorBoard event files (torch / tensorboardX SummaryWriter) from LOGDIR\n"
+    "                     into --db at start-up; each directory with events.out.tfevents.* is a run\n"
+    "  --import-only      exit after --import instead of serving\n"
     "  --help             this text\n"
     "  --version          the version\n";
 
@@ -39,6 +44,8 @@ typedef struct {
     const char *host;
     const char *web_dir;
     const char *token_file;
+    const char *import_dir;
+    bool is_import_only;
     int port;
     size_t max_body_bytes;
     unsigned threads;
@@ -64,11 +71,13 @@ static int parse_options(int argc, char **argv, options *opt)
         {"db", required_argument, 0, 'd'},       {"port", required_argument, 0, 'p'},
         {"host", required_argument, 0, 'H'},     {"web", required_argument, 0, 'w'},
         {"max-body", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
-        {"token-file", required_argument, 0, 'T'}, {"help", no_argument, 0, 'h'},
+        {"token-file", required_argument, 0, 'T'}, {"import", required_argument, 0, 'i'},
+        {"import-only", no_argument, 0, 'I'},       {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'v'},
         {0, 0, 0, 0},
     };
-    *opt = (options){"runs.sqlite", "127.0.0.1", NULL, NULL, 6006, DEFAULT_MAX_BODY_BYTES, 8};
+    *opt = (options){.db_path = "runs.sqlite", .host = "127.0.0.1", .port = 6006,
+                     .max_body_bytes = DEFAULT_MAX_BODY_BYTES, .threads = 8};
     unsigned long long n;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -77,6 +86,8 @@ static int parse_options(int argc, char **argv, options *opt)
         case 'H': opt->host = optarg; break;
         case 'w': opt->web_dir = optarg; break;
         case 'T': opt->token_file = optarg; break;
+        case 'i': opt->import_dir = optarg; break;
+        case 'I': opt->is_import_only = true; break;
         case 'p':
             if (parse_number("--port", optarg, 0, 65535, &n) < 0) return -1;
             opt->port = (int)n;
@@ -96,6 +107,10 @@ static int parse_options(int argc, char **argv, options *opt)
     }
     if (optind < argc) {
         fprintf(stderr, "vizd: unexpected argument: %s\n%s", argv[optind], usage);
+        return -1;
+    }
+    if (opt->is_import_only && !opt->import_dir) {
+        fprintf(stderr, "vizd: --import-only needs --import LOGDIR\n");
         return -1;
     }
     return 0;
@@ -129,6 +144,20 @@ static int load_token(const options *opt, char *token, size_t size, const char *
     return 0;
 }
 
+static int import_at_start(const options *opt, vz_store *store)
+{
+    import_stats stats = {0};
+    vz_error err;
+    if (import_logdir(opt->import_dir, store, &stats, &err) < 0) {
+        fprintf(stderr, "vizd: --import %s: %s\n", opt->import_dir, err.message);
+        return -1;
+    }
+    fprintf(stderr, "vizd: imported %zu runs, %zu files: %zu scalars, %zu histograms, %zu images, %zu texts "
+            "(%zu values skipped, %zu files still being written)\n", stats.runs, stats.files, stats.scalars,
+            stats.histograms, stats.images, stats.texts, stats.skipped, stats.truncated);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     options opt;
@@ -152,6 +181,15 @@ int main(int argc, char **argv)
     if (store_open(&app.store, opt.db_path, &err) < 0) {
         fprintf(stderr, "vizd: %s\n", err.message);
         return 1;
+    }
+    /* Before anything listens or publishes: no client sees a half-imported run. */
+    if (opt.import_dir && import_at_start(&opt, app.store) < 0) {
+        store_close(app.store);
+        return 1;
+    }
+    if (opt.is_import_only) {
+        store_close(app.store);
+        return 0;
     }
     app.events = events_create();
     store_set_commit_hook(app.store, events_publish_write, app.events);

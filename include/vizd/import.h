@@ -1,0 +1,37 @@
+/* import.h -- importing TensorBoard event files (torch.utils.tensorboard, tensorboardX) into the store.
+ *
+ * simple_value and one-element scalar tensors become scalars, HistogramProto histograms, Summary.Image
+ * images, text-plugin string tensors texts. Anything else (audio, graphs, other plugins) is skipped and
+ * counted. */
+#ifndef VIZD_IMPORT_H
+#define VIZD_IMPORT_H
+
+#include <stddef.h>
+
+#include "vizd/error.h"
+#include "vizd/store.h"
+
+#define IMPORT_BATCH_ITEMS 20000 /* points, histograms and media per vz_write handed on */
+
+typedef struct {
+    size_t files, runs, events;
+    size_t scalars, histograms, images, texts;
+    size_t skipped;    /* summary values of a kind vizd does not import, or that failed validation */
+    size_t truncated;  /* files whose last record was cut short (still being written) */
+} import_stats;
+
+/* Called with each full batch and the last one; the batch is freed (write_free) after it returns.
+ * Returning -1 (with err filled) stops the import. */
+typedef int (*import_batch_fn)(void *ctx, vz_write *batch, vz_error *err);
+
+/* Read one event file into batches for run. stats (may be NULL) is added to. A CRC mismatch or a
+ * malformed event is an error naming path and the record's byte offset; batches already handed on stay. */
+int import_file(const char *path, const char *run, import_batch_fn on_batch, void *ctx, import_stats *stats,
+                vz_error *err);
+
+/* Walk a TensorBoard logdir: every directory holding events.out.tfevents.* files is a run named by its
+ * path relative to dir (the logdir itself: its base name). Files are read in name order (the names
+ * carry their creation time) and committed with store_write in batches. */
+int import_logdir(const char *dir, vz_store *store, import_stats *stats, vz_error *err);
+
+#endif
