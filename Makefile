@@ -83,7 +83,7 @@ tests/web/node_modules/.package-lock.json: tests/web/package.json tests/web/pack
 	@touch $@
 
 # The API tests compare with real torch and TensorBoard; torch==2.13.0 installs a CPU build.
-PY_MODULES := pytest numpy torch tensorboard PIL torchinfo
+PY_MODULES := pytest numpy torch tensorboard tensorboardX PIL torchinfo
 deps-pip:
 	@$(PYTHON) -c 'import $(subst $(space),$(comma),$(PY_MODULES))' 2>/dev/null || \
 	  $(PYTHON) -m pip install -q -r tests/requirements.txt
