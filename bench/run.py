@@ -105,6 +105,16 @@ def bench_single(port, seconds):
           % (requests, CONNECTIONS, elapsed, requests / elapsed))
 
 
+def bench_many_tags(port):
+    """One request of 20,000 row-form items, each for a tag of its own (a wide model's per-layer stats)."""
+    body = json.dumps({"run": "many-tags", "scalars": [{"tag": "layer%d/grad_norm" % i, "step": 0, "value": i * 0.5}
+                                                       for i in range(20000)]}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    start = time.perf_counter()
+    post(conn, body)
+    print("one request of 20,000 scalars for 20,000 different tags: %.0f ms" % ((time.perf_counter() - start) * 1000))
+
+
 def bench_query(port, repeats):
     conn = http.client.HTTPConnection("127.0.0.1", port)
     for body in columnar_bodies("query", 100, 10000):
@@ -148,6 +158,7 @@ def main():
         try:
             bench_columnar(port, args.seconds)
             bench_single(port, args.seconds)
+            bench_many_tags(port)
             bench_query(port, args.repeats)
         finally:
             proc.terminate()

@@ -115,11 +115,8 @@ static int parse_histogram_item(const json_t *v, size_t index, double received_a
     snprintf(path, sizeof path, "histograms[%zu]", index);
     if (!json_is_object(v)) return vz_fail(err, 400, "invalid_value", path, "expected an object");
     if (json_check_keys(v, keys, path, err) < 0) return -1;
-    snprintf(field, sizeof field, "%s.tag", path);
-    const json_t *tag = json_object_get(v, "tag");
     const char *tag_name;
-    if (!tag) return vz_fail(err, 400, "missing_field", field, "required");
-    if (json_get_name(tag, field, &tag_name, err) < 0) return -1;
+    if (json_get_item_tag(v, path, &tag_name, err) < 0) return -1;
     const json_t *step = json_object_get(v, "step"), *wall = json_object_get(v, "wall_time");
     snprintf(field, sizeof field, "%s.step", path);
     if (step && json_get_step(step, field, &item->step, err) < 0) return -1;

@@ -57,11 +57,8 @@ static int take_tensor(vz_media_item *item, const vz_tensor_shape *shape, const 
 static int parse_common(const json_t *v, const char *path, double received_at_s, vz_media_item *item, vz_error *err)
 {
     char field[192];
-    snprintf(field, sizeof field, "%s.tag", path);
-    const json_t *tag = json_object_get(v, "tag");
     const char *tag_name;
-    if (!tag) return vz_fail(err, 400, "missing_field", field, "required");
-    if (json_get_name(tag, field, &tag_name, err) < 0) return -1;
+    if (json_get_item_tag(v, path, &tag_name, err) < 0) return -1;
     const json_t *step = json_object_get(v, "step"), *index = json_object_get(v, "index");
     const json_t *wall = json_object_get(v, "wall_time");
     snprintf(field, sizeof field, "%s.step", path);

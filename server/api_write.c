@@ -108,14 +108,11 @@ static int parse_scalar_item(const json_t *v, size_t index, double received_at_s
 {
     static const char *const row_keys[] = {"tag", "step", "value", "wall_time", NULL};
     static const char *const columnar_keys[] = {"tag", "steps", "values", "wall_times", NULL};
-    char path[64], field[96];
+    char path[64];
     snprintf(path, sizeof path, "scalars[%zu]", index);
     if (!json_is_object(v)) return vz_fail(err, 400, "invalid_value", path, "expected an object");
-    snprintf(field, sizeof field, "%s.tag", path);
-    const json_t *tag = json_object_get(v, "tag");
     const char *tag_name;
-    if (!tag) return vz_fail(err, 400, "missing_field", field, "required");
-    if (json_get_name(tag, field, &tag_name, err) < 0) return -1;
+    if (json_get_item_tag(v, path, &tag_name, err) < 0) return -1;
     bool is_columnar = json_object_get(v, "values") || json_object_get(v, "steps");
     if (json_check_keys(v, is_columnar ? columnar_keys : row_keys, path, err) < 0) return -1;
     item->tag = strdup(tag_name);

@@ -7,6 +7,7 @@
 #include "vizd/json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static void write_object(vz_buf *out, const json_t *object)
@@ -254,4 +255,13 @@ int json_check_keys(const json_t *object, const char *const *allowed, const char
         return vz_fail(err, 400, "invalid_value", path, "unknown field");
     }
     return 0;
+}
+
+int json_get_item_tag(const json_t *item, const char *path, const char **out, vz_error *err)
+{
+    char field[192];
+    snprintf(field, sizeof field, "%s.tag", path);
+    const json_t *tag = json_object_get(item, "tag");
+    if (!tag) return vz_fail(err, 400, "missing_field", field, "required");
+    return json_get_name(tag, field, out, err);
 }

@@ -587,25 +587,73 @@ static int find_or_create_series(vz_store *s, int64_t run_id, const char *kind, 
     return 0;
 }
 
-/* Give every point that came without a step the tag's last step + 1, counting up in request order. */
-static int assign_steps(vz_write *w, const char *tag, series_state *series, vz_error *err)
+/* ---- grouping a write's items by tag ----------------------------------------------------------- */
+
+/* One item of a write, keyed for grouping: sorting by (kind, tag, index) puts each tag's items together,
+ * in request order, in O(n log n), however many distinct tags a request holds. */
+typedef struct {
+    int kind;
+    const char *tag;
+    size_t index;
+} tagged_item;
+
+static int compare_tagged_items(const void *a, const void *b)
+{
+    const tagged_item *x = a, *y = b;
+    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+    int order = strcmp(x->tag, y->tag);
+    if (order) return order;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static tagged_item *sort_tagged_items(tagged_item *items, size_t n)
+{
+    qsort(items, n, sizeof *items, compare_tagged_items);
+    return items;
+}
+
+/* The end of the group that starts at from: the first item of another kind or tag. */
+static size_t group_end(const tagged_item *items, size_t n, size_t from)
+{
+    size_t end = from + 1;
+    while (end < n && items[end].kind == items[from].kind && strcmp(items[end].tag, items[from].tag) == 0) end++;
+    return end;
+}
+
+static tagged_item *alloc_tagged_items(size_t n)
+{
+    tagged_item *items = malloc((n ? n : 1) * sizeof *items);
+    if (!items) abort();
+    return items;
+}
+
+/* The step a point or item gets: its own, or the tag's last step + 1 (0 for a new tag). Keeps the running
+ * last step; false when counting up would overflow int64. */
+static bool take_step(bool needs_step, int64_t *step, bool *has_last, int64_t *last)
+{
+    if (needs_step) {
+        if (*has_last && *last == INT64_MAX) return false;
+        *step = *has_last ? *last + 1 : 0;
+    }
+    if (!*has_last || *step > *last) *last = *step;
+    *has_last = true;
+    return true;
+}
+
+/* ---- scalars of a write --------------------------------------------------------------------------- */
+
+/* Give every point of the group that came without a step the tag's last step + 1, in request order. */
+static int assign_steps(vz_write *w, const tagged_item *group, size_t n, series_state *series, vz_error *err)
 {
     bool has_last = series->has_last_step;
     int64_t last = series->last_step;
-    for (size_t k = 0; k < w->scalar_count; k++) {
-        vz_scalar_item *item = &w->scalars[k];
-        if (strcmp(item->tag, tag) != 0) continue;
+    for (size_t g = 0; g < n; g++) {
+        vz_scalar_item *item = &w->scalars[group[g].index];
         for (size_t i = 0; i < item->count; i++) {
-            if (item->needs_step && item->needs_step[i]) {
-                if (has_last && last == INT64_MAX) {
-                    char path[64];
-                    snprintf(path, sizeof path, "scalars[%zu].step", k);
-                    return vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
-                }
-                item->steps[i] = has_last ? last + 1 : 0;
-            }
-            if (!has_last || item->steps[i] > last) last = item->steps[i];
-            has_last = true;
+            if (take_step(item->needs_step && item->needs_step[i], &item->steps[i], &has_last, &last)) continue;
+            char path[64];
+            snprintf(path, sizeof path, "scalars[%zu].step", group[g].index);
+            return vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
         }
     }
     return 0;
@@ -624,15 +672,14 @@ static int compare_ordered_points(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Whether the tag's points, in request order, already rise strictly: the common case of a training loop
- * writing a batch of new steps, which then needs no sort. */
-static bool tag_points_rise(const vz_write *w, const char *tag)
+/* Whether the group's points, in request order, already rise strictly: the common case of a training
+ * loop writing a batch of new steps, which then needs no sort. */
+static bool group_points_rise(const vz_write *w, const tagged_item *group, size_t n)
 {
     bool has_previous = false;
     int64_t previous = 0;
-    for (size_t k = 0; k < w->scalar_count; k++) {
-        const vz_scalar_item *item = &w->scalars[k];
-        if (strcmp(item->tag, tag) != 0) continue;
+    for (size_t g = 0; g < n; g++) {
+        const vz_scalar_item *item = &w->scalars[group[g].index];
         for (size_t i = 0; i < item->count; i++) {
             if (has_previous && item->steps[i] <= previous) return false;
             previous = item->steps[i];
@@ -642,18 +689,16 @@ static bool tag_points_rise(const vz_write *w, const char *tag)
     return true;
 }
 
-/* All points of one tag in the write, sorted by step, the last write of a step kept. */
-static void gather_tag_points(const vz_write *w, const char *tag, point_columns *out)
+/* All points of one tag's group, sorted by step, the last write of a step kept. */
+static void gather_group_points(const vz_write *w, const tagged_item *group, size_t n, point_columns *out)
 {
-    size_t total = 0, n = 0;
-    for (size_t k = 0; k < w->scalar_count; k++)
-        if (strcmp(w->scalars[k].tag, tag) == 0) total += w->scalars[k].count;
+    size_t total = 0, k = 0;
+    for (size_t g = 0; g < n; g++) total += w->scalars[group[g].index].count;
     out->count = 0;
     columns_reserve(out, total ? total : 1);
-    if (tag_points_rise(w, tag)) {
-        for (size_t k = 0; k < w->scalar_count; k++) {
-            const vz_scalar_item *item = &w->scalars[k];
-            if (strcmp(item->tag, tag) != 0) continue;
+    if (group_points_rise(w, group, n)) {
+        for (size_t g = 0; g < n; g++) {
+            const vz_scalar_item *item = &w->scalars[group[g].index];
             memcpy(out->steps + out->count, item->steps, item->count * sizeof *item->steps);
             memcpy(out->wall_times_s + out->count, item->wall_times_s, item->count * sizeof *item->wall_times_s);
             memcpy(out->values + out->count, item->values, item->count * sizeof *item->values);
@@ -663,15 +708,14 @@ static void gather_tag_points(const vz_write *w, const char *tag, point_columns 
     }
     ordered_point *all = malloc((total ? total : 1) * sizeof *all);
     if (!all) abort();
-    for (size_t k = 0; k < w->scalar_count; k++) {
-        const vz_scalar_item *item = &w->scalars[k];
-        if (strcmp(item->tag, tag) != 0) continue;
-        for (size_t i = 0; i < item->count; i++, n++)
-            all[n] = (ordered_point){item->steps[i], n, item->wall_times_s[i], item->values[i]};
+    for (size_t g = 0; g < n; g++) {
+        const vz_scalar_item *item = &w->scalars[group[g].index];
+        for (size_t i = 0; i < item->count; i++, k++)
+            all[k] = (ordered_point){item->steps[i], k, item->wall_times_s[i], item->values[i]};
     }
-    qsort(all, n, sizeof *all, compare_ordered_points);
-    for (size_t i = 0; i < n; i++) {
-        if (i + 1 < n && all[i + 1].step == all[i].step) continue;
+    qsort(all, k, sizeof *all, compare_ordered_points);
+    for (size_t i = 0; i < k; i++) {
+        if (i + 1 < k && all[i + 1].step == all[i].step) continue;
         columns_push(out, all[i].step, all[i].wall_time_s, all[i].value);
     }
     free(all);
@@ -696,38 +740,27 @@ static int update_series_summary(vz_store *s, int64_t series_id, const series_st
     return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "updating a series");
 }
 
-static bool tag_seen_before(const vz_write *w, size_t index)
-{
-    for (size_t k = 0; k < index; k++)
-        if (strcmp(w->scalars[k].tag, w->scalars[index].tag) == 0) return true;
-    return false;
-}
-
 static int apply_scalars(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
+    tagged_item *items = alloc_tagged_items(w->scalar_count);
+    for (size_t k = 0; k < w->scalar_count; k++) items[k] = (tagged_item){0, w->scalars[k].tag, k};
+    sort_tagged_items(items, w->scalar_count);
     point_columns points = {0};
     int rc = 0;
-    for (size_t k = 0; k < w->scalar_count && rc == 0; k++) {
-        if (tag_seen_before(w, k)) continue;
-        const char *tag = w->scalars[k].tag;
+    for (size_t from = 0, end; from < w->scalar_count && rc == 0; from = end) {
+        end = group_end(items, w->scalar_count, from);
         series_state series = {0};
         size_t added = 0;
-        if ((rc = find_or_create_series(s, run_id, "scalars", tag, &series, err)) < 0) break;
-        if ((rc = assign_steps(w, tag, &series, err)) < 0) break;
-        gather_tag_points(w, tag, &points);
+        if ((rc = find_or_create_series(s, run_id, "scalars", items[from].tag, &series, err)) < 0) break;
+        if ((rc = assign_steps(w, items + from, end - from, &series, err)) < 0) break;
+        gather_group_points(w, items + from, end - from, &points);
         if (points.count == 0) continue;
         if ((rc = merge_into_blocks(s, series.id, &points, &added, err)) < 0) break;
         rc = update_series_summary(s, series.id, &series, &points, added, err);
     }
     columns_free(&points);
+    free(items);
     return rc;
-}
-
-static bool histogram_tag_seen_before(const vz_write *w, size_t index)
-{
-    for (size_t k = 0; k < index; k++)
-        if (strcmp(w->histograms[k].tag, w->histograms[index].tag) == 0) return true;
-    return false;
 }
 
 static int insert_histogram(vz_store *s, int64_t series_id, const vz_histogram_item *item, vz_error *err)
@@ -765,30 +798,28 @@ static int recount_series(vz_store *s, sqlite3_stmt *st, int64_t series_id, vz_e
 /* Each tag's histograms in request order; one without a step gets the tag's last step + 1. */
 static int apply_histograms(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
-    for (size_t k = 0; k < w->histogram_count; k++) {
-        if (histogram_tag_seen_before(w, k)) continue;
+    tagged_item *items = alloc_tagged_items(w->histogram_count);
+    for (size_t k = 0; k < w->histogram_count; k++) items[k] = (tagged_item){0, w->histograms[k].tag, k};
+    sort_tagged_items(items, w->histogram_count);
+    int rc = 0;
+    for (size_t from = 0, end; from < w->histogram_count && rc == 0; from = end) {
+        end = group_end(items, w->histogram_count, from);
         series_state series = {0};
-        if (find_or_create_series(s, run_id, "histograms", w->histograms[k].tag, &series, err) < 0) return -1;
-        bool has_last = series.has_last_step;
-        int64_t last = series.last_step;
-        for (size_t i = k; i < w->histogram_count; i++) {
-            vz_histogram_item *item = &w->histograms[i];
-            if (strcmp(item->tag, w->histograms[k].tag) != 0) continue;
-            if (item->needs_step) {
-                if (has_last && last == INT64_MAX) {
-                    char path[64];
-                    snprintf(path, sizeof path, "histograms[%zu].step", i);
-                    return vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
-                }
-                item->step = has_last ? last + 1 : 0;
+        if ((rc = find_or_create_series(s, run_id, "histograms", items[from].tag, &series, err)) < 0) break;
+        for (size_t g = from; g < end && rc == 0; g++) {
+            vz_histogram_item *item = &w->histograms[items[g].index];
+            if (!take_step(item->needs_step, &item->step, &series.has_last_step, &series.last_step)) {
+                char path[64];
+                snprintf(path, sizeof path, "histograms[%zu].step", items[g].index);
+                rc = vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
+                break;
             }
-            if (!has_last || item->step > last) last = item->step;
-            has_last = true;
-            if (insert_histogram(s, series.id, item, err) < 0) return -1;
+            rc = insert_histogram(s, series.id, item, err);
         }
-        if (recount_series(s, s->stmt.recount_histogram_series, series.id, err) < 0) return -1;
+        if (rc == 0) rc = recount_series(s, s->stmt.recount_histogram_series, series.id, err);
     }
-    return 0;
+    free(items);
+    return rc;
 }
 
 static int upsert_graph(vz_store *s, int64_t run_id, const char *graph_json, vz_error *err)
@@ -899,38 +930,30 @@ static int insert_media(vz_store *s, int64_t series_id, const vz_media_item *ite
 
 static const char *const media_kind_names[] = {"images", "tensors", "texts"};
 
-static bool media_group_seen_before(const vz_write *w, size_t index)
-{
-    for (size_t k = 0; k < index; k++)
-        if (w->media[k].kind == w->media[index].kind && strcmp(w->media[k].tag, w->media[index].tag) == 0) return true;
-    return false;
-}
-
 /* Per kind and tag, in request order; an item without a step gets the tag's last step + 1. */
 static int apply_media(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
-    for (size_t k = 0; k < w->media_count; k++) {
-        if (media_group_seen_before(w, k)) continue;
-        vz_media_kind kind = w->media[k].kind;
+    tagged_item *items = alloc_tagged_items(w->media_count);
+    for (size_t k = 0; k < w->media_count; k++) items[k] = (tagged_item){(int)w->media[k].kind, w->media[k].tag, k};
+    sort_tagged_items(items, w->media_count);
+    int rc = 0;
+    for (size_t from = 0, end; from < w->media_count && rc == 0; from = end) {
+        end = group_end(items, w->media_count, from);
+        vz_media_kind kind = (vz_media_kind)items[from].kind;
         series_state series = {0};
-        if (find_or_create_series(s, run_id, media_kind_names[kind], w->media[k].tag, &series, err) < 0) return -1;
-        bool has_last = series.has_last_step;
-        int64_t last = series.last_step;
-        for (size_t i = k; i < w->media_count; i++) {
-            vz_media_item *item = &w->media[i];
-            if (item->kind != kind || strcmp(item->tag, w->media[k].tag) != 0) continue;
-            if (item->needs_step) {
-                if (has_last && last == INT64_MAX)
-                    return vz_fail(err, 400, "invalid_value", "step", "the next step would overflow int64");
-                item->step = has_last ? last + 1 : 0;
+        if ((rc = find_or_create_series(s, run_id, media_kind_names[kind], items[from].tag, &series, err)) < 0) break;
+        for (size_t g = from; g < end && rc == 0; g++) {
+            vz_media_item *item = &w->media[items[g].index];
+            if (!take_step(item->needs_step, &item->step, &series.has_last_step, &series.last_step)) {
+                rc = vz_fail(err, 400, "invalid_value", "step", "the next step would overflow int64");
+                break;
             }
-            if (!has_last || item->step > last) last = item->step;
-            has_last = true;
-            if (insert_media(s, series.id, item, err) < 0) return -1;
+            rc = insert_media(s, series.id, item, err);
         }
-        if (recount_series(s, s->stmt.recount_media_series[kind], series.id, err) < 0) return -1;
+        if (rc == 0) rc = recount_series(s, s->stmt.recount_media_series[kind], series.id, err);
     }
-    return 0;
+    free(items);
+    return rc;
 }
 
 static int apply_write(vz_store *s, vz_write *w, vz_error *err)

@@ -30,6 +30,9 @@ int json_get_step(const json_t *v, const char *path, int64_t *out, vz_error *err
 int json_get_wall_time(const json_t *v, const char *path, double *out, vz_error *err);
 /* A run or tag name: a string of valid UTF-8, 1..VZ_MAX_NAME_BYTES bytes, no control characters. */
 int json_get_name(const json_t *v, const char *path, const char **out, vz_error *err);
+/* The required "tag" of an item at path (e.g. "scalars[3]"): missing_field or the name rules, naming
+ * "path.tag". */
+int json_get_item_tag(const json_t *item, const char *path, const char **out, vz_error *err);
 /* The same rule for a name that came from a URL query. */
 int name_check(const char *name, const char *path, vz_error *err);
 bool utf8_is_valid(const char *s, size_t len);

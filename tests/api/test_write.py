@@ -204,3 +204,14 @@ def test_one_request_writing_the_same_step_twice_keeps_the_later_value(client):
     series = client.series("t", "r")
     assert values_of(series) == {3: 0.5, 4: 2.0}
     assert series["total"] == 2
+
+
+def test_a_request_with_thousands_of_tags_stores_each_with_its_own_steps(client):
+    # Items are grouped by tag in the store; each tag's points, and its automatic steps, stay its own.
+    items = [{"tag": "layer%d/norm" % (i % 3000), "value": float(i)} for i in range(6000)]
+    client.write_ok({"run": "r", "scalars": items})
+    tags = client.tags(run="r")["r"]["scalars"]
+    assert len(tags) == 3000
+    assert tags["layer7/norm"] == {**tags["layer7/norm"], "count": 2, "first_step": 0, "last_step": 1}
+    points = client.series("layer7/norm", "r", points=0)["points"]
+    assert [(p[0], p[2]) for p in points] == [(0, 7.0), (1, 3007.0)]
