@@ -144,6 +144,26 @@ def bench_query(port, repeats):
              repeats, first_ms))
 
 
+def rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def bench_restart(binary, db, port, proc):
+    """Memory after the phases above, then the time a restart on that database takes to answer /healthz."""
+    size_mb = os.path.getsize(db) / 1e6
+    print("resident memory after the phases above: %.0f MB (database %.0f MB)" % (rss_mb(proc.pid), size_mb))
+    proc.terminate()
+    proc.wait(timeout=30)
+    start = time.perf_counter()
+    proc = start_vizd(binary, db, port)
+    print("restart on that database until /healthz answers: %.0f ms" % ((time.perf_counter() - start) * 1000))
+    return proc
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vizd", default="build/vizd")
@@ -160,6 +180,7 @@ def main():
             bench_single(port, args.seconds)
             bench_many_tags(port)
             bench_query(port, args.repeats)
+            proc = bench_restart(args.vizd, os.path.join(tmp, "bench.sqlite"), port, proc)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
