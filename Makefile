@@ -1,10 +1,15 @@
 # vizd -- build, set-up, tests, benchmarks.
 #
-#   make          build build/vizd
-#   make run      install what is missing, build, start vizd on runs.sqlite, port 6006
-#   make test     the same set-up, then every test (C unit tests under ASan+UBSan, API, JS, browser)
+#   make          build build/vizd (runs `npm ci` in web/ first if the dashboard's packages are missing)
+#   make run      install what running needs if missing, build, start vizd on runs.sqlite, port 6006
+#   make test     install what the tests need too, then every test (C unit tests under ASan+UBSan, API,
+#                 JS, browser, a short run of each fuzz target)
+#   make fuzz     run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench    benchmarks (figures are printed; see bench/RESULTS.md)
 #   make install  install the binary into $(PREFIX)/bin
+#
+# Warnings are errors only with WERROR=1 (CI sets it): a newer compiler's new warning must not stop a
+# user's build, but it must stop a merge.
 
 PREFIX  ?= /usr/local
 comma   := ,
@@ -16,7 +21,7 @@ PYTHON  ?= python3
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-WARN      := -Wall -Wextra -Werror
+WARN      := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ibuild/gen $(PKG_CFLAGS)
 LDLIBS     = $(PKG_LIBS) -lpthread -lm
@@ -32,15 +37,16 @@ UNIT_SRCS   := $(wildcard tests/unit/*.c)
 WEB_FILES   := $(shell find web -type f -not -path 'web/node_modules/*' -not -name 'package*.json' 2>/dev/null)
 VENDOR_LIST := web/vendor.txt
 NPM_STAMP   := web/node_modules/.package-lock.json
+STAMPS      := build/stamps
 
-.PHONY: all run test deps deps-apt deps-npm deps-pip test-unit test-api test-js test-browser bench install clean
+.PHONY: all run test deps deps-npm deps-npm-web deps-npm-tests deps-pip test-unit test-api test-js test-browser bench install clean
 
 all: build/vizd
 
 build/vizd: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/obj/%.o: server/%.c $(HEADERS) | build/gen/assets.c
+build/obj/%.o: server/%.c $(HEADERS) | build/gen/assets.c $(STAMPS)/libs
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -49,7 +55,7 @@ build/obj/%.o: build/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Web assets and migrations are compiled into the binary, so one file is the whole product.
-build/gen/assets.c: server/embed.py $(WEB_FILES) $(VENDOR_LIST) $(wildcard $(NPM_STAMP))
+build/gen/assets.c: server/embed.py $(WEB_FILES) $(VENDOR_LIST) $(NPM_STAMP)
 	@mkdir -p $(@D)
 	$(PYTHON) server/embed.py assets web $(VENDOR_LIST) > $@.tmp && mv $@.tmp $@
 
@@ -58,23 +64,54 @@ build/gen/migrations.c: server/embed.py $(wildcard migrations/*.sql)
 	$(PYTHON) server/embed.py migrations migrations > $@.tmp && mv $@.tmp $@
 
 # ---- set-up: install only what is missing ------------------------------------------------------
-APT_PKGS := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libcriterion-dev \
-            sqlite3 curl chromium
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# `make run` needs only the build tools, the three libraries and the dashboard's npm packages; `make
+# test` adds what only the tests use. A start that finds everything present costs one dpkg-query call
+# and a few stamp files (milliseconds): the Python test packages are checked only when
+# tests/requirements.txt changed, and never by `make run`.
+APT_RUN  := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
+APT_TEST := libcriterion-dev chromium curl clang
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-deps: deps-apt deps-npm deps-pip
-
-deps-apt:
-	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
-	command -v node >/dev/null || missing="$$missing nodejs npm"; \
-	if [ -n "$$(echo $$missing)" ]; then \
+# apt_install(PACKAGES, COMMANDS): one dpkg-query for every package, `command -v` for the commands
+# (nodejs and python may come from elsewhere than Debian, e.g. NodeSource or pyenv, so their presence,
+# not their Debian package, is what counts); then one install of what is missing, after an apt-get update
+# unless the package lists are less than an hour old (.ci/run may just have updated them to get make).
+define apt_install
+	@have=" $$(dpkg-query -W -f='$${db:Status-Abbrev}:$${Package} ' $(1) 2>/dev/null) "; \
+	missing=$$(for p in $(1); do case "$$have" in *"ii :$$p "*) ;; *) printf ' %s' $$p;; esac; done); \
+	$(2) \
+	if [ -n "$$missing" ]; then \
+	  command -v apt-get >/dev/null || { echo "vizd: please install:$$missing (Debian package names)"; exit 1; }; \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	  [ -n "$$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null)" ] || \
+	    $(SUDO) apt-get update -q || exit 1; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+	    -o DPkg::Lock::Timeout=600 $$missing; \
 	fi
+endef
+NEED_NODE   := command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm";
+NEED_PYTHON := command -v $(PYTHON) >/dev/null || missing="$$missing python3";
+NEED_PIP    := $(PYTHON) -c 'import pip' 2>/dev/null || missing="$$missing python3-pip";
 
-deps-npm: $(NPM_STAMP) tests/web/node_modules/.package-lock.json
+.PHONY: deps-run deps-test deps-apt-run deps-apt-test
+deps: deps-test
+deps-run: deps-apt-run deps-npm-web
+deps-test: deps-apt-test deps-npm-web deps-npm-tests deps-pip
 
+deps-apt-run:
+	$(call apt_install,$(APT_RUN),$(NEED_NODE) $(NEED_PYTHON))
+
+# The run packages again, so a fresh machine runs apt-get update and install once, not twice.
+deps-apt-test:
+	$(call apt_install,$(APT_RUN) $(APT_TEST),$(NEED_NODE) $(NEED_PYTHON) $(NEED_PIP))
+
+deps-npm-web: $(NPM_STAMP)
+deps-npm-tests: tests/web/node_modules/.package-lock.json
+deps-npm: deps-npm-web deps-npm-tests
+
+# The dashboard embeds Chart.js and dagre from web/node_modules, so even a plain `make` needs them.
 $(NPM_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "vizd: web/node_modules is missing and npm is not installed: run 'make deps-run' (installs nodejs, npm and the build libraries)"; exit 1; }
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
@@ -82,17 +119,25 @@ tests/web/node_modules/.package-lock.json: tests/web/package.json tests/web/pack
 	cd tests/web && npm ci --no-audit --no-fund
 	@touch $@
 
-# The API tests compare with real torch and TensorBoard; torch==2.13.0 installs a CPU build.
+# The API tests compare with real torch and TensorBoard. Debian's own python3 is "externally managed"
+# (PEP 668); the test packages then go into it anyway, as CI machines are throw-away.
 PY_MODULES := pytest numpy torch tensorboard tensorboardX PIL torchinfo
-deps-pip:
+deps-pip: $(STAMPS)/pip
+$(STAMPS)/pip: tests/requirements.txt
 	@$(PYTHON) -c 'import $(subst $(space),$(comma),$(PY_MODULES))' 2>/dev/null || \
-	  $(PYTHON) -m pip install -q -r tests/requirements.txt
+	  PIP_BREAK_SYSTEM_PACKAGES=1 $(PYTHON) -m pip install -q -r tests/requirements.txt
+	@mkdir -p $(@D) && touch $@
 
-run: deps build/vizd
+# Without the libraries the compiler would stop at `microhttpd.h: No such file`; say what to run instead.
+$(STAMPS)/libs:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { echo "vizd: the libraries $(PKGS) (or pkg-config) are missing: run 'make deps-run'"; exit 1; }
+	@mkdir -p $(@D) && touch $@
+
+run: deps-run build/vizd
 	./build/vizd --db $(DB) --port $(PORT)
 
 # ---- tests ------------------------------------------------------------------------------------
-test: deps build/vizd
+test: deps-test build/vizd
 	$(MAKE) test-unit test-js test-api test-browser
 
 build/asan/unit_tests: $(LIB_SRCS) $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(GEN_SRCS) $(HEADERS)
