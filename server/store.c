@@ -296,6 +296,9 @@ int store_open(vz_store **out, const char *path, vz_error *err)
      * loss can take back the last commits. FULL would cost an fsync per group commit. */
     if (exec_sql(s->writer_db, "PRAGMA synchronous = NORMAL", "configuring", err) < 0) goto fail;
     if (apply_migrations(s->writer_db, err) < 0) goto fail;
+    /* The schema declares its references; SQLite checks them only when asked, per connection. Only this
+     * connection writes. A run is deleted child tables first (apply_delete_run), so the checks hold. */
+    if (exec_sql(s->writer_db, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) < 0) goto fail;
     if (prepare_writer_statements(s, err) != 0) goto fail;
     if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
         vz_fail(err, 500, "internal", "", "cannot start the writer thread");
@@ -1006,37 +1009,49 @@ static int apply_job(vz_store *s, store_job *job)
     return apply_delete_run(s, job->run, &job->err);
 }
 
+/* A statement around the requests (BEGIN, SAVEPOINT, ROLLBACK TO, RELEASE, COMMIT) failed, or an I/O
+ * error rolled the transaction back under us: what the transaction holds is then unknown, so none of it
+ * is committed. Every job not already refused on its own fails with that error; a job refused for its
+ * own reason (a 400 naming its field) keeps that answer. */
+static void fail_group(sqlite3 *db, store_job *jobs, const vz_error *err)
+{
+    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    for (store_job *job = jobs; job; job = job->next) {
+        if (job->rc < 0) continue;
+        job->rc = -1;
+        job->err = *err;
+    }
+}
+
 /* Apply a group of jobs in one transaction, one SAVEPOINT each, so a failing job is undone alone. */
 static void commit_group(vz_store *s, store_job *jobs)
 {
     sqlite3 *db = s->writer_db;
-    vz_error begin_err;
-    bool began = exec_sql(db, "BEGIN IMMEDIATE", "starting a transaction", &begin_err) == 0;
+    vz_error group_err;
+    if (exec_sql(db, "BEGIN IMMEDIATE", "starting a transaction", &group_err) < 0) {
+        fail_group(db, jobs, &group_err);
+        return;
+    }
     for (store_job *job = jobs; job; job = job->next) {
-        if (!began) {
-            job->rc = -1;
-            job->err = begin_err;
-            continue;
+        if (exec_sql(db, "SAVEPOINT request", "starting a request", &group_err) < 0) {
+            fail_group(db, jobs, &group_err);
+            return;
         }
-        sqlite3_exec(db, "SAVEPOINT request", NULL, NULL, NULL);
         job->rc = apply_job(s, job);
-        if (job->rc < 0) sqlite3_exec(db, "ROLLBACK TO request", NULL, NULL, NULL);
-        sqlite3_exec(db, "RELEASE request", NULL, NULL, NULL);
+        if ((job->rc < 0 && exec_sql(db, "ROLLBACK TO request", "undoing a refused request", &group_err) < 0) ||
+            exec_sql(db, "RELEASE request", "finishing a request", &group_err) < 0) {
+            fail_group(db, jobs, &group_err);
+            return;
+        }
         if (sqlite3_get_autocommit(db)) { /* an I/O error rolled back the whole transaction */
-            began = false;
-            sql_fail(&begin_err, db, "writing");
-            for (store_job *earlier = jobs; earlier != job->next; earlier = earlier->next) {
-                earlier->rc = -1;
-                earlier->err = begin_err;
-            }
+            vz_fail(&group_err, 500, "internal", "", "the transaction was rolled back by the database");
+            fail_group(db, jobs, &group_err);
+            return;
         }
     }
-    if (began && exec_sql(db, "COMMIT", "committing", &begin_err) < 0) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        for (store_job *job = jobs; job; job = job->next) {
-            job->rc = -1;
-            job->err = begin_err;
-        }
+    if (exec_sql(db, "COMMIT", "committing", &group_err) < 0) {
+        fail_group(db, jobs, &group_err);
+        return;
     }
     if (!s->hook) return;
     for (store_job *job = jobs; job; job = job->next)
@@ -1104,19 +1119,32 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-static int run_job(vz_store *s, store_job *job, vz_error *err)
+/* Queue n jobs at once, so the writer takes them into one group commit (when n <= MAX_GROUP_WRITES), and
+ * wait for all of them. */
+static void run_jobs(vz_store *s, store_job *jobs, size_t n)
 {
     pthread_mutex_lock(&s->lock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->lock);
-        return vz_fail(err, 503, "shutting_down", "", "vizd is shutting down");
+        for (size_t i = 0; i < n; i++) {
+            jobs[i].rc = vz_fail(&jobs[i].err, 503, "shutting_down", "", "vizd is shutting down");
+        }
+        return;
     }
-    if (s->queue_tail) s->queue_tail->next = job;
-    else s->queue_head = job;
-    s->queue_tail = job;
+    for (size_t i = 0; i < n; i++) {
+        if (s->queue_tail) s->queue_tail->next = &jobs[i];
+        else s->queue_head = &jobs[i];
+        s->queue_tail = &jobs[i];
+    }
     pthread_cond_signal(&s->job_ready);
-    while (!job->done) pthread_cond_wait(&s->job_done, &s->lock);
+    for (size_t i = 0; i < n; i++)
+        while (!jobs[i].done) pthread_cond_wait(&s->job_done, &s->lock);
     pthread_mutex_unlock(&s->lock);
+}
+
+static int run_job(vz_store *s, store_job *job, vz_error *err)
+{
+    run_jobs(s, job, 1);
     if (job->rc < 0 && err) *err = job->err;
     return job->rc;
 }
@@ -1125,6 +1153,24 @@ int store_write(vz_store *s, vz_write *write, vz_error *err)
 {
     store_job job = {.kind = JOB_WRITE, .write = write};
     return run_job(s, &job, err);
+}
+
+int store_write_group(vz_store *s, vz_write *const *writes, size_t n, int *rcs, vz_error *errs)
+{
+    store_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!jobs) return -1;
+    for (size_t i = 0; i < n; i++) jobs[i] = (store_job){.kind = JOB_WRITE, .write = writes[i]};
+    run_jobs(s, jobs, n);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        rcs[i] = jobs[i].rc;
+        if (jobs[i].rc < 0) {
+            errs[i] = jobs[i].err;
+            rc = -1;
+        }
+    }
+    free(jobs);
+    return rc;
 }
 
 int store_delete_run(vz_store *s, const char *run, vz_error *err)
@@ -1151,15 +1197,32 @@ static int reader_acquire(vz_store *s, sqlite3 **out, vz_error *err)
     return 0;
 }
 
+/* A connection still inside a transaction (its COMMIT failed) would hold an old snapshot for the next
+ * reader: it is closed rather than pooled. */
 static void reader_release(vz_store *s, sqlite3 *db)
 {
     pthread_mutex_lock(&s->reader_lock);
-    if (s->idle_count < MAX_READERS) {
+    if (s->idle_count < MAX_READERS && sqlite3_get_autocommit(db)) {
         s->idle_readers[s->idle_count++] = db;
         db = NULL;
     }
     pthread_mutex_unlock(&s->reader_lock);
     sqlite3_close(db);
+}
+
+/* A read transaction, so the statements of one answer see one consistent snapshot. */
+static int read_begin(sqlite3 *db, vz_error *err) { return exec_sql(db, "BEGIN", "starting a read", err); }
+
+/* End a read begun with read_begin; rc is the read's own result, which a failing COMMIT turns into an
+ * error when the read itself succeeded. */
+static int read_end(sqlite3 *db, int rc, vz_error *err)
+{
+    if (sqlite3_get_autocommit(db)) return rc;
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        if (rc == 0) rc = sql_fail(err, db, "finishing a read");
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return rc;
 }
 
 static json_t *run_json(sqlite3_stmt *st)
@@ -1336,7 +1399,10 @@ int store_scan_scalars(vz_store *s, const char *run, const char *tag, int64_t st
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
     /* One read transaction, so the blocks come from one consistent snapshot. */
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    if (read_begin(db, err) < 0) {
+        reader_release(s, db);
+        return -1;
+    }
     int64_t series_id, first_step, last_step;
     int rc = find_run_series(db, run, "scalars", tag, &series_id, &first_step, &last_step, err);
     if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
@@ -1344,7 +1410,7 @@ int store_scan_scalars(vz_store *s, const char *run, const char *tag, int64_t st
             visitor->begin(visitor->ctx, first_step > start ? first_step : start, last_step < end ? last_step : end);
         rc = scan_blocks(db, series_id, start, end, visitor, err);
     }
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    rc = read_end(db, rc, err);
     reader_release(s, db);
     return rc;
 }
@@ -1413,9 +1479,9 @@ int store_read_histograms(vz_store *s, const char *run, const char *tag, size_t 
     memset(out, 0, sizeof *out);
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    int64_t series_id, first_step, last_step;
-    int rc = find_run_series(db, run, "histograms", tag, &series_id, &first_step, &last_step, err);
+    int64_t series_id = -1, first_step, last_step;
+    int rc = read_begin(db, err);
+    if (rc == 0) rc = find_run_series(db, run, "histograms", tag, &series_id, &first_step, &last_step, err);
     sqlite3_stmt *st = NULL;
     if (rc == 0 && series_id >= 0 &&
         sqlite3_prepare_v2(db, "SELECT step, wall_time, stats, bucket_count, nan_count, buckets, "
@@ -1439,7 +1505,7 @@ int store_read_histograms(vz_store *s, const char *run, const char *tag, size_t 
         if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading histograms");
         sqlite3_finalize(st);
     }
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    rc = read_end(db, rc, err);
     reader_release(s, db);
     if (rc < 0) store_histogram_steps_free(out);
     return rc;
@@ -1518,9 +1584,9 @@ int store_list_media(vz_store *s, const char *run, const char *tag, vz_media_kin
     *items = NULL;
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    int64_t series_id, first_step, last_step;
-    int rc = find_run_series(db, run, media_kind_names[kind], tag, &series_id, &first_step, &last_step, err);
+    int64_t series_id = -1, first_step, last_step;
+    int rc = read_begin(db, err);
+    if (rc == 0) rc = find_run_series(db, run, media_kind_names[kind], tag, &series_id, &first_step, &last_step, err);
     json_t *list = json_array();
     sqlite3_stmt *st = NULL;
     if (rc == 0 && series_id >= 0 && sqlite3_prepare_v2(db, queries[kind], -1, &st, NULL) != SQLITE_OK)
@@ -1532,7 +1598,7 @@ int store_list_media(vz_store *s, const char *run, const char *tag, vz_media_kin
         if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading items");
         sqlite3_finalize(st);
     }
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    rc = read_end(db, rc, err);
     reader_release(s, db);
     if (rc < 0) json_decref(list);
     else *items = list;

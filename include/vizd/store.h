@@ -99,6 +99,10 @@ void store_set_commit_hook(vz_store *store, store_commit_hook hook, void *ctx);
 /* Commit a write; blocks until it is durable. Scalars whose needs_step flag is set get the tag's last
  * step + 1 (0 for a new tag), in item order; the assigned steps are written back into write. */
 int store_write(vz_store *store, vz_write *write, vz_error *err);
+/* Commit n writes queued together, so that (for n up to 512) they share one group commit, as concurrent
+ * requests do: each succeeds or fails on its own. rcs[i] is write i's result and errs[i] its error.
+ * Returns 0 when every write succeeded, else -1 (and -1 with nothing done when out of memory). */
+int store_write_group(vz_store *store, vz_write *const *writes, size_t n, int *rcs, vz_error *errs);
 /* Remove a run and everything in it; 404 if there is no such run. */
 int store_delete_run(vz_store *store, const char *run, vz_error *err);
 

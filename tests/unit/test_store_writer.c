@@ -1,0 +1,141 @@
+/* test_store_writer.c -- the writer's failure paths and the references between tables: a refused request
+ * inside a group commit is undone alone, and deleting a run leaves nothing behind with foreign keys on. */
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "helpers.h"
+
+static int64_t query_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static size_t point_count(vz_store *store, const char *run, const char *tag)
+{
+    vz_points pts;
+    vz_error err;
+    if (store_read_scalars(store, run, tag, INT64_MIN, INT64_MAX, &pts, &err) < 0) return 0;
+    size_t n = pts.count;
+    store_points_free(&pts);
+    return n;
+}
+
+Test(group_commit, a_refused_request_between_two_valid_ones_is_undone_alone)
+{
+    vz_store *store = open_temp_store(NULL);
+    /* B will ask for "the next step" of a tag whose last step is INT64_MAX: refused by the store itself,
+     * inside the group, after its run row was already written in its SAVEPOINT. */
+    vz_scalar_item full;
+    fill_item(&full, "full", 1, INT64_MAX, 1, NULL);
+    write_one(store, "b", &full);
+
+    vz_scalar_item a_item, b_items[2], c_item;
+    fill_item(&a_item, "loss", 3000, 0, 1, NULL);
+    fill_item(&b_items[0], "fresh", 5, 0, 1, NULL);
+    fill_item(&b_items[1], "full", 1, 0, 1, NULL);
+    b_items[1].needs_step = calloc(1, 1);
+    b_items[1].needs_step[0] = 1;
+    fill_item(&c_item, "acc", 10, 0, 1, NULL);
+    vz_write a = {.run = "a", .scalars = &a_item, .scalar_count = 1};
+    vz_write b = {.run = "b", .description = "changed", .scalars = b_items, .scalar_count = 2};
+    vz_write c = {.run = "c", .scalars = &c_item, .scalar_count = 1};
+    vz_write *writes[] = {&a, &b, &c};
+    int rcs[3];
+    vz_error errs[3];
+    cr_assert_eq(store_write_group(store, writes, 3, rcs, errs), -1);
+
+    cr_assert_eq(rcs[0], 0, "A: %s", errs[0].message);
+    cr_assert_eq(rcs[1], -1);
+    cr_assert_eq(errs[1].status, 400);
+    cr_assert_str_eq(errs[1].path, "scalars[1].step");
+    cr_assert_eq(rcs[2], 0, "C: %s", errs[2].message);
+    cr_assert_eq(point_count(store, "a", "loss"), 3000);
+    cr_assert_eq(point_count(store, "c", "acc"), 10);
+    cr_assert_eq(point_count(store, "b", "fresh"), 0, "B's first item must be undone with the rest of B");
+    cr_assert_eq(point_count(store, "b", "full"), 1);
+
+    json_t *runs;
+    vz_error err;
+    cr_assert_eq(store_list_runs(store, &runs, &err), 0);
+    json_t *list = json_object_get(runs, "runs");
+    cr_assert_eq(json_array_size(list), 3);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "description")), "");
+    json_decref(runs);
+    free_item(&a_item);
+    free_item(&b_items[0]);
+    free_item(&b_items[1]);
+    free_item(&c_item);
+    store_close(store);
+}
+
+Test(group_commit, every_request_of_a_group_gets_its_own_answer_when_all_are_valid)
+{
+    vz_store *store = open_temp_store(NULL);
+    enum { N = 40 };
+    vz_scalar_item items[N];
+    vz_write writes[N], *pointers[N];
+    char runs[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(runs[i], sizeof runs[i], "run%d", i);
+        fill_item(&items[i], "t", (size_t)i + 1, 0, 1, NULL);
+        writes[i] = (vz_write){.run = runs[i], .scalars = &items[i], .scalar_count = 1};
+        pointers[i] = &writes[i];
+    }
+    int rcs[N];
+    vz_error errs[N];
+    cr_assert_eq(store_write_group(store, pointers, N, rcs, errs), 0);
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(rcs[i], 0);
+        cr_assert_eq(point_count(store, runs[i], "t"), (size_t)i + 1);
+        free_item(&items[i]);
+    }
+    store_close(store);
+}
+
+static unsigned char png_bytes[] = {0x89, 'P', 'N', 'G', 1, 2, 3, 4};
+
+Test(foreign_keys, deleting_a_run_removes_every_row_that_refers_to_it)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    vz_scalar_item scalars;
+    fill_item(&scalars, "loss", 2500, 0, 1, NULL);
+    double limits[2] = {0, 1}, counts[2] = {1, 2};
+    vz_histogram_item histogram = {.tag = "w", .step = 1, .histogram = {0, 1, 3, 2, 2, 2, limits, counts, 0}};
+    vz_media_item media[3] = {
+        {.kind = VZ_MEDIA_IMAGE, .tag = "img", .bytes = png_bytes, .size = sizeof png_bytes,
+         .content_type = "image/png", .width = 1, .height = 1},
+        {.kind = VZ_MEDIA_TENSOR, .tag = "ten", .bytes = png_bytes, .size = 8, .content_type = "application/octet-stream",
+         .shape_json = "[1]", .dtype = "float64", .display_json = "{}"},
+        {.kind = VZ_MEDIA_TEXT, .tag = "txt", .text = "hello"},
+    };
+    vz_write w = {.run = "doomed", .scalars = &scalars, .scalar_count = 1, .histograms = &histogram,
+                  .histogram_count = 1, .media = media, .media_count = 3, .graph_json = "{\"nodes\":[]}"};
+    vz_error err;
+    cr_assert_eq(store_write(store, &w, &err), 0, "%s", err.message);
+    vz_scalar_item kept;
+    fill_item(&kept, "loss", 10, 0, 1, NULL);
+    write_one(store, "kept", &kept);
+    cr_assert_eq(store_delete_run(store, "doomed", &err), 0, "%s", err.message);
+    store_close(store);
+
+    static const char *const tables[] = {"scalar_blocks", "histogram_steps", "images", "tensors", "texts",
+                                         "blobs", "graphs"};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i]);
+        cr_assert_eq(query_int(path, sql), i == 0 ? 1 : 0, "%s", tables[i]);
+    }
+    cr_assert_eq(query_int(path, "SELECT count(*) FROM runs"), 1);
+    cr_assert_eq(query_int(path, "SELECT count(*) FROM series"), 1);
+    cr_assert_eq(query_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    free_item(&scalars);
+    free(path);
+}
