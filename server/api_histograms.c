@@ -203,8 +203,6 @@ static int decode_raw_values(const http_request *req, const char *dtype, double 
 
 int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    static const char *const keys[] = {"run", "tag", "step", "wall_time", "dtype", "bins", NULL};
-    if (http_check_query_keys(req, keys, err) < 0) return -1;
     const char *run, *tag;
     int64_t step, bins;
     if (http_query_name(req, "run", &run, err) < 0 || http_query_name(req, "tag", &tag, err) < 0) return -1;

@@ -215,10 +215,8 @@ static int commit_raw_item(vz_app *app, const char *run, vz_media_item *item, co
 
 int api_images_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    static const char *const keys[] = {"run", "tag", "step", "wall_time", "index", NULL};
     const char *run;
     vz_media_item item = {0};
-    if (http_check_query_keys(req, keys, err) < 0) return -1;
     if (raw_item_from_query(req, VZ_MEDIA_IMAGE, &run, &item, err) < 0 || take_image(&item, "body", err) < 0) return -1;
     return commit_raw_item(app, run, &item, "images", res, err);
 }
@@ -255,12 +253,9 @@ static int display_from_query(const http_request *req, vz_media_item *item, vz_e
 
 int api_tensors_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    static const char *const keys[] = {"run", "tag", "step", "wall_time", "index", "shape", "dtype", "kind", "colormap",
-                                       "normalize", "overlay", "image_weight", NULL};
     const char *run, *shape_text = http_query(req, "shape");
     vz_media_item item = {0};
     vz_tensor_shape shape;
-    if (http_check_query_keys(req, keys, err) < 0) return -1;
     if (raw_item_from_query(req, VZ_MEDIA_TENSOR, &run, &item, err) < 0) return -1;
     if (!shape_text) return vz_fail(err, 400, "missing_field", "shape", "required, like 128,64,3,3");
     int rc = tensor_shape_from_text(shape_text, "shape", &shape, err);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "vizd/api.h"
@@ -28,50 +29,87 @@
 struct http_server {
     struct MHD_Daemon *daemon;
     vz_app *app;
-    size_t max_body_bytes;
+    http_options options;
     atomic_int active_requests; /* from a request's first callback to its completion */
 };
+
+/* A URL longer than this, or with more query parameters, is refused with 414 (JSON): libmicrohttpd's
+ * per-connection memory (CONNECTION_MEMORY_BYTES) must hold the request line, the headers and one entry per
+ * parameter with room to spare, or it would cut the query silently or answer with its own HTML page. */
+#define MAX_URI_BYTES (64 * 1024)
+#define MAX_QUERY_PARAMS 1024
+#define CONNECTION_MEMORY_BYTES (256 * 1024)
+/* A connection with no traffic for this long is closed (libmicrohttpd counts from its last byte). */
+#define IDLE_TIMEOUT_S 120
+#define LISTEN_BACKLOG 1024
 
 /* Per-request state, from the first callback to the completion callback. */
 typedef struct {
     http_request req;
+    const struct route *route; /* NULL: a dashboard file */
+    size_t uri_bytes, query_params;
+    bool has_head, is_refused, is_too_large, wants_token;
+    vz_error refusal;
+    char allow[64];
     vz_buf body;
-    bool is_too_large;
 } request_state;
 
-typedef struct {
+/* What a route's body must be: none, a JSON document, or raw bytes (an image, little-endian values). */
+typedef enum { BODY_NONE, BODY_JSON, BODY_RAW } body_kind;
+
+typedef struct route {
     const char *method;
     const char *path;
     http_handler handler;
+    body_kind body;
+    const char *const *query_keys; /* the query parameters the route knows; any other is refused */
 } route;
 
+#define KEYS(...) ((const char *const[]){__VA_ARGS__, NULL})
+static const char *const no_keys[] = {NULL};
+
 static const route routes[] = {
-    {"POST", "/api/v1/write", api_write},
-    {"GET", "/api/v1/runs", api_runs_list},
-    {"DELETE", "/api/v1/runs", api_runs_delete},
-    {"GET", "/api/v1/tags", api_tags},
-    {"GET", "/api/v1/scalars", api_scalars},
-    {"POST", "/api/v1/histograms", api_histograms_upload},
-    {"GET", "/api/v1/histograms", api_histograms},
-    {"GET", "/api/v1/distributions", api_distributions},
-    {"POST", "/api/v1/images", api_images_upload},
-    {"GET", "/api/v1/images", api_images},
-    {"POST", "/api/v1/tensors", api_tensors_upload},
-    {"GET", "/api/v1/tensors", api_tensors},
-    {"GET", "/api/v1/texts", api_texts},
-    {"GET", "/api/v1/blobs/", api_blob}, /* a prefix: /api/v1/blobs/ID */
-    {"GET", "/api/v1/graph", api_graph},
-    {"GET", "/api/v1/graph/summary", api_graph_summary},
-    {"GET", "/api/v1/events", api_events},
-    {"GET", "/api/v1/status", api_status},
-    {"GET", "/healthz", api_healthz},
+    {"POST", "/api/v1/write", api_write, BODY_JSON, no_keys},
+    {"GET", "/api/v1/runs", api_runs_list, BODY_NONE, no_keys},
+    {"DELETE", "/api/v1/runs", api_runs_delete, BODY_NONE, KEYS("run")},
+    {"GET", "/api/v1/tags", api_tags, BODY_NONE, KEYS("run", "kind")},
+    {"GET", "/api/v1/scalars", api_scalars, BODY_NONE, KEYS("tag", "run", "points", "start", "end", "format")},
+    {"POST", "/api/v1/histograms", api_histograms_upload, BODY_RAW,
+     KEYS("run", "tag", "step", "wall_time", "dtype", "bins")},
+    {"GET", "/api/v1/histograms", api_histograms, BODY_NONE, KEYS("tag", "run", "steps")},
+    {"GET", "/api/v1/distributions", api_distributions, BODY_NONE, KEYS("tag", "run", "steps")},
+    {"POST", "/api/v1/images", api_images_upload, BODY_RAW, KEYS("run", "tag", "step", "wall_time", "index")},
+    {"GET", "/api/v1/images", api_images, BODY_NONE, KEYS("tag", "run")},
+    {"POST", "/api/v1/tensors", api_tensors_upload, BODY_RAW,
+     KEYS("run", "tag", "step", "wall_time", "index", "shape", "dtype", "kind", "colormap", "normalize", "overlay",
+          "image_weight")},
+    {"GET", "/api/v1/tensors", api_tensors, BODY_NONE, KEYS("tag", "run")},
+    {"GET", "/api/v1/texts", api_texts, BODY_NONE, KEYS("tag", "run")},
+    {"GET", "/api/v1/blobs/", api_blob, BODY_NONE, no_keys}, /* a prefix: /api/v1/blobs/ID */
+    {"GET", "/api/v1/graph", api_graph, BODY_NONE, KEYS("run", "depth", "columns")},
+    {"GET", "/api/v1/graph/summary", api_graph_summary, BODY_NONE, KEYS("run", "depth", "columns", "format")},
+    {"GET", "/api/v1/events", api_events, BODY_NONE, no_keys},
+    {"GET", "/api/v1/status", api_status, BODY_NONE, no_keys},
+    {"GET", "/healthz", api_healthz, BODY_NONE, no_keys},
 };
 
 /* ---- answers ------------------------------------------------------------------------------------ */
 
+/* On every answer. The dashboard loads only its own files (no inline script or style, no eval), shows
+ * images from its own blobs or from blob:/data: URLs it made, and is never framed: a page elsewhere
+ * cannot inject script into it or overlay it (clickjacking). Answers are never sniffed as another
+ * type, and no URL (which holds run names) leaves in a Referer. */
+static const char content_security_policy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 static void add_common_headers(struct MHD_Response *response)
 {
     MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(response, "Content-Security-Policy", content_security_policy);
+    MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(response, "X-Frame-Options", "DENY");
+    MHD_add_response_header(response, "Cross-Origin-Resource-Policy", "same-origin");
 }
 
 static enum MHD_Result queue_buffer(struct MHD_Connection *conn, int status, const char *content_type,
@@ -99,6 +137,7 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn, int status, con
 static enum MHD_Result queue_error(struct MHD_Connection *conn, const vz_error *err, const char *allow,
                                    bool wants_token)
 {
+    /* vz_fail keeps code, path and message valid UTF-8, so the answer is valid JSON text (RFC 8259 8.1). */
     vz_buf body;
     buf_init(&body);
     buf_printf(&body, "{\"error\":{\"status\":%d,\"code\":", err->status);
@@ -237,7 +276,9 @@ static enum MHD_Result collect_query_value(void *cls, enum MHD_ValueKind kind, c
 {
     (void)kind;
     query_collector *c = cls;
-    if (strcmp(key, c->key) == 0 && c->count < c->max) c->values[c->count++] = value ? value : "";
+    if (strcmp(key, c->key) != 0) return MHD_YES;
+    if (c->count < c->max) c->values[c->count] = value ? value : "";
+    c->count++;
     return MHD_YES;
 }
 
@@ -248,6 +289,10 @@ int http_query_names(const http_request *req, const char *key, const char **valu
     MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, collect_query_value, &c);
     *count = c.count;
     if (c.count == 0) return vz_fail(err, 400, "missing_field", key, "at least one is required");
+    /* Answering for the first max and dropping the rest would be a silent lie by omission. */
+    if (c.count > max)
+        return vz_fail(err, 400, "too_many_items", key, "at most %zu per request (%zu given); split the request", max,
+                       c.count);
     for (size_t i = 0; i < c.count; i++)
         if (name_check(values[i], key, err) < 0) return -1;
     return 0;
@@ -255,6 +300,7 @@ int http_query_names(const http_request *req, const char *key, const char **valu
 
 typedef struct {
     const char *const *allowed;
+    bool has_unknown;
     char unknown[64];
 } key_checker;
 
@@ -265,15 +311,16 @@ static enum MHD_Result check_query_key(void *cls, enum MHD_ValueKind kind, const
     key_checker *c = cls;
     for (const char *const *a = c->allowed; *a; a++)
         if (strcmp(key, *a) == 0) return MHD_YES;
+    c->has_unknown = true;
     snprintf(c->unknown, sizeof c->unknown, "%s", key);
     return MHD_NO;
 }
 
-int http_check_query_keys(const http_request *req, const char *const *allowed, vz_error *err)
+static int check_query_keys(struct MHD_Connection *conn, const char *const *allowed, vz_error *err)
 {
-    key_checker c = {allowed, ""};
-    MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, check_query_key, &c);
-    if (c.unknown[0]) return vz_fail(err, 400, "invalid_value", c.unknown, "unknown query parameter");
+    key_checker c = {allowed, false, ""};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_query_key, &c);
+    if (c.has_unknown) return vz_fail(err, 400, "invalid_value", c.unknown, "unknown query parameter");
     return 0;
 }
 
@@ -325,21 +372,38 @@ static const vz_asset *find_asset(const char *path)
     return NULL;
 }
 
-/* --web DIR serves the dashboard from disk for development; vendor files keep their embedded copies, and
- * what embed.py leaves out (packages, the vendor list) is not served from disk either. */
-static bool is_development_only(const char *path)
+/* A URL path the dashboard may be served under: "/" and segments that are not empty, ".", ".." or any other
+ * name starting with a dot (dotfiles, ".git"), nor "node_modules". So "//package.json", "/./x" and
+ * "/a/../b" are refused outright rather than normalised: the dashboard never asks for them. */
+static bool is_servable_path(const char *path)
 {
-    return strstr(path, "..") || strncmp(path, "/node_modules/", 14) == 0 || strncmp(path, "/package", 8) == 0 ||
-           strcmp(path, "/vendor.txt") == 0;
+    if (path[0] != '/') return false;
+    for (const char *segment = path + 1;;) {
+        size_t len = strcspn(segment, "/");
+        if (len == 0 || segment[0] == '.' || (len == 12 && strncmp(segment, "node_modules", 12) == 0)) return false;
+        if (segment[len] == '\0') return true;
+        segment += len + 1;
+    }
 }
 
+/* --web DIR serves the dashboard from disk for development; vendor files keep their embedded copies, and
+ * what embed.py leaves out (packages, the vendor list) is not served from disk either. The file's real
+ * path must lie inside DIR's real path: a symbolic link leading out of DIR is not followed. */
 static int read_web_file(const char *dir, const char *path, vz_buf *out)
 {
-    if (is_development_only(path)) return -1;
-    char full[4096];
-    snprintf(full, sizeof full, "%s%s", dir, path);
-    FILE *f = fopen(full, "rb");
+    if (strncmp(path, "/package", 8) == 0 || strcmp(path, "/vendor.txt") == 0) return -1;
+    char full[4096], real_dir[PATH_MAX], real_file[PATH_MAX];
+    if ((size_t)snprintf(full, sizeof full, "%s%s", dir, path) >= sizeof full) return -1;
+    if (!realpath(dir, real_dir) || !realpath(full, real_file)) return -1;
+    size_t dir_len = strlen(real_dir);
+    if (strncmp(real_file, real_dir, dir_len) != 0 || real_file[dir_len] != '/') return -1;
+    FILE *f = fopen(real_file, "rb");
     if (!f) return -1;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return -1;
+    }
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(out, chunk, n);
@@ -352,6 +416,11 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, http_server *se
     if (strcmp(path, "/") == 0) path = "/index.html";
     http_response res = {.status = 200, .cache_control = "no-cache"};
     buf_init(&res.body);
+    if (!is_servable_path(path)) {
+        vz_error err;
+        vz_fail(&err, 404, "not_found", "", "no such path: %s", path);
+        return queue_error(conn, &err, NULL, false);
+    }
     if (server->app->web_dir && read_web_file(server->app->web_dir, path, &res.body) == 0)
         return queue_buffer(conn, 200, content_type_for(path), &res.body, &res);
     const vz_asset *asset = find_asset(path);
@@ -375,23 +444,24 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, http_server *se
     return ok;
 }
 
-/* ---- routing ------------------------------------------------------------------------------------ */
+/* ---- the request's head: everything decided before a body byte is read ---------------------------- */
 
-/* Equal strings, compared in time that does not depend on where they differ (the token is a secret). */
-static bool equal_in_constant_time(const char *a, const char *b)
+/* Equal strings, compared in time that depends neither on where they differ nor on the secret's content:
+ * the loop walks the whole secret whatever was given, and the compiler may not stop it early. */
+static bool equal_in_constant_time(const char *given, const char *secret)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char diff = la != lb;
-    for (size_t i = 0; i < la; i++) diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+    size_t given_len = strlen(given), secret_len = strlen(secret);
+    volatile unsigned char diff = given_len != secret_len;
+    for (size_t i = 0; i < secret_len; i++) diff |= (unsigned char)(secret[i] ^ (i < given_len ? given[i] : 0));
     return diff == 0;
 }
 
 /* With a token configured, every write (POST, DELETE) must carry it; reads stay open, as the dashboard
  * in a browser has no way to send it. */
-static bool is_authorized(const vz_app *app, const http_request *req, const char *method)
+static bool is_authorized(const vz_app *app, struct MHD_Connection *conn, const route *r)
 {
-    if (!app->token || strcmp(method, "GET") == 0) return true;
-    const char *header = http_header(req, "Authorization");
+    if (!app->token || strcmp(r->method, "GET") == 0) return true;
+    const char *header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     if (!header || strncasecmp(header, "Bearer ", 7) != 0) return false;
     return equal_in_constant_time(header + 7, app->token);
 }
@@ -419,54 +489,188 @@ static enum MHD_Result find_nul_in_query(void *cls, enum MHD_ValueKind kind, con
     return MHD_NO;
 }
 
-static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server, request_state *state)
+/* Whether text[0..len) is an IPv4 address or a bracketed IPv6 address. */
+static bool is_ip_literal(const char *text, size_t len)
 {
-    http_request *req = &state->req;
-    vz_error err;
-    nul_finder nul = {.has_nul = false};
-    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_in_query, &nul);
-    if (nul.has_nul) {
-        vz_fail(&err, 400, "invalid_value", nul.key, "contains a NUL character");
-        return queue_error(conn, &err, NULL, false);
+    char copy[64];
+    if (len == 0 || len >= sizeof copy) return false;
+    unsigned char addr[16];
+    if (text[0] == '[') {
+        if (len < 3 || text[len - 1] != ']') return false;
+        memcpy(copy, text + 1, len - 2);
+        copy[len - 2] = '\0';
+        return inet_pton(AF_INET6, copy, addr) == 1;
     }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    return inet_pton(AF_INET, copy, addr) == 1;
+}
+
+/* DNS rebinding: a page on evil.example whose name is made to resolve to 127.0.0.1 talks to vizd as its
+ * own origin, but its requests still say "Host: evil.example". So the Host header must be an address
+ * (an attacker's page cannot make a browser send another site's IP address: its own name is what the
+ * browser puts there), localhost, the --host value, or a name allowed with --allow-host. The port is not
+ * checked: it protects nothing here, and a forwarded port (ssh -L 8080:localhost:6006) must still work. */
+static bool is_allowed_host(const http_server *server, const char *host)
+{
+    if (!host) return true; /* HTTP/1.0 without Host: not a browser, so not a rebinding page */
+    size_t len = strlen(host);
+    const char *colon = strrchr(host, ':');
+    if (colon && !strchr(colon, ']')) { /* drop ":port", but not a colon inside [v6] */
+        for (const char *p = colon + 1; *p; p++)
+            if (*p < '0' || *p > '9') return false;
+        len = (size_t)(colon - host);
+    }
+    if (is_ip_literal(host, len)) return true;
+    if (len == 9 && strncasecmp(host, "localhost", 9) == 0) return true;
+    const char *listen_host = server->options.host;
+    if (strlen(listen_host) == len && strncasecmp(host, listen_host, len) == 0) return true;
+    for (size_t i = 0; i < server->options.allowed_host_count; i++) {
+        const char *name = server->options.allowed_hosts[i];
+        if (strlen(name) == len && strncasecmp(host, name, len) == 0) return true;
+    }
+    return false;
+}
+
+/* Cross-site writes: a page elsewhere can make the browser POST to 127.0.0.1 (a form, or fetch in no-cors
+ * mode) but cannot hide where it comes from: the browser adds its Origin. A write whose Origin is present
+ * and is not this dashboard's own (http:// and the Host it was sent to) is refused. Clients that are not
+ * browsers send no Origin and are not affected. */
+static bool is_same_origin(const char *origin, const char *host)
+{
+    if (!origin) return true;
+    return host && strncmp(origin, "http://", 7) == 0 && strcasecmp(origin + 7, host) == 0;
+}
+
+/* Whether a Content-Type header names this media type (parameters such as "; charset=utf-8" allowed). */
+static bool has_media_type(const char *content_type, const char *type)
+{
+    size_t n = strlen(type);
+    while (*content_type == ' ') content_type++;
+    return strncasecmp(content_type, type, n) == 0 &&
+           (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
+}
+
+/* The content types an HTML form (or a no-cors fetch) can send without a CORS preflight. A JSON write must
+ * say application/json; a raw upload may say anything else (images are recognised by their bytes), but
+ * not these, so no "simple request" from another page reaches a write. */
+static int check_content_type(const route *r, const char *content_type, vz_error *err)
+{
+    if (r->body == BODY_JSON && !(content_type && has_media_type(content_type, "application/json")))
+        return vz_fail(err, 415, "unsupported_media_type", "Content-Type", "send the body as application/json");
+    static const char *const form_types[] = {"text/plain", "application/x-www-form-urlencoded",
+                                             "multipart/form-data"};
+    if (r->body == BODY_RAW && content_type)
+        for (size_t i = 0; i < sizeof form_types / sizeof *form_types; i++)
+            if (has_media_type(content_type, form_types[i]))
+                return vz_fail(err, 415, "unsupported_media_type", "Content-Type",
+                               "%s is what web forms send; send application/octet-stream (or the image's type)",
+                               form_types[i]);
+    return 0;
+}
+
+/* The route for method and path, or NULL; allow collects the methods the path does take. */
+static const route *find_route(const char *method, const char *path, char *allow, size_t allow_size)
+{
     /* HEAD is GET without the body, which libmicrohttpd leaves out by itself. */
-    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
-    char allow[64] = "";
+    if (strcmp(method, "HEAD") == 0) method = "GET";
     const route *match = NULL;
+    allow[0] = '\0';
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         const char *route_path = routes[i].path;
         size_t route_len = strlen(route_path);
         bool is_prefix = route_path[route_len - 1] == '/';
-        if (is_prefix ? strncmp(route_path, req->path, route_len) != 0 : strcmp(route_path, req->path) != 0) continue;
+        if (is_prefix ? strncmp(route_path, path, route_len) != 0 : strcmp(route_path, path) != 0) continue;
         if (strcmp(routes[i].method, method) == 0) match = &routes[i];
-        snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s", allow[0] ? ", " : "",
-                 routes[i].method);
+        size_t used = strlen(allow);
+        snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "", routes[i].method);
     }
-    if (!match) {
-        if (!is_api_path(req->path) && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")))
-            return serve_static(conn, server, req->path);
-        if (allow[0] || !is_api_path(req->path)) {
-            if (!allow[0]) snprintf(allow, sizeof allow, "GET");
-            vz_fail(&err, 405, "method_not_allowed", "", "%s is not allowed here; allowed: %s", req->method, allow);
-            return queue_error(conn, &err, allow, false);
+    return match;
+}
+
+/* The declared body length, or -1 when none is declared or it is not a number. */
+static long long declared_length(struct MHD_Connection *conn)
+{
+    const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!length) return -1;
+    errno = 0;
+    char *end;
+    unsigned long long n = strtoull(length, &end, 10);
+    if (errno != 0 || end == length || n > (unsigned long long)LLONG_MAX) return LLONG_MAX;
+    return (long long)n;
+}
+
+/* Judge the request line and headers. Returns 0 with state->route set (NULL: a static file), or -1 with
+ * state->refusal filled: the answer, to be sent without reading a byte of the body. */
+static int check_head(http_server *server, struct MHD_Connection *conn, request_state *state)
+{
+    vz_error *err = &state->refusal;
+    const http_request *req = &state->req;
+    if (state->uri_bytes > MAX_URI_BYTES || state->query_params > MAX_QUERY_PARAMS)
+        return vz_fail(err, 414, "uri_too_long", "", "the URL has %zu bytes and %zu query parameters; the limits "
+                       "are %d and %d", state->uri_bytes, state->query_params, MAX_URI_BYTES, MAX_QUERY_PARAMS);
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    if (!is_allowed_host(server, host))
+        return vz_fail(err, 421, "misdirected_request", "Host", "this vizd does not answer to that name; start it "
+                       "with --allow-host NAME to allow one");
+    nul_finder nul = {.has_nul = false};
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_in_query, &nul);
+    if (nul.has_nul) return vz_fail(err, 400, "invalid_value", nul.key, "contains a NUL character");
+    const route *r = find_route(req->method, req->path, state->allow, sizeof state->allow);
+    if (!r) {
+        bool is_read = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+        if (!is_api_path(req->path) && is_read) return 0; /* a dashboard file */
+        if (state->allow[0] || !is_api_path(req->path)) {
+            if (!state->allow[0]) snprintf(state->allow, sizeof state->allow, "GET");
+            return vz_fail(err, 405, "method_not_allowed", "", "%s is not allowed here; allowed: %s", req->method,
+                           state->allow);
         }
-        vz_fail(&err, 404, "not_found", "", "no such path: %s", req->path);
-        return queue_error(conn, &err, NULL, false);
+        state->allow[0] = '\0';
+        return vz_fail(err, 404, "not_found", "", "no such path: %s", req->path);
     }
-    if (!is_authorized(server->app, req, match->method)) {
-        vz_fail(&err, 401, "unauthorized", "", "this vizd needs \"Authorization: Bearer TOKEN\" to write");
-        return queue_error(conn, &err, NULL, true);
+    state->allow[0] = '\0';
+    if (!is_authorized(server->app, conn, r)) {
+        state->wants_token = true;
+        return vz_fail(err, 401, "unauthorized", "", "this vizd needs \"Authorization: Bearer TOKEN\" to write");
     }
+    if (strcmp(r->method, "GET") != 0) {
+        if (!is_same_origin(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"), host))
+            return vz_fail(err, 403, "forbidden", "Origin", "writes from another site's page are refused");
+        if (check_content_type(r, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"), err) < 0)
+            return -1;
+    }
+    if (check_query_keys(conn, r->query_keys, err) < 0) return -1;
+    long long length = declared_length(conn);
+    if (length > 0 && (unsigned long long)length > server->options.max_body_bytes)
+        return vz_fail(err, 413, "body_too_large", "", "the body is larger than the limit of %zu bytes",
+                       server->options.max_body_bytes);
+    state->route = r;
+    return 0;
+}
+
+/* ---- requests, from the first callback to the answer -------------------------------------------- */
+
+static enum MHD_Result queue_refusal(struct MHD_Connection *conn, request_state *state)
+{
+    return queue_error(conn, &state->refusal, state->allow[0] ? state->allow : NULL, state->wants_token);
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server, request_state *state)
+{
+    if (state->is_refused) return queue_refusal(conn, state);
+    if (!state->route) return serve_static(conn, server, state->req.path);
+    vz_error err;
     if (state->is_too_large) {
         vz_fail(&err, 413, "body_too_large", "", "the body is larger than the limit of %zu bytes",
-                server->max_body_bytes);
+                server->options.max_body_bytes);
         return queue_error(conn, &err, NULL, false);
     }
+    http_request *req = &state->req;
     req->body = state->body.data ? state->body.data : "";
     req->body_len = state->body.len;
     http_response res = {.status = 200, .content_type = "application/json"};
     buf_init(&res.body);
-    if (match->handler(server->app, req, &res, &err) < 0) {
+    if (state->route->handler(server->app, req, &res, &err) < 0) {
         buf_free(&res.body);
         return queue_error(conn, &err, NULL, false);
     }
@@ -474,16 +678,33 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     return queue_buffer(conn, res.status, res.content_type, &res.body, &res);
 }
 
-/* The declared body length (0 when none or unreadable, as for chunked bodies); *exceeds when over limit. */
-static size_t declared_length(struct MHD_Connection *conn, size_t limit, bool *exceeds)
+static request_state *new_request_state(http_server *server)
 {
-    const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    *exceeds = false;
-    if (!length) return 0;
-    errno = 0;
-    unsigned long long n = strtoull(length, NULL, 10);
-    *exceeds = errno != 0 || n > limit;
-    return *exceeds ? 0 : (size_t)n;
+    request_state *state = calloc(1, sizeof *state);
+    if (!state) return NULL;
+    (void)server;
+    buf_init(&state->body);
+    return state;
+}
+
+/* libmicrohttpd calls this with the raw URL before it parses the query, so a URL over the limits is seen
+ * whole here and refused in check_head. The state made here is the request's from then on.
+ *
+ * Such a query is also emptied before libmicrohttpd parses it: its parser (0.9.75) needs one record of
+ * per-connection memory per parameter, and when they run out in the request line it queues its own HTML
+ * 431 in the middle of parsing and the connection is then never answered (held until the idle timeout).
+ * The URL is its read buffer, which it hands us as const but writes itself; ending the query right after
+ * its '?' makes it parse nothing. The refusal below quotes the counts taken before. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)conn;
+    request_state *state = new_request_state(cls);
+    if (!state) return NULL;
+    state->uri_bytes = strlen(uri);
+    char *query = strchr(uri, '?');
+    for (const char *p = query; p; p = strchr(p + 1, '&')) state->query_params++;
+    if (query && (state->uri_bytes > MAX_URI_BYTES || state->query_params > MAX_QUERY_PARAMS)) query[1] = '\0';
+    return state;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -494,26 +715,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_server *server = cls;
     request_state *state = *con_cls;
     if (!state) {
-        state = calloc(1, sizeof *state);
+        state = new_request_state(server);
         if (!state) return MHD_NO;
-        state->req = (http_request){.conn = (http_conn *)conn, .method = method, .path = url};
-        buf_init(&state->body);
         *con_cls = state;
-        atomic_fetch_add(&server->active_requests, 1);
-        bool exceeds;
-        size_t length = declared_length(conn, server->max_body_bytes, &exceeds);
-        if (length) buf_reserve(&state->body, length); /* one allocation, no copies as the body grows */
-        if (exceeds) {
-            /* Answer now: reading a body we will refuse anyway only wastes time. */
-            vz_error err;
-            vz_fail(&err, 413, "body_too_large", "", "the body is larger than the limit of %zu bytes",
-                    server->max_body_bytes);
-            return queue_error(conn, &err, NULL, false);
-        }
+    }
+    if (!state->has_head) {
+        /* The headers are complete and no body byte has been read: refuse now what will be refused anyway,
+         * and reserve nothing for the body (it grows as its bytes arrive, up to --max-body). */
+        state->has_head = true;
+        atomic_fetch_add(&server->active_requests, 1); /* a half-sent head does not hold up a shutdown */
+        state->req = (http_request){.conn = (http_conn *)conn, .method = method, .path = url};
+        state->is_refused = check_head(server, conn, state) < 0;
+        bool has_body = declared_length(conn) > 0 ||
+                        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+        /* Without a body, the answer waits for the next call, which keeps the connection open for more. */
+        if (state->is_refused && has_body) return queue_refusal(conn, state);
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!state->is_too_large && state->body.len + *upload_data_size <= server->max_body_bytes)
+        if (!state->is_too_large && state->body.len + *upload_data_size <= server->options.max_body_bytes)
             buf_append(&state->body, upload_data, *upload_data_size);
         else {
             state->is_too_large = true;
@@ -533,7 +753,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     http_server *server = cls;
     request_state *state = *con_cls;
     if (!state) return;
-    atomic_fetch_sub(&server->active_requests, 1);
+    if (state->has_head) atomic_fetch_sub(&server->active_requests, 1);
     buf_free(&state->body);
     free(state);
     *con_cls = NULL;
@@ -557,13 +777,20 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
     http_server *server = calloc(1, sizeof *server);
     if (!server) return vz_fail(err, 500, "internal", "", "out of memory");
     server->app = app;
-    server->max_body_bytes = options->max_body_bytes;
+    server->options = *options;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+    /* Connections are capped overall and per client address, event streams included, so that one client
+     * cannot hold every slot; libmicrohttpd closes a connection over either cap at once. */
     server->daemon = MHD_start_daemon(flags, (uint16_t)options->port, NULL, NULL, on_request, server,
                                       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)options->threads,
+                                      MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
                                       MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
-                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+                                      MHD_OPTION_CONNECTION_LIMIT, options->max_connections,
+                                      MHD_OPTION_PER_IP_CONNECTION_LIMIT, options->max_connections_per_ip,
+                                      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
+                                      MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)LISTEN_BACKLOG,
                                       MHD_OPTION_END);
     if (!server->daemon) {
         free(server);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vizd/clock.h"
@@ -18,10 +19,16 @@
 #include "vizd/import.h"
 
 #define DEFAULT_MAX_BODY_BYTES (64u * 1024 * 1024)
+#define DEFAULT_MAX_CONNECTIONS 4096
+#define DEFAULT_MAX_CONNECTIONS_PER_IP 512
+#define MAX_ALLOWED_HOSTS 32
+/* File descriptors kept for the database, its WAL, --web files and the listener. */
+#define RESERVED_FDS 64
 
 static const char usage[] =
     "usage: vizd [--db PATH] [--port N] [--host ADDR] [--web DIR] [--max-body BYTES] [--threads N]\n"
-    "            [--token-file FILE] [--import LOGDIR [--import-only]]\n"
+    "            [--token-file FILE] [--allow-host NAME]... [--max-connections N]\n"
+    "            [--max-connections-per-ip N] [--import LOGDIR [--import-only]]\n"
     "\n"
     "Stores training metrics posted over HTTP in one SQLite file and serves a dashboard for them.\n"
     "\n"
@@ -33,6 +40,10 @@ static const char usage[] =
     "  --threads N        HTTP worker threads (default 8)\n"
     "  --token-file FILE  writes need \"Authorization: Bearer TOKEN\", TOKEN being the file's first line\n"
     "                     (or set VIZD_TOKEN); reads stay open\n"
+    "  --allow-host NAME  also answer requests whose Host header is NAME (repeatable); addresses,\n"
+    "                     localhost and the --host value are always allowed (DNS rebinding guard)\n"
+    "  --max-connections N         open connections at once, event streams included (default 4096)\n"
+    "  --max-connections-per-ip N  of those, from one client address (default 512; 0 = no cap)\n"
     "  --import LOGDIR    import TensorBoard event files (torch / tensorboardX SummaryWriter) from LOGDIR\n"
     "                     into --db at start-up; each directory with events.out.tfevents.* is a run\n"
     "  --import-only      exit after --import instead of serving\n"
@@ -49,6 +60,9 @@ typedef struct {
     int port;
     size_t max_body_bytes;
     unsigned threads;
+    unsigned max_connections, max_connections_per_ip;
+    const char *allowed_hosts[MAX_ALLOWED_HOSTS];
+    size_t allowed_host_count;
 } options;
 
 static int parse_number(const char *flag, const char *text, unsigned long long min, unsigned long long max,
@@ -73,11 +87,14 @@ static int parse_options(int argc, char **argv, options *opt)
         {"max-body", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
         {"token-file", required_argument, 0, 'T'}, {"import", required_argument, 0, 'i'},
         {"import-only", no_argument, 0, 'I'},       {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'v'},
+        {"version", no_argument, 0, 'v'},           {"allow-host", required_argument, 0, 'A'},
+        {"max-connections", required_argument, 0, 'C'}, {"max-connections-per-ip", required_argument, 0, 'P'},
         {0, 0, 0, 0},
     };
     *opt = (options){.db_path = "runs.sqlite", .host = "127.0.0.1", .port = 6006,
-                     .max_body_bytes = DEFAULT_MAX_BODY_BYTES, .threads = 8};
+                     .max_body_bytes = DEFAULT_MAX_BODY_BYTES, .threads = 8,
+                     .max_connections = DEFAULT_MAX_CONNECTIONS,
+                     .max_connections_per_ip = DEFAULT_MAX_CONNECTIONS_PER_IP};
     unsigned long long n;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -99,6 +116,21 @@ static int parse_options(int argc, char **argv, options *opt)
         case 't':
             if (parse_number("--threads", optarg, 1, 256, &n) < 0) return -1;
             opt->threads = (unsigned)n;
+            break;
+        case 'A':
+            if (opt->allowed_host_count == MAX_ALLOWED_HOSTS || *optarg == '\0') {
+                fprintf(stderr, "vizd: --allow-host: give 1 to %d non-empty names\n", MAX_ALLOWED_HOSTS);
+                return -1;
+            }
+            opt->allowed_hosts[opt->allowed_host_count++] = optarg;
+            break;
+        case 'C':
+            if (parse_number("--max-connections", optarg, 1, 1000000, &n) < 0) return -1;
+            opt->max_connections = (unsigned)n;
+            break;
+        case 'P':
+            if (parse_number("--max-connections-per-ip", optarg, 0, 1000000, &n) < 0) return -1;
+            opt->max_connections_per_ip = (unsigned)n;
             break;
         case 'h': fputs(usage, stdout); return 1;
         case 'v': printf("vizd %s\n", VIZD_VERSION); return 1;
@@ -142,6 +174,23 @@ static int load_token(const options *opt, char *token, size_t size, const char *
     }
     *out = token;
     return 0;
+}
+
+/* Every connection is a file descriptor: raise the soft limit to the hard one (many systems start
+ * processes at 1024), and hold the connection cap below what is left after RESERVED_FDS. */
+static void fit_connections_to_fd_limit(options *opt)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > opt->max_connections + (rlim_t)RESERVED_FDS) return;
+    unsigned fitting = limit.rlim_cur > 2 * RESERVED_FDS ? (unsigned)(limit.rlim_cur - RESERVED_FDS) : RESERVED_FDS;
+    fprintf(stderr, "vizd: --max-connections %u lowered to %u: only %llu file descriptors (ulimit -n)\n",
+            opt->max_connections, fitting, (unsigned long long)limit.rlim_cur);
+    opt->max_connections = fitting;
 }
 
 static int import_at_start(const options *opt, vz_store *store)
@@ -194,7 +243,9 @@ int main(int argc, char **argv)
     app.events = events_create();
     store_set_commit_hook(app.store, events_publish_write, app.events);
     http_server *server;
-    http_options http = {opt.host, opt.port, opt.max_body_bytes, opt.threads};
+    fit_connections_to_fd_limit(&opt);
+    http_options http = {opt.host, opt.port, opt.max_body_bytes, opt.threads, opt.max_connections,
+                         opt.max_connections_per_ip, opt.allowed_hosts, opt.allowed_host_count};
     if (http_start(&server, &app, &http, &err) < 0) {
         fprintf(stderr, "vizd: %s\n", err.message);
         events_shutdown(app.events);

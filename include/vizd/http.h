@@ -54,6 +54,10 @@ typedef struct {
     int port;
     size_t max_body_bytes;
     unsigned threads;
+    unsigned max_connections;        /* open connections at once, event streams included */
+    unsigned max_connections_per_ip; /* of those, from one client address; 0: no cap */
+    const char *const *allowed_hosts; /* names the Host header may carry besides addresses and localhost */
+    size_t allowed_host_count;
 } http_options;
 
 /* Start listening; a port in use or a bad address is an error naming it. */
@@ -65,8 +69,8 @@ void http_stop(http_server *server);
 const char *http_query(const http_request *req, const char *key);
 #define VZ_MAX_RUNS_PER_QUERY 256
 
-/* Every value of a repeated name parameter (run=a&run=b), in order: at least one, at most max, each
- * following the name rules; errors name key. */
+/* Every value of a repeated name parameter (run=a&run=b), in order: at least one, at most max (more is
+ * a 400 too_many_items naming key, never a silent cut), each following the name rules; errors name key. */
 int http_query_names(const http_request *req, const char *key, const char **values, size_t max, size_t *count,
                      vz_error *err);
 /* An integer query parameter, or fallback when absent; anything but a whole int64 is an error naming key. */
@@ -76,8 +80,6 @@ int http_query_wall_time(const http_request *req, double fallback, double *out, 
 /* A required run or tag name from the query: missing_field, or the name rules, naming key. */
 int http_query_name(const http_request *req, const char *key, const char **out, vz_error *err);
 const char *http_header(const http_request *req, const char *name);
-/* Refuse a query parameter not in allowed (NULL-terminated), naming it: a typo must not be ignored. */
-int http_check_query_keys(const http_request *req, const char *const *allowed, vz_error *err);
 
 /* Whether an If-None-Match header (a list, weak forms, or "*") matches a strong ETag. */
 bool http_etag_matches(const char *if_none_match, const char *etag);

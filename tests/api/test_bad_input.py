@@ -306,7 +306,7 @@ def test_a_content_length_far_over_max_body_is_refused_before_the_body_arrives(v
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/jsonx",
                                           None])
 def test_a_write_without_a_json_content_type_is_refused_with_415(empty_client, content_type):
-    refused(empty_client, {"run": "r", "scalars": [GOOD_ITEM]}, 415, "unsupported_media_type", "",
+    refused(empty_client, {"run": "r", "scalars": [GOOD_ITEM]}, 415, "unsupported_media_type", "Content-Type",
             content_type=content_type)
 
 

@@ -93,7 +93,7 @@ def test_clients_stalled_half_way_through_a_request_do_not_block_others(vizd):
         for i in range(32):
             sock = socket.create_connection(("127.0.0.1", vizd.port), timeout=5)
             if i % 2:
-                sock.sendall(b"POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                sock.sendall(b"POST /api/v1/write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                              b"Content-Length: 100\r\n\r\n{\"run\": ")
             else:
                 sock.sendall(b"GET /api/v1/ru")

@@ -116,7 +116,7 @@ def test_the_web_flag_never_serves_a_file_outside_the_directory(vizd_factory, tm
     (web / "index.html").write_text("<!doctype html><title>from disk</title>")
     (tmp_path / "secret.txt").write_text("do not serve me")
     vizd = vizd_factory(args=["--web", str(web)])
-    resp = raw_http(vizd.port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    resp = raw_http(vizd.port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert b"do not serve me" not in resp.body
     assert resp.status in (400, 403, 404), resp
 
@@ -144,3 +144,49 @@ def test_head_on_healthz_answers_like_get_without_a_body(empty_client):
     assert resp.status == 200, resp
     assert resp.body == b""
     assert resp.content_type.split(";")[0].strip() == "text/plain"
+
+
+@pytest.fixture
+def web_dir_with_traps(tmp_path):
+    """A --web directory holding what must never be served next to what must be."""
+    web = tmp_path / "web"
+    (web / "node_modules" / "chart.js").mkdir(parents=True)
+    (web / "sub").mkdir()
+    (web / "index.html").write_text("<!doctype html><title>from disk</title>")
+    (web / "sub" / "page.js").write_text("export const x = 1;")
+    (web / "package.json").write_text('{"name": "do not serve me"}')
+    (web / "node_modules" / "chart.js" / "package.json").write_text('{"name": "do not serve me"}')
+    (web / ".env").write_text("SECRET=do not serve me")
+    (web / ".git").mkdir()
+    (web / ".git" / "config").write_text("do not serve me")
+    (tmp_path / "outside.txt").write_text("do not serve me")
+    os.symlink(tmp_path / "outside.txt", web / "escape.txt")
+    os.symlink(tmp_path, web / "escape-dir")
+    os.symlink(web / "sub" / "page.js", web / "inside.js")
+    return web
+
+
+@pytest.mark.parametrize("path", ["//package.json", "/./package.json", "/package.json", "/./node_modules/chart.js/package.json",
+                                  "/node_modules/chart.js/package.json", "/sub/../package.json", "/.env", "/%2eenv",
+                                  "/.git/config", "/sub/.%2e/.env", "/escape.txt", "/escape-dir/outside.txt",
+                                  "/sub//page.js", "/sub/./page.js"])
+def test_the_web_flag_hides_packages_dotfiles_and_links_out_of_the_directory(vizd_factory, web_dir_with_traps, path):
+    vizd = vizd_factory(args=["--web", str(web_dir_with_traps)])
+    resp = raw_http(vizd.port, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert b"do not serve me" not in resp.body
+    assert_error(resp, 404, "not_found")
+
+
+def test_the_web_flag_serves_subdirectories_and_links_that_stay_inside(vizd_factory, web_dir_with_traps):
+    vizd = vizd_factory(args=["--web", str(web_dir_with_traps)])
+    for path in ("/sub/page.js", "/inside.js"):
+        resp = vizd.client.get(path)
+        assert resp.status == 200, (path, resp)
+        assert b"export const x" in resp.body
+
+
+@pytest.mark.parametrize("path", ["//index.html", "/./app.js", "/.hidden", "/node_modules/chart.js/package.json",
+                                  "/vendor.txt", "/package.json"])
+def test_the_embedded_dashboard_serves_only_its_own_files_by_their_plain_names(empty_client, path):
+    assert_error(empty_client.get(path), 404, "not_found")
+    assert empty_client.get("/app.js").status == 200
