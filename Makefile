@@ -39,7 +39,7 @@ VENDOR_LIST := web/vendor.txt
 NPM_STAMP   := web/node_modules/.package-lock.json
 STAMPS      := build/stamps
 
-.PHONY: all run test deps deps-npm deps-npm-web deps-npm-tests deps-pip test-unit test-api test-js test-browser bench install clean
+.PHONY: all run test deps deps-npm deps-npm-web deps-npm-tests deps-pip test-unit test-api test-js test-browser test-fuzz fuzz bench install clean
 
 all: build/vizd
 
@@ -138,7 +138,7 @@ run: deps-run build/vizd
 
 # ---- tests ------------------------------------------------------------------------------------
 test: deps-test build/vizd
-	$(MAKE) test-unit test-js test-api test-browser
+	$(MAKE) test-unit test-js test-api test-browser test-fuzz
 
 build/asan/unit_tests: $(LIB_SRCS) $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(GEN_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
@@ -163,6 +163,40 @@ test-api: build/vizd build/asan/vizd
 
 test-browser: build/vizd
 	VIZD_BIN=build/vizd node --test tests/web/browser/
+
+# ---- fuzzing ----------------------------------------------------------------------------------
+# One libFuzzer target per hand-written parser (tests/fuzz/fuzz_*.c), built with Debian's clang over
+# the whole library under ASan+UBSan, so an input that reads out of bounds, leaks or hits undefined
+# behaviour is a crash libFuzzer keeps. `make fuzz` runs each for FUZZ_SECONDS; `make test` for
+# FUZZ_TEST_SECONDS, which is enough to replay the seeds and catch a regression cheaply.
+FUZZ_CC           ?= clang
+FUZZ_SECONDS      ?= 60
+FUZZ_TEST_SECONDS ?= 15
+FUZZ_SAN          := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS        = -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) -Iinclude -Ibuild/gen $(PKG_CFLAGS)
+FUZZ_TARGETS      := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS         := $(LIB_SRCS:server/%.c=build/fuzz/obj/%.o) $(GEN_SRCS:build/gen/%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: server/%.c $(HEADERS) | build/gen/assets.c $(STAMPS)/libs
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/obj/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/libvizd.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/bin/%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build/fuzz/libvizd.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libvizd.a $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/bin/%)
+	@for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
+
+test-fuzz: $(FUZZ_TARGETS:%=build/fuzz/bin/%)
+	@for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $(FUZZ_TEST_SECONDS) || exit 1; done
 
 build/bench_histogram: bench/bench_histogram.c server/histogram.c server/error.c $(HEADERS)
 	@mkdir -p $(@D)

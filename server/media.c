@@ -24,10 +24,14 @@ static int base64_value(unsigned char c)
     return -1;
 }
 
+/* Not strchr(" \t\r\n", c): that also finds the string's terminator, so a NUL (a JSON "\u0000") would pass
+ * as white space (found by tests/fuzz/fuzz_base64.c). */
+static bool is_base64_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, const char *path,
                   vz_error *err)
 {
-    while (len > 0 && strchr("= \t\r\n", text[len - 1])) len--;
+    while (len > 0 && (text[len - 1] == '=' || is_base64_space(text[len - 1]))) len--;
     unsigned char *bytes = malloc(len / 4 * 3 + 3);
     if (!bytes) return vz_fail(err, 500, "internal", "", "out of memory");
     size_t n = 0;
@@ -35,13 +39,13 @@ int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out
     int bits = 0;
     size_t significant = 0;
     for (size_t i = 0; i < len; i++)
-        if (!strchr(" \t\r\n", text[i])) significant++;
+        if (!is_base64_space(text[i])) significant++;
     if (significant % 4 == 1) {
         free(bytes);
         return vz_fail(err, 400, "invalid_value", path, "not valid base64 (bad length)");
     }
     for (size_t i = 0; i < len; i++) {
-        if (strchr(" \t\r\n", text[i])) continue; /* line breaks, as base64.encodebytes writes them */
+        if (is_base64_space(text[i])) continue; /* line breaks, as base64.encodebytes writes them */
         int v = base64_value((unsigned char)text[i]);
         if (v < 0) {
             free(bytes);

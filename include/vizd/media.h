@@ -12,8 +12,9 @@
 #define VZ_MAX_TENSOR_DIMS 8
 #define VZ_MAX_TENSOR_ELEMENTS (16u * 1024 * 1024) /* 64 MiB of float32, 128 MiB of float64 */
 
-/* Decode standard base64 (padding optional, no whitespace). Returns 0 and a malloc'd buffer, or -1 naming
- * path when the text is not base64. */
+/* Decode base64, standard or URL-safe alphabet, padding optional; spaces, tabs and line breaks are skipped
+ * (base64.encodebytes breaks lines). Returns 0 and a malloc'd buffer, or -1 naming path when the text is
+ * not base64 (any other byte, a NUL included). */
 int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, const char *path,
                   vz_error *err);
 

@@ -79,6 +79,21 @@ Test(base64, decodes_with_and_without_padding_and_refuses_other_characters)
     cr_assert_str_eq(err.path, "data");
 }
 
+/* A JSON string may carry "\u0000"; it is not white space (found by tests/fuzz/fuzz_base64.c). */
+Test(base64, refuses_a_nul_inside_or_at_the_end)
+{
+    unsigned char *out = NULL;
+    size_t n;
+    vz_error err;
+    cr_assert_eq(base64_decode("QUJD\0", 5, &out, &n, "data", &err), -1);
+    cr_assert_eq(base64_decode("QU\0JD", 5, &out, &n, "data", &err), -1);
+    cr_assert_eq(base64_decode("Q\0\0D\n", 5, &out, &n, "data", &err), -1);
+    cr_assert_str_eq(err.path, "data");
+    cr_assert_eq(base64_decode("QU\r\nJD\n", 7, &out, &n, "data", &err), 0, "%s", err.message);
+    cr_assert(n == 3 && memcmp(out, "ABC", 3) == 0);
+    free(out);
+}
+
 Test(tensors, shapes_from_json_and_text_agree_and_count_elements)
 {
     vz_tensor_shape a, b;

@@ -1,0 +1,32 @@
+/* fuzz_image.c -- libFuzzer target for image_sniff (media.c): the PNG, JPEG, GIF and WebP header
+ * readers, which run on every uploaded image and every image in an imported event file.
+ *
+ * Besides memory errors, it checks what image_sniff promises its callers: an accepted image has a known
+ * type, a content type to match, and a width and height that are not 0. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vizd/media.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* A copy of exactly size bytes, so ASan sees any read past the end. */
+    unsigned char *bytes = malloc(size ? size : 1);
+    memcpy(bytes, data, size);
+    vz_image_info info;
+    vz_error err;
+    if (image_sniff(bytes, size, &info, "data", &err) == 0) {
+        if (!info.type || !info.content_type || strncmp(info.content_type, "image/", 6) != 0 ||
+            strcmp(info.content_type + 6, info.type) != 0 || info.width == 0 || info.height == 0) {
+            fprintf(stderr, "image_sniff accepted an image it cannot describe\n");
+            abort();
+        }
+    } else if (err.status != 400 || strcmp(err.path, "data") != 0) {
+        fprintf(stderr, "image_sniff refused without naming the field: %d %s\n", err.status, err.path);
+        abort();
+    }
+    free(bytes);
+    return 0;
+}
