@@ -244,12 +244,37 @@ static int check_node_counts(const json_t *node, size_t index, vz_error *err)
     return 0;
 }
 
+static bool is_op_node(const json_t *node)
+{
+    const json_t *kind = json_object_get(node, "kind");
+    return json_is_string(kind) && strcmp(json_string_value(kind), "op") == 0;
+}
+
+/* A module row needs its module path and type (the summary prints them); an op node names its op and
+ * may leave both out. */
+static int check_node_kind(const json_t *node, size_t index, vz_error *err)
+{
+    const json_t *kind = json_object_get(node, "kind");
+    if (kind && (!json_is_string(kind) || (strcmp(json_string_value(kind), "module") != 0
+                                           && strcmp(json_string_value(kind), "op") != 0)))
+        return node_fail(err, index, "kind", "invalid_value", "expected \"module\" or \"op\"");
+    if (!is_op_node(node))
+        return check_required_string(node, index, "module", err) || check_required_string(node, index, "type", err)
+               ? -1 : 0;
+    if (check_required_string(node, index, "op", err)) return -1;
+    static const char *const optional[] = {"module", "type"};
+    for (size_t f = 0; f < 2; f++) {
+        const json_t *value = json_object_get(node, optional[f]);
+        if (value && !json_is_string(value))
+            return node_fail(err, index, optional[f], "invalid_value", "expected a string");
+    }
+    return 0;
+}
+
 static int check_node_fields(const json_t *node, size_t index, vz_error *err)
 {
     if (!json_is_object(node)) return node_fail(err, index, "", "invalid_value", "expected an object");
-    if (check_required_string(node, index, "id", err) || check_required_string(node, index, "module", err)
-        || check_required_string(node, index, "type", err))
-        return -1;
+    if (check_required_string(node, index, "id", err) || check_node_kind(node, index, err)) return -1;
     const json_t *parent = json_object_get(node, "parent");
     if (parent && !json_is_null(parent) && !json_is_string(parent))
         return node_fail(err, index, "parent", "invalid_value", "expected a node id or null");
@@ -282,12 +307,18 @@ static size_t parent_of(const json_t *nodes, const key_entry *ids, size_t index)
     return node_index(ids, json_array_size(nodes), json_string_value(parent));
 }
 
+/* Parents exist, and a module row's parent is a module row: the summary, which leaves op nodes out,
+ * must still find every row's depth. */
 static int check_parents_exist(const json_t *nodes, const key_entry *ids, vz_error *err)
 {
     for (size_t i = 0; i < json_array_size(nodes); i++) {
-        const json_t *parent = json_object_get(json_array_get(nodes, i), "parent");
-        if (json_is_string(parent) && parent_of(nodes, ids, i) == NO_ROW)
-            return node_fail(err, i, "parent", "invalid_value", "no node has this id");
+        const json_t *node = json_array_get(nodes, i);
+        const json_t *parent = json_object_get(node, "parent");
+        if (!json_is_string(parent)) continue;
+        size_t parent_index = parent_of(nodes, ids, i);
+        if (parent_index == NO_ROW) return node_fail(err, i, "parent", "invalid_value", "no node has this id");
+        if (!is_op_node(node) && is_op_node(json_array_get(nodes, parent_index)))
+            return node_fail(err, i, "parent", "invalid_value", "a module row's parent must be a module row");
     }
     return 0;
 }
@@ -334,32 +365,74 @@ static int check_input(const json_t *input, size_t index, vz_error *err)
     return check_shape(shape, path, err);
 }
 
+/* An output of the model (an edge may end at "output:NAME"): a name, and optionally shape and dtype. */
+static int check_output(const json_t *output, size_t index, vz_error *err)
+{
+    char path[PATH_BYTES];
+    snprintf(path, sizeof path, "graph.outputs[%zu]", index);
+    if (!json_is_object(output)) return vz_fail(err, 400, "invalid_value", path, "expected an object");
+    const json_t *name = json_object_get(output, "name"), *dtype = json_object_get(output, "dtype");
+    const json_t *shape = json_object_get(output, "shape");
+    snprintf(path, sizeof path, "graph.outputs[%zu].name", index);
+    if (!name) return vz_fail(err, 400, "missing_field", path, "required");
+    if (!json_is_string(name)) return vz_fail(err, 400, "invalid_value", path, "expected a string");
+    snprintf(path, sizeof path, "graph.outputs[%zu].dtype", index);
+    if (dtype && (!json_is_string(dtype) || !dtype_bytes(json_string_value(dtype))))
+        return vz_fail(err, 400, "invalid_value", path, "unknown dtype");
+    snprintf(path, sizeof path, "graph.outputs[%zu].shape", index);
+    return shape ? check_shape(shape, path, err) : 0;
+}
+
 static int check_inputs(const json_t *graph, vz_error *err)
 {
     const json_t *inputs = json_object_get(graph, "inputs");
-    if (!inputs) return 0;
-    if (!json_is_array(inputs))
+    if (inputs && !json_is_array(inputs))
         return vz_fail(err, 400, "invalid_value", "graph.inputs", "expected an array");
     for (size_t i = 0; i < json_array_size(inputs); i++)
         if (check_input(json_array_get(inputs, i), i, err)) return -1;
+    const json_t *outputs = json_object_get(graph, "outputs");
+    if (outputs && !json_is_array(outputs))
+        return vz_fail(err, 400, "invalid_value", "graph.outputs", "expected an array");
+    for (size_t i = 0; i < json_array_size(outputs); i++)
+        if (check_output(json_array_get(outputs, i), i, err)) return -1;
+    const json_t *unavailable = json_object_get(graph, "summary_unavailable");
+    if (unavailable && !json_is_string(unavailable))
+        return vz_fail(err, 400, "invalid_value", "graph.summary_unavailable", "expected a string (the reason)");
     return 0;
 }
 
-static bool input_exists(const json_t *graph, const char *name)
+static bool is_named_in(const json_t *graph, const char *list, const char *name)
 {
-    const json_t *inputs = json_object_get(graph, "inputs");
-    for (size_t i = 0; i < json_array_size(inputs); i++)
-        if (strcmp(json_string_value(json_object_get(json_array_get(inputs, i), "name")), name) == 0)
+    const json_t *items = json_object_get(graph, list);
+    for (size_t i = 0; i < json_array_size(items); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(items, i), "name")), name) == 0)
             return true;
     return false;
 }
 
+/* A node id, "input:NAME" naming an input or "output:NAME" naming an output. */
 static bool edge_end_exists(const json_t *graph, const key_entry *ids, const json_t *end)
 {
     const char *name = json_string_value(end);
     if (!name) return false;
-    if (strncmp(name, "input:", 6) == 0 && input_exists(graph, name + 6)) return true;
+    if (strncmp(name, "input:", 6) == 0 && is_named_in(graph, "inputs", name + 6)) return true;
+    if (strncmp(name, "output:", 7) == 0 && is_named_in(graph, "outputs", name + 7)) return true;
     return node_index(ids, json_array_size(json_object_get(graph, "nodes")), name) != NO_ROW;
+}
+
+/* The optional third item of an edge: {"shape": [...], "dtype": "float32"}, what flows on it. */
+static int check_edge_tensor(const json_t *tensor, size_t index, vz_error *err)
+{
+    char path[PATH_BYTES];
+    snprintf(path, sizeof path, "graph.edges[%zu][2]", index);
+    if (!json_is_object(tensor))
+        return vz_fail(err, 400, "invalid_value", path, "expected {\"shape\": [...], \"dtype\": ...}");
+    const json_t *dtype = json_object_get(tensor, "dtype"), *shape = json_object_get(tensor, "shape");
+    snprintf(path, sizeof path, "graph.edges[%zu][2].dtype", index);
+    if (dtype && (!json_is_string(dtype) || !dtype_bytes(json_string_value(dtype))))
+        return vz_fail(err, 400, "invalid_value", path, "unknown dtype");
+    snprintf(path, sizeof path, "graph.edges[%zu][2].shape", index);
+    return shape ? check_shape(shape, path, err) : 0;
 }
 
 static int check_edges(const json_t *graph, const key_entry *ids, vz_error *err)
@@ -371,13 +444,14 @@ static int check_edges(const json_t *graph, const key_entry *ids, vz_error *err)
         const json_t *edge = json_array_get(edges, i);
         char path[PATH_BYTES];
         snprintf(path, sizeof path, "graph.edges[%zu]", i);
-        if (!json_is_array(edge) || json_array_size(edge) != 2)
-            return vz_fail(err, 400, "invalid_value", path, "expected [from, to]");
+        if (!json_is_array(edge) || json_array_size(edge) < 2 || json_array_size(edge) > 3)
+            return vz_fail(err, 400, "invalid_value", path, "expected [from, to] or [from, to, {shape, dtype}]");
         for (size_t side = 0; side < 2; side++) {
             snprintf(path, sizeof path, "graph.edges[%zu][%zu]", i, side);
             if (!edge_end_exists(graph, ids, json_array_get(edge, side)))
-                return vz_fail(err, 400, "invalid_value", path, "no node or input has this id");
+                return vz_fail(err, 400, "invalid_value", path, "no node, input or output has this id");
         }
+        if (json_array_size(edge) == 3 && check_edge_tensor(json_array_get(edge, 2), i, err)) return -1;
     }
     return 0;
 }
@@ -1044,6 +1118,31 @@ static column_list choose_columns(const vz_summary_options *opts, const summary_
     return (column_list){without_inputs, 1};
 }
 
+/* The graph with its module rows only: op nodes are data flow, not rows of torchinfo's table. The
+ * new object shares the rows and inputs (one reference each), so this costs one array. */
+static json_t *module_rows(const json_t *graph)
+{
+    const json_t *nodes = json_object_get(graph, "nodes");
+    json_t *rows = json_array();
+    for (size_t i = 0; i < json_array_size(nodes); i++)
+        if (!is_op_node(json_array_get(nodes, i))) json_array_append(rows, json_array_get(nodes, i));
+    json_t *modules = json_pack("{s:o}", "nodes", rows);
+    const json_t *inputs = json_object_get(graph, "inputs");
+    if (inputs) json_object_set(modules, "inputs", (json_t *)inputs);
+    return modules;
+}
+
+/* A graph that cannot give a true table (one imported from a GraphDef, which has no parameter counts)
+ * says why; the answer is that reason, not a table of zeros. */
+static void put_unavailable(vz_buf *text_out, json_t **json_out, const vz_summary_options *opts,
+                            const char *reason)
+{
+    if (text_out) buf_printf(text_out, "No summary: %s\n", reason);
+    if (json_out)
+        *json_out = json_pack("{s:i, s:[], s:[], s:n, s:s}", "depth", opts->depth, "columns", "rows",
+                              "totals", "unavailable", reason);
+}
+
 int summary_build(const json_t *graph, const vz_summary_options *opts, vz_buf *text_out,
                   json_t **json_out, vz_error *err)
 {
@@ -1056,11 +1155,20 @@ int summary_build(const json_t *graph, const vz_summary_options *opts, vz_buf *t
     if (opts->column_count > SUMMARY_MAX_COLUMNS)
         return vz_fail(err, 400, "invalid_value", "columns", "at most %d columns", SUMMARY_MAX_COLUMNS);
     if (graph_validate(graph, err)) return -1;
+    const char *unavailable = json_string_value(json_object_get(graph, "summary_unavailable"));
+    if (unavailable) {
+        put_unavailable(text_out, json_out, opts, unavailable);
+        return 0;
+    }
+    json_t *modules = module_rows(graph);
     summary_model model;
-    if (model_load(&model, graph, opts->depth, err)) return -1;
-    column_list columns = choose_columns(opts, &model);
-    if (text_out) put_table(text_out, &model, columns);
-    if (json_out) *json_out = summary_json(&model, columns);
-    model_free(&model);
-    return 0;
+    int rc = model_load(&model, modules, opts->depth, err);
+    if (rc == 0) {
+        column_list columns = choose_columns(opts, &model);
+        if (text_out) put_table(text_out, &model, columns);
+        if (json_out) *json_out = summary_json(&model, columns);
+        model_free(&model);
+    }
+    json_decref(modules);
+    return rc;
 }

@@ -479,3 +479,128 @@ Test(summary, unknown_column_names_are_refused)
     cr_expect_eq(summary_parse_columns("output_size,flops", &opts, &err), -1);
     cr_expect_str_eq(err.path, "columns");
 }
+
+/* ---- data flow: op nodes, edge tensors, outputs ------------------------------------------------- */
+
+/* resnet18's rows with an op node after every fifth row (parent: that row's parent, or the row itself
+ * when it is a container), shaped edges between them and an output: the table must not move. */
+Test(summary, op_nodes_and_edge_tensors_leave_the_table_unchanged)
+{
+    json_t *graph = load_graph("resnet18");
+    json_t *nodes = json_object_get(graph, "nodes"), *edges = json_object_get(graph, "edges");
+    json_t *grown = json_array();
+    for (size_t i = 0; i < json_array_size(nodes); i++) {
+        json_t *row = json_array_get(nodes, i);
+        json_array_append(grown, row);
+        if (i % 5) continue;
+        char id[32];
+        snprintf(id, sizeof id, "op%zu", i);
+        json_array_append_new(grown, json_pack("{s:s, s:s, s:s, s:O, s:[i, i], s:s}", "id", id, "kind", "op",
+                                               "op", "add", "parent", json_object_get(row, "id"),
+                                               "output_shape", 1, 8, "dtype", "float32"));
+        json_array_append_new(edges, json_pack("[s, s, {s:[i, i, i, i], s:s}]", json_string_value(json_object_get(row, "id")),
+                                               id, "shape", 1, 64, 56, 56, "dtype", "float32"));
+    }
+    json_object_set_new(graph, "nodes", grown);
+    json_object_set_new(graph, "outputs", json_pack("[{s:s, s:[i, i]}]", "name", "logits", "shape", 1, 1000));
+    json_array_append_new(edges, json_pack("[s, s]", "op70", "output:logits"));
+    vz_buf text;
+    buf_init(&text);
+    vz_error err = {0};
+    cr_assert_eq(summary_build(graph, NULL, &text, NULL, &err), 0, "%s %s", err.path, err.message);
+    char *expected = read_file(FIXTURES "resnet18.expected.txt");
+    assert_same_table(text.data, expected, "resnet18 with op nodes");
+    free(expected);
+    buf_free(&text);
+    json_decref(graph);
+}
+
+static json_t *small_with_op(void)
+{
+    json_t *graph = small();
+    json_array_append_new(json_object_get(graph, "nodes"),
+                          json_pack("{s:s, s:s, s:s, s:s}", "id", "op0", "kind", "op", "op", "relu", "parent", "0"));
+    json_array_append_new(json_object_get(graph, "edges"),
+                          json_pack("[s, s, {s:[i, i], s:s}]", "2", "op0", "shape", 1, 2, "dtype", "float32"));
+    json_object_set_new(graph, "outputs", json_pack("[{s:s}]", "name", "y"));
+    json_array_append_new(json_object_get(graph, "edges"), json_pack("[s, s]", "op0", "output:y"));
+    return graph;
+}
+
+Test(graph_validate, accepts_op_nodes_edge_tensors_and_outputs)
+{
+    json_t *graph = small_with_op();
+    vz_error err = {0};
+    cr_expect_eq(graph_validate(graph, &err), 0, "%s: %s", err.path, err.message);
+    json_decref(graph);
+}
+
+Test(graph_validate, refuses_an_op_node_without_its_op)
+{
+    json_t *graph = small_with_op();
+    json_object_del(node(graph, 3), "op");
+    assert_refused(graph, "missing_field", "graph.nodes[3].op");
+}
+
+Test(graph_validate, refuses_an_unknown_kind)
+{
+    json_t *graph = small_with_op();
+    json_object_set_new(node(graph, 3), "kind", json_string("tensor"));
+    assert_refused(graph, "invalid_value", "graph.nodes[3].kind");
+}
+
+Test(graph_validate, refuses_a_module_row_inside_an_op)
+{
+    json_t *graph = small_with_op();
+    json_object_set_new(node(graph, 2), "parent", json_string("op0"));
+    assert_refused(graph, "invalid_value", "graph.nodes[2].parent");
+}
+
+Test(graph_validate, refuses_an_edge_tensor_with_a_bad_shape)
+{
+    json_t *graph = small_with_op();
+    json_t *tensor = json_array_get(json_array_get(json_object_get(graph, "edges"), 2), 2);
+    json_object_set_new(tensor, "shape", json_pack("[i, s]", 1, "2"));
+    assert_refused(graph, "invalid_value", "graph.edges[2][2].shape[1]");
+}
+
+Test(graph_validate, refuses_an_edge_tensor_with_an_unknown_dtype)
+{
+    json_t *graph = small_with_op();
+    json_t *tensor = json_array_get(json_array_get(json_object_get(graph, "edges"), 2), 2);
+    json_object_set_new(tensor, "dtype", json_string("float7"));
+    assert_refused(graph, "invalid_value", "graph.edges[2][2].dtype");
+}
+
+Test(graph_validate, refuses_an_edge_to_an_undeclared_output)
+{
+    json_t *graph = small_with_op();
+    json_array_set_new(json_array_get(json_object_get(graph, "edges"), 3), 1, json_string("output:z"));
+    assert_refused(graph, "invalid_value", "graph.edges[3][1]");
+}
+
+Test(graph_validate, refuses_an_edge_of_four_items)
+{
+    json_t *graph = small_with_op();
+    json_array_append_new(json_array_get(json_object_get(graph, "edges"), 0), json_object());
+    json_array_append_new(json_array_get(json_object_get(graph, "edges"), 0), json_object());
+    assert_refused(graph, "invalid_value", "graph.edges[0]");
+}
+
+Test(summary, a_graph_that_cannot_have_a_summary_says_why)
+{
+    json_t *graph = small_with_op();
+    json_object_set_new(graph, "summary_unavailable", json_string("no parameter counts in a GraphDef"));
+    vz_buf text;
+    buf_init(&text);
+    json_t *summary = NULL;
+    vz_error err = {0};
+    cr_assert_eq(summary_build(graph, NULL, &text, &summary, &err), 0, "%s", err.message);
+    cr_expect_str_eq(text.data, "No summary: no parameter counts in a GraphDef\n");
+    cr_expect_str_eq(json_string_value(json_object_get(summary, "unavailable")), "no parameter counts in a GraphDef");
+    cr_expect(json_is_null(json_object_get(summary, "totals")));
+    cr_expect_eq(json_array_size(json_object_get(summary, "rows")), 0);
+    json_decref(summary);
+    buf_free(&text);
+    json_decref(graph);
+}

@@ -1,7 +1,9 @@
-"""graph.py -- a PyTorch model as vizd's graph JSON: run it once with forward hooks, one row per call.
+"""graph.py -- a PyTorch model as vizd's graph JSON: run it once, one row per module call, one node per
+tensor operation between them, and edges that follow each tensor from the node that made it to every
+node that used it.
 
-This is the export of tests/fixtures/torchinfo/make_expected.py (which made the expected torchinfo
-tables vizd's summary is tested against), so vizd's summary of what this sends equals torchinfo's:
+Module rows are the export of tests/fixtures/torchinfo/make_expected.py (which made the expected
+torchinfo tables vizd's summary is tested against), so vizd's summary of what this sends equals torchinfo's:
 
   - forward pre/post hooks on every module record the calls in the order they start, each with the
     shape of its first input and output tensor (torchinfo's rule for nested outputs) and its dtype;
@@ -12,10 +14,26 @@ tables vizd's summary is tested against), so vizd's summary of what this sends e
   - "is_leaf": false for a module with submodules none of which ran, "mult_adds": 0 for a leaf whose
     parameters are neither weights nor biases (torchinfo counts mult-adds only for those).
 
-Edges follow the data between leaf calls: a tensor a leaf call returned, passed to a later leaf call, is
-an edge; a tensor made by a functional op in between (torch.flatten, x + identity) is attributed to the
-leaf call that finished last before it. The model runs in eval mode under torch.no_grad(), and every
-module's training flag is restored afterwards; nothing is traced or compiled.
+Data flow. Why a TorchFunctionMode rather than torch.fx or torch.jit.trace: fx needs a model that
+symbolic tracing accepts (no data-dependent control flow, no calls it cannot proxy) and names its nodes
+after code rather than calls; jit.trace inlines modules into aten ops, so its scopes must be parsed back
+into module calls and a module called twice is hard to tell apart. The mode sees the real calls of the
+real forward pass, with real tensors (so every shape is the true one), alongside the hooks that already
+give the module rows, and it works on any model that runs. Each torch function or Tensor method called
+while the innermost open module call is a module with no submodules (Conv2d, ReLU, LSTM) is part of
+that module's work and is not shown; one called anywhere else (x + identity in a BasicBlock,
+torch.flatten in ResNet.forward, the linear maths of MultiheadAttention) becomes an op node whose parent
+is the row of that innermost call. Each tensor an op or a leaf module returns is remembered (by
+identity: the tensor is held so its id cannot be reused) with the node that made it; a node that is
+given a tensor gets an edge from its maker, carrying the shape and dtype of the tensor given. What the
+model returns flows to "output:NAME" ends. Ops are folded into the edge (the consumer's edge comes
+straight from the maker of the op's input) when they compute nothing: property reads (x.T, x.data),
+contiguous/detach/clone, and view, reshape, flatten, squeeze, unsqueeze, expand, to and friends when
+the shape and dtype do not change. Ops with no input from the model's data (torch.zeros, arange) are
+constants and not drawn.
+
+The model runs in eval mode under torch.no_grad(), and every module's training flag is restored
+afterwards; nothing is compiled.
 """
 
 import inspect
@@ -23,6 +41,16 @@ import inspect
 DTYPE_NAMES = {"torch.float32": "float32", "torch.float64": "float64", "torch.float16": "float16",
                "torch.bfloat16": "bfloat16", "torch.int64": "int64", "torch.int32": "int32",
                "torch.int16": "int16", "torch.int8": "int8", "torch.uint8": "uint8", "torch.bool": "bool"}
+
+# Ops that compute nothing, folded into the edge whatever they return.
+FOLD_ALWAYS = {"contiguous", "detach", "clone", "requires_grad_", "data", "T", "mT", "H", "mH"}
+# Ops folded when the tensor they return has the shape and dtype of the one they were given.
+FOLD_WHEN_UNCHANGED = {"view", "view_as", "reshape", "reshape_as", "flatten", "squeeze", "unsqueeze",
+                       "expand", "expand_as", "to", "type", "type_as", "float", "double", "half",
+                       "cpu", "cuda"}
+# Dunder names of Python operators as op names (x + y is "add", x += y is "add" too).
+OPERATOR_NAMES = {"truediv": "div", "floordiv": "floor_divide", "matmul": "matmul", "getitem": "getitem",
+                  "and": "logical_and", "or": "logical_or", "invert": "bitwise_not", "neg": "neg"}
 
 
 def _is_tensor(x):
@@ -63,56 +91,144 @@ def ancestor(path, depth):
     return ".".join(path.split(".")[:depth])
 
 
-def record_calls(model, inputs, input_names):
-    """Module calls in the order they start, each with its shapes and the calls (or "input:NAME") that
-    produced the tensors it was given."""
-    import torch
-    paths = {id(m): name for name, m in model.named_modules()}
-    calls, open_calls, handles = [], [], []
-    # id(tensor) -> (tensor, producer). The tensor is held so its id cannot be reused during the run.
-    producers = {id(t): (t, "input:" + name) for t, name in zip(inputs, input_names) if _is_tensor(t)}
-    last_leaf = ["input:" + input_names[0]] if input_names else [None]
+def op_name(func):
+    """The name an op node shows: "add" for Tensor.add, x + y and x += y; "T" for the property x.T."""
+    name = getattr(func, "__name__", None) or type(func).__name__
+    if name == "__get__":  # a property read: the descriptor knows the property's name
+        return getattr(getattr(func, "__self__", None), "__name__", name)
+    if name.startswith("__") and name.endswith("__"):
+        name = name[2:-2]
+        if name not in OPERATOR_NAMES and name[:1] in "ir" and len(name) > 3:
+            name = name[1:]  # __iadd__, __radd__: the operator itself
+        name = OPERATOR_NAMES.get(name, name)
+    if name.endswith("_") and not name.startswith("_") and len(name) > 1:
+        name = name[:-1]  # in place (add_, relu_): the same operation
+    return name
 
-    def pre_hook(module, args):
-        call = {"module": paths[id(module)], "type": module.__class__.__name__, "has_child_calls": False,
-                "sources": []}
+
+def is_folded(name, given, made):
+    """Whether an op that was given tensors `given` and made `made` computes nothing worth a node."""
+    if len(given) != 1 or len(made) != 1:
+        return False
+    if name in FOLD_ALWAYS or made[0] is given[0]:
+        return True
+    return (name in FOLD_WHEN_UNCHANGED and tuple(made[0].shape) == tuple(given[0].shape)
+            and made[0].dtype == given[0].dtype)
+
+
+class Recorder:
+    """What one forward pass did: module calls (rows) and ops in the order they started, and the
+    tensors that flowed between them. A call or op is a dict; `flows` holds (maker, user, tensor)."""
+
+    def __init__(self, model, inputs, input_names):
+        self.paths = {id(m): name for name, m in model.named_modules()}
+        self.calls, self.ops, self.open_calls, self.flows = [], [], [], []
+        # id(tensor) -> (tensor, maker): the tensor is held so its id cannot be reused during the run.
+        self.makers = {id(t): (t, "input:" + name) for t, name in zip(inputs, input_names) if _is_tensor(t)}
+
+    def maker_of(self, tensor):
+        entry = self.makers.get(id(tensor))
+        return entry[1] if entry is not None and entry[0] is tensor else None
+
+    def made(self, tensors, maker):
+        for t in tensors:
+            self.makers[id(t)] = (t, maker)
+
+    def used(self, tensors, user):
+        for t in tensors:
+            maker = self.maker_of(t)
+            if maker is not None:
+                self.flows.append((maker, user, t))
+
+    def inside_leaf(self):
+        """Whether the innermost open call is a module without submodules, whose ops are its own work."""
+        return bool(self.open_calls) and self.open_calls[-1]["is_leaf_module"]
+
+    def pre_hook(self, module, args):
+        call = {"module": self.paths[id(module)], "type": module.__class__.__name__,
+                "has_child_calls": False, "is_leaf_module": not any(True for _ in module.children()),
+                "call_index": len(self.calls)}
         tensor = first_tensor(args)
         if tensor is not None:
             call["input_shape"] = list(tensor.shape)
-        for t in all_tensors(args):
-            source = producers.get(id(t), (None, last_leaf[0]))[1]
-            if source is not None and source not in call["sources"]:
-                call["sources"].append(source)
-        if open_calls:
-            open_calls[-1]["has_child_calls"] = True
-        calls.append(call)
-        open_calls.append(call)
+        if call["is_leaf_module"] and not self.inside_leaf():
+            self.used(all_tensors(args), call)
+        if self.open_calls:
+            self.open_calls[-1]["has_child_calls"] = True
+        self.calls.append(call)
+        self.open_calls.append(call)
 
-    def post_hook(module, args, output):
-        call = open_calls.pop()
+    def post_hook(self, module, args, output):
+        call = self.open_calls.pop()
         tensor = first_tensor(output)
         if tensor is not None:
             call["output_shape"] = list(tensor.shape)
             call["dtype"] = _dtype_name(tensor)
-        if not call["has_child_calls"]:
-            for t in all_tensors(output):
-                producers[id(t)] = (t, call)
-            last_leaf[0] = call
+        if call["is_leaf_module"] and not self.inside_leaf():
+            self.made(all_tensors(output), call)
 
+    def op(self, func, args, kwargs, result):
+        if self.inside_leaf():
+            return
+        given = [t for t in all_tensors(list(args) + list((kwargs or {}).values()))
+                 if self.maker_of(t) is not None]
+        made = all_tensors(result)
+        if not given or not made:
+            return  # no data of the model goes in (a constant), or nothing comes out (x.shape, x.dim())
+        name = op_name(func)
+        if is_folded(name, given, made):
+            self.made(made, self.maker_of(given[0]))
+            return
+        op = {"op": name, "parent": self.open_calls[-1] if self.open_calls else None,
+              "calls_before": len(self.calls), "output_shape": list(made[0].shape),
+              "dtype": _dtype_name(made[0])}
+        self.ops.append(op)
+        self.used(given, op)
+        self.made(made, op)
+
+
+def record_calls(model, inputs, input_names):
+    """Run the model once; return the Recorder holding its calls, ops and flows. The model's outputs
+    flow to "output:NAME" (see output_names)."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+    recorder = Recorder(model, inputs, input_names)
+
+    class Mode(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            result = func(*args, **(kwargs or {}))
+            recorder.op(func, args, kwargs, result)
+            return result
+
+    handles = []
     training = {m: m.training for m in model.modules()}
     for module in model.modules():
-        handles.append(module.register_forward_pre_hook(pre_hook))
-        handles.append(module.register_forward_hook(post_hook))
+        handles.append(module.register_forward_pre_hook(recorder.pre_hook))
+        handles.append(module.register_forward_hook(recorder.post_hook))
     model.eval()
     try:
-        with torch.no_grad():
-            model(*inputs)
+        with torch.no_grad(), Mode():
+            output = model(*inputs)
     finally:
         for handle in handles:
             handle.remove()
         for module, was_training in training.items():
             module.training = was_training
-    return calls
+    recorder.outputs = []
+    for name, tensor in output_names(output):
+        recorder.outputs.append({"name": name, "shape": list(tensor.shape), "dtype": _dtype_name(tensor)})
+        recorder.used([tensor], "output:" + name)
+    return recorder
+
+
+def output_names(output):
+    """(name, tensor) for what forward returned: "output" for one tensor, "output_0", "output_1" ...
+    for a tuple or list (nested ones flattened), the keys of a dict."""
+    if _is_tensor(output):
+        return [("output", output)]
+    if isinstance(output, dict):
+        return [(str(key), t) for key, value in output.items() for t in all_tensors(value)[:1]]
+    return [("output_%d" % i, t) for i, t in enumerate(all_tensors(output))]
 
 
 def insert_containers(calls, modules):
@@ -169,15 +285,16 @@ def export_graph(model, input_to_model):
     inputs = list(input_to_model) if isinstance(input_to_model, (list, tuple)) else [input_to_model]
     input_names = input_names_of(model, len(inputs))
     modules = dict(model.named_modules())
-    rows = insert_containers(record_calls(model, inputs, input_names), modules)
+    recorder = record_calls(model, inputs, input_names)
+    rows = insert_containers(recorder.calls, modules)
     counts = owned_parameters(model, {row["module"] for row in rows})
-    nodes, last_at_depth, id_of_call = [], {}, {}
+    module_nodes, last_at_depth, id_of = [], {}, {}
     for index, row in enumerate(rows):
         depth = depth_of(row["module"])
         module = modules[row["module"]]
         node = {"id": str(index), "module": row["module"], "type": row["type"],
                 "parent": last_at_depth.get(depth - 1) if depth > 0 else None}
-        id_of_call[id(row)] = node["id"]
+        id_of[id(row)] = node["id"]
         for key in ("input_shape", "output_shape", "dtype"):
             if key in row:
                 node[key] = row[key]
@@ -198,20 +315,36 @@ def export_graph(model, input_to_model):
         if is_leaf != row_is_leaf:
             node["is_leaf"] = is_leaf  # it has submodules, but none of them ran
         last_at_depth[depth] = node["id"]
+        module_nodes.append((row, node))
+    for index, op in enumerate(recorder.ops):
+        id_of[id(op)] = "op%d" % index
+    # Nodes in the order things happened: an op goes before the first call that started after it.
+    nodes, pending = [], list(recorder.ops)
+    pending.reverse()
+    for row, node in module_nodes:
+        while "call_index" in row and pending and pending[-1]["calls_before"] <= row["call_index"]:
+            nodes.append(op_node(pending.pop(), id_of))
         nodes.append(node)
-    edges = []
-    for row in rows:
-        if row.get("has_child_calls", True):
-            continue  # only calls that did the work themselves are joined by edges
-        for source in row["sources"]:
-            start = source if isinstance(source, str) else id_of_call[id(source)]
-            edge = [start, id_of_call[id(row)]]
-            if edge not in edges:
-                edges.append(edge)
+    nodes.extend(op_node(op, id_of) for op in reversed(pending))
+    edges, seen = [], set()
+    for maker, user, tensor in recorder.flows:
+        ends = tuple(end if isinstance(end, str) else id_of[id(end)] for end in (maker, user))
+        if ends not in seen:  # several tensors between the same two nodes: one edge, the first's
+            seen.add(ends)
+            edges.append([ends[0], ends[1], {"shape": list(tensor.shape), "dtype": _dtype_name(tensor)}])
     return {"model": model.__class__.__name__,
             "inputs": [{"name": name, "shape": list(x.shape), "dtype": _dtype_name(x)}
                        for name, x in zip(input_names, inputs) if isinstance(x, torch.Tensor)],
-            "nodes": nodes, "edges": edges, "repr": repr(model)}
+            "outputs": recorder.outputs, "nodes": nodes, "edges": edges, "repr": repr(model)}
+
+
+def op_node(op, id_of):
+    node = {"id": id_of[id(op)], "kind": "op", "op": op["op"],
+            "parent": id_of[id(op["parent"])] if op["parent"] is not None else None,
+            "output_shape": op["output_shape"]}
+    if op["dtype"] in DTYPE_NAMES.values():
+        node["dtype"] = op["dtype"]
+    return node
 
 
 def _plain(value):

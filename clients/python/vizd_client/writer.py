@@ -217,9 +217,9 @@ class SummaryWriter:
         self._write_items("tensors", tag, step, walltime, item)
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
-        """Run the model once on input_to_model with forward hooks and send its calls as the run's graph
-        (one per run; a new one replaces it). verbose and use_strict_trace are TensorBoard's tracing
-        options, accepted and unused: nothing is traced."""
+        """Run the model once on input_to_model and send its module calls and tensor ops (graph.py) as
+        the run's graph (one per run; a new one replaces it). verbose and use_strict_trace are
+        TensorBoard's tracing options, accepted and unused: nothing is traced."""
         self._raise_background_error()
         doc = {"run": self.run, "graph": graph_export.export_graph(model, input_to_model)}
         self._transport.post_json(doc, True, self.run)
