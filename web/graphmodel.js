@@ -190,6 +190,7 @@ export function formatShape(shape) {
 
 /** The name a box shows: the module's dotted name, or the model's type for an unnamed root. */
 export function displayName(node) {
+  if (node.kind === 'op') return String(node.op ?? '');
   return node.module === '' || node.module === undefined ? node.type || '' : String(node.module);
 }
 

@@ -44,10 +44,14 @@ int summary_parse_columns(const char *list, vz_summary_options *opts, vz_error *
 /* 0 if graph can be summarised; else -1 with err naming the first bad field ("graph.nodes[3].parent"),
  * status 400, code "missing_field" or "invalid_value". Checks: unique node ids, parents and edge ends
  * that exist, no parent cycles, shapes of non-negative integers whose products fit int64, counts that
- * are non-negative int64 integers, trainable_params <= params, known dtypes. */
+ * are non-negative int64 integers, trainable_params <= params, known dtypes; op nodes ("kind": "op")
+ * name their op, a module row's parent is a module row, edges are [from, to] or [from, to, {shape,
+ * dtype}] whose ends are node ids or "input:NAME" / "output:NAME" naming an entry of inputs / outputs. */
 int graph_validate(const json_t *graph, vz_error *err);
 
-/* Validate graph, then compute its summary. opts may be NULL (defaults). When text_out is not NULL the
+/* Validate graph, then compute its summary from its module rows (op nodes are left out); a graph with
+ * "summary_unavailable": REASON gets "No summary: REASON" as text and {"rows": [], "totals": null,
+ * "unavailable": REASON} as JSON instead. opts may be NULL (defaults). When text_out is not NULL the
  * torchinfo table is appended to it (ending with a newline); when json_out is not NULL it receives a new
  * reference (the caller owns it) to {"depth", "columns", "rows": [...], "totals": {...}}. On error
  * nothing is appended and *json_out is left untouched. */
