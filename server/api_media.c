@@ -302,20 +302,28 @@ int api_texts(vz_app *app, const http_request *req, http_response *res, vz_error
     return answer_media(app, req, res, VZ_MEDIA_TEXT, err);
 }
 
+static bool is_blob_name(const char *text)
+{
+    size_t n = 0;
+    for (; text[n]; n++)
+        if (!((text[n] >= '0' && text[n] <= '9') || (text[n] >= 'a' && text[n] <= 'f'))) return false;
+    return n == VZ_BLOB_NAME_BYTES;
+}
+
+/* A blob's name is a hash of what it holds, so its URL names the same bytes in every database and may be
+ * cached for good; the name is also its ETag. A conditional request is answered before the bytes are
+ * read (only the blob's existence and type are looked up). */
 int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    const char *id_text = req->path + strlen("/api/v1/blobs/");
-    char *end;
-    long long id = strtoll(id_text, &end, 10);
-    if (*id_text == '\0' || *end != '\0' || id <= 0) return vz_fail(err, 404, "not_found", "", "no such blob");
-    char etag[40];
-    snprintf(etag, sizeof etag, "\"blob-%lld\"", id);
-    const char *if_none_match = http_header(req, "If-None-Match");
-    unsigned char *bytes;
+    const char *name = req->path + strlen("/api/v1/blobs/");
+    if (!is_blob_name(name)) return vz_fail(err, 404, "not_found", "", "no such blob");
+    snprintf(res->etag, sizeof res->etag, "\"%s\"", name);
+    bool is_cached = http_etag_matches(http_header(req, "If-None-Match"), res->etag);
+    unsigned char *bytes = NULL;
     size_t size;
     char content_type[64];
-    if (store_read_blob(app->store, id, &bytes, &size, content_type, sizeof content_type, err) < 0) return -1;
-    snprintf(res->etag, sizeof res->etag, "%s", etag);
+    if (store_read_blob(app->store, name, is_cached ? NULL : &bytes, &size, content_type, sizeof content_type, err) < 0)
+        return -1;
     res->cache_control = "public, max-age=31536000, immutable";
     /* content types come from a fixed set (media.c), so the static strings below cover every blob */
     res->content_type = strcmp(content_type, "image/png") == 0    ? "image/png"
@@ -323,13 +331,12 @@ int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error 
                         : strcmp(content_type, "image/gif") == 0  ? "image/gif"
                         : strcmp(content_type, "image/webp") == 0 ? "image/webp"
                                                                   : "application/octet-stream";
-    if (http_etag_matches(if_none_match, etag)) {
-        free(bytes);
+    if (is_cached) {
         res->status = 304;
         return 0;
     }
-    buf_append(&res->body, bytes, size);
+    int rc = buf_append(&res->body, bytes, size) < 0 ? vz_out_of_memory(err, "the blob") : 0;
     free(bytes);
     res->status = 200;
-    return 0;
+    return rc;
 }

@@ -10,40 +10,71 @@
 #include <stdlib.h>
 #include <string.h>
 
-void buf_init(vz_buf *b) { b->data = NULL; b->len = 0; b->cap = 0; }
+void buf_init(vz_buf *b) { buf_init_limited(b, 0); }
 
-void buf_free(vz_buf *b) { free(b->data); buf_init(b); }
+void buf_init_limited(vz_buf *b, size_t limit)
+{
+    *b = (vz_buf){.data = NULL, .len = 0, .cap = 0, .limit = limit};
+}
+
+void buf_free(vz_buf *b)
+{
+    free(b->data);
+    buf_init_limited(b, b->limit);
+}
 
 char *buf_release(vz_buf *b, size_t *len)
 {
     char *data = b->data;
     if (len) *len = b->len;
-    buf_init(b);
+    buf_init_limited(b, b->limit);
     return data;
 }
 
-void buf_reserve(vz_buf *b, size_t extra)
+static size_t buf_limit(const vz_buf *b) { return b->limit ? b->limit : VZ_BUF_DEFAULT_LIMIT; }
+
+int buf_reserve(vz_buf *b, size_t extra)
 {
-    if (b->len + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) cap *= 2;
+    if (b->is_failed) return -1;
+    if (extra > buf_limit(b) - b->len) { /* checked first: len + extra cannot overflow below */
+        b->is_failed = b->is_over_limit = true;
+        return -1;
+    }
+    if (b->len + extra + 1 <= b->cap) return 0;
+    size_t need = b->len + extra + 1, cap = b->cap ? b->cap : 256;
+    while (cap < need) cap *= 2;
+    if (cap > buf_limit(b) + 1) cap = buf_limit(b) + 1; /* doubling must not ask for more than the limit */
     char *grown = realloc(b->data, cap);
-    if (!grown) abort(); /* out of memory: nothing sensible to answer */
+    if (!grown) {
+        b->is_failed = true;
+        return -1;
+    }
     b->data = grown;
     b->cap = cap;
+    return 0;
 }
 
-void buf_append(vz_buf *b, const void *data, size_t len)
+int buf_append(vz_buf *b, const void *data, size_t len)
 {
-    buf_reserve(b, len);
+    if (buf_reserve(b, len) < 0) return -1;
     if (len) memcpy(b->data + b->len, data, len);
     b->len += len;
     b->data[b->len] = '\0';
+    return 0;
 }
 
-void buf_puts(vz_buf *b, const char *s) { buf_append(b, s, strlen(s)); }
+int buf_puts(vz_buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
 
-void buf_putc(vz_buf *b, char c) { buf_append(b, &c, 1); }
+int buf_putc(vz_buf *b, char c) { return buf_append(b, &c, 1); }
+
+int buf_check(const vz_buf *b, const char *what, vz_error *err)
+{
+    if (!b->is_failed) return 0;
+    if (b->is_over_limit)
+        return vz_fail(err, 413, "too_large", "", "%s would be larger than %zu bytes; ask for less", what,
+                       buf_limit(b));
+    return vz_out_of_memory(err, what);
+}
 
 void buf_printf(vz_buf *b, const char *fmt, ...)
 {
@@ -57,7 +88,7 @@ void buf_printf(vz_buf *b, const char *fmt, ...)
         buf_append(b, small, (size_t)need);
         return;
     }
-    buf_reserve(b, (size_t)need);
+    if (buf_reserve(b, (size_t)need) < 0) return;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)need + 1, fmt, ap);
     va_end(ap);

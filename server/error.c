@@ -80,3 +80,8 @@ int vz_fail(vz_error *err, int status, const char *code, const char *path, const
     repair_utf8(err->message);
     return -1;
 }
+
+int vz_out_of_memory(vz_error *err, const char *what)
+{
+    return vz_fail(err, 503, "out_of_memory", "", "not enough memory for %s; try again later", what);
+}

@@ -168,6 +168,12 @@ void http_set_json(http_response *res, int status)
 
 int http_answer_json(http_response *res, json_t *value)
 {
+    /* Jansson answers NULL when it runs out of memory while building the tree: the body is then marked
+     * failed, and dispatch turns that into the out-of-memory answer. */
+    if (!value) {
+        res->body.is_failed = true;
+        return 0;
+    }
     json_write(&res->body, value);
     buf_putc(&res->body, '\n');
     json_decref(value);
@@ -201,7 +207,12 @@ static void stream_free(void *cls)
 static enum MHD_Result queue_stream(struct MHD_Connection *conn, const http_response *res)
 {
     stream_state *st = malloc(sizeof *st);
-    if (!st) abort();
+    if (!st) {
+        if (res->stream.done) res->stream.done(res->stream.ctx);
+        vz_error err;
+        vz_out_of_memory(&err, "the answer");
+        return queue_error(conn, &err, NULL, false);
+    }
     st->stream = res->stream;
     st->conn = conn;
     struct MHD_Response *response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
@@ -670,7 +681,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     req->body_len = state->body.len;
     http_response res = {.status = 200, .content_type = "application/json"};
     buf_init(&res.body);
-    if (state->route->handler(server->app, req, &res, &err) < 0) {
+    /* A body that did not fit its limit or memory is incomplete: answer the error instead (buf.h). */
+    if (state->route->handler(server->app, req, &res, &err) < 0 || buf_check(&res.body, "the answer", &err) < 0) {
         buf_free(&res.body);
         return queue_error(conn, &err, NULL, false);
     }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <nettle/sha2.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -157,6 +158,43 @@ static int apply_migrations(sqlite3 *db, vz_error *err)
     return exec_sql(db, "COMMIT", "committing migrations", err);
 }
 
+static void blob_name(const char *content_type, const unsigned char *bytes, size_t size,
+                      char name[VZ_BLOB_NAME_BYTES + 1], int64_t *short_hash);
+
+/* Name the blobs written before migration 0006, one at a time (a blob may be large), in one transaction. */
+static int name_unnamed_blobs(sqlite3 *db, vz_error *err)
+{
+    sqlite3_stmt *next = NULL, *set = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT id, content_type, bytes FROM blobs WHERE sha256 IS NULL LIMIT 1", -1, &next,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "UPDATE blobs SET sha256 = ?2 WHERE id = ?1", -1, &set, NULL) != SQLITE_OK) {
+        sqlite3_finalize(next);
+        return sql_fail(err, db, "naming blobs");
+    }
+    int rc = exec_sql(db, "BEGIN IMMEDIATE", "naming blobs", err);
+    while (rc == 0) {
+        int step = sqlite3_step(next);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) {
+            rc = sql_fail(err, db, "naming blobs");
+            break;
+        }
+        char name[VZ_BLOB_NAME_BYTES + 1];
+        blob_name((const char *)sqlite3_column_text(next, 1), sqlite3_column_blob(next, 2),
+                  (size_t)sqlite3_column_bytes(next, 2), name, NULL);
+        sqlite3_bind_int64(set, 1, sqlite3_column_int64(next, 0));
+        sqlite3_reset(next);
+        bind_text(set, 2, name);
+        if (sqlite3_step(set) != SQLITE_DONE) rc = sql_fail(err, db, "naming blobs");
+        sqlite3_reset(set);
+    }
+    sqlite3_finalize(next);
+    sqlite3_finalize(set);
+    if (rc == 0) return exec_sql(db, "COMMIT", "naming blobs", err);
+    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 static int open_connection(const char *path, int flags, sqlite3 **out, vz_error *err)
 {
     sqlite3 *db = NULL;
@@ -227,9 +265,9 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare_recount(db, &w->recount_histogram_series, "histogram_steps", err) |
            prepare(db, &w->upsert_graph, "INSERT OR REPLACE INTO graphs(run_id, graph, updated_at) VALUES(?1, ?2, ?3)",
                    err) |
-           prepare(db, &w->find_blob, "SELECT id, bytes FROM blobs WHERE hash = ?1 AND size = ?2 AND content_type = ?3",
-                   err) |
-           prepare(db, &w->insert_blob, "INSERT INTO blobs(hash, content_type, size, bytes) VALUES(?1, ?2, ?3, ?4)", err) |
+           prepare(db, &w->find_blob, "SELECT id FROM blobs WHERE sha256 = ?1", err) |
+           prepare(db, &w->insert_blob,
+                   "INSERT INTO blobs(hash, content_type, size, bytes, sha256) VALUES(?1, ?2, ?3, ?4, ?5)", err) |
            prepare(db, &w->insert_image,
                    "INSERT OR REPLACE INTO images(series_id, step, idx, wall_time, blob_id, width, height) "
                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", err) |
@@ -296,6 +334,7 @@ int store_open(vz_store **out, const char *path, vz_error *err)
      * loss can take back the last commits. FULL would cost an fsync per group commit. */
     if (exec_sql(s->writer_db, "PRAGMA synchronous = NORMAL", "configuring", err) < 0) goto fail;
     if (apply_migrations(s->writer_db, err) < 0) goto fail;
+    if (name_unnamed_blobs(s->writer_db, err) < 0) goto fail;
     /* The schema declares its references; SQLite checks them only when asked, per connection. Only this
      * connection writes. A run is deleted child tables first (apply_delete_run), so the checks hold. */
     if (exec_sql(s->writer_db, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) < 0) goto fail;
@@ -836,36 +875,48 @@ static int upsert_graph(vz_store *s, int64_t run_id, const char *graph_json, vz_
     return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a graph");
 }
 
-/* FNV-1a over the bytes: only a fast way to find candidates; equal bytes are confirmed by comparison. */
-static int64_t bytes_hash(const unsigned char *bytes, size_t size)
+/* A blob's name (migrations/0006_blob_names.sql): the SHA-256 of its content type, a NUL byte and its
+ * bytes, as 64 lowercase hex digits. The content type is part of it because the same bytes stored as an
+ * image and as a tensor are two blobs, answered with different types. */
+static void blob_name(const char *content_type, const unsigned char *bytes, size_t size,
+                      char name[VZ_BLOB_NAME_BYTES + 1], int64_t *short_hash)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < size; i++) h = (h ^ bytes[i]) * 1099511628211ull;
-    return (int64_t)h;
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(content_type) + 1, (const uint8_t *)content_type);
+    sha256_update(&ctx, size, bytes);
+    sha256_digest(&ctx, sizeof digest, digest);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof digest; i++) {
+        name[2 * i] = hex[digest[i] >> 4];
+        name[2 * i + 1] = hex[digest[i] & 15];
+    }
+    name[VZ_BLOB_NAME_BYTES] = '\0';
+    uint64_t first = 0;
+    for (int i = 0; i < 8; i++) first = first << 8 | digest[i];
+    if (short_hash) *short_hash = (int64_t)first; /* fills the old hash column, which is NOT NULL */
 }
 
 /* The id of a blob holding exactly these bytes, stored now if no blob does yet. */
 static int store_blob(vz_store *s, const vz_media_item *item, int64_t *blob_id, vz_error *err)
 {
-    int64_t hash = bytes_hash(item->bytes, item->size);
+    char name[VZ_BLOB_NAME_BYTES + 1];
+    int64_t short_hash;
+    blob_name(item->content_type, item->bytes, item->size, name, &short_hash);
     sqlite3_stmt *st = s->stmt.find_blob;
-    sqlite3_bind_int64(st, 1, hash);
-    sqlite3_bind_int64(st, 2, (int64_t)item->size);
-    bind_text(st, 3, item->content_type); /* the same bytes as an image and as a tensor are two blobs */
-    int rc;
-    bool found = false;
-    while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        found = (size_t)sqlite3_column_bytes(st, 1) == item->size &&
-                (item->size == 0 || memcmp(sqlite3_column_blob(st, 1), item->bytes, item->size) == 0);
-        if (found) *blob_id = sqlite3_column_int64(st, 0);
-    }
+    bind_text(st, 1, name);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *blob_id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if (found) return 0;
+    if (rc == SQLITE_ROW) return 0;
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "finding a blob");
     st = s->stmt.insert_blob;
-    sqlite3_bind_int64(st, 1, hash);
+    sqlite3_bind_int64(st, 1, short_hash);
     bind_text(st, 2, item->content_type);
     sqlite3_bind_int64(st, 3, (int64_t)item->size);
     sqlite3_bind_blob(st, 4, item->bytes, (int)item->size, SQLITE_STATIC);
+    bind_text(st, 5, name);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "writing a blob");
@@ -1553,8 +1604,8 @@ static json_t *media_item_json(sqlite3_stmt *st, vz_media_kind kind)
         json_object_set_new(item, "text", json_string((const char *)sqlite3_column_text(st, 3)));
         return item;
     }
-    char url[64];
-    snprintf(url, sizeof url, "/api/v1/blobs/%lld", (long long)sqlite3_column_int64(st, 3));
+    char url[96];
+    snprintf(url, sizeof url, "/api/v1/blobs/%s", (const char *)sqlite3_column_text(st, 3));
     json_object_set_new(item, "url", json_string(url));
     if (kind == VZ_MEDIA_IMAGE) {
         const char *type = (const char *)sqlite3_column_text(st, 6);
@@ -1575,10 +1626,10 @@ int store_list_media(vz_store *s, const char *run, const char *tag, vz_media_kin
                      vz_error *err)
 {
     static const char *const queries[] = {
-        "SELECT i.step, i.wall_time, i.idx, i.blob_id, i.width, i.height, b.content_type FROM images i "
+        "SELECT i.step, i.wall_time, i.idx, b.sha256, i.width, i.height, b.content_type FROM images i "
         "JOIN blobs b ON b.id = i.blob_id WHERE i.series_id = ?1 ORDER BY i.step, i.idx",
-        "SELECT step, wall_time, idx, blob_id, shape, dtype, min_value, max_value, display FROM tensors "
-        "WHERE series_id = ?1 ORDER BY step, idx",
+        "SELECT t.step, t.wall_time, t.idx, b.sha256, t.shape, t.dtype, t.min_value, t.max_value, t.display "
+        "FROM tensors t JOIN blobs b ON b.id = t.blob_id WHERE t.series_id = ?1 ORDER BY t.step, t.idx",
         "SELECT step, wall_time, idx, text FROM texts WHERE series_id = ?1 ORDER BY step, idx",
     };
     *items = NULL;
@@ -1605,28 +1656,34 @@ int store_list_media(vz_store *s, const char *run, const char *tag, vz_media_kin
     return rc;
 }
 
-int store_read_blob(vz_store *s, int64_t id, unsigned char **bytes, size_t *size, char *type, size_t type_size,
-                    vz_error *err)
+int store_read_blob(vz_store *s, const char *name, unsigned char **bytes, size_t *size, char *type,
+                    size_t type_size, vz_error *err)
 {
-    *bytes = NULL;
+    if (bytes) *bytes = NULL;
     *size = 0;
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
     sqlite3_stmt *st;
     int rc = 0;
-    if (sqlite3_prepare_v2(db, "SELECT content_type, bytes FROM blobs WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+    /* Without bytes wanted, the CASE keeps SQLite from reading the blob's overflow pages at all. */
+    if (sqlite3_prepare_v2(db, "SELECT content_type, size, CASE WHEN ?2 THEN bytes END FROM blobs WHERE sha256 = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
         rc = sql_fail(err, db, "reading a blob");
     } else {
-        sqlite3_bind_int64(st, 1, id);
+        bind_text(st, 1, name);
+        sqlite3_bind_int(st, 2, bytes != NULL);
         int step_rc = sqlite3_step(st);
         if (step_rc == SQLITE_ROW) {
             snprintf(type, type_size, "%s", (const char *)sqlite3_column_text(st, 0));
-            *size = (size_t)sqlite3_column_bytes(st, 1);
-            *bytes = malloc(*size ? *size : 1);
-            if (!*bytes) abort();
-            if (*size) memcpy(*bytes, sqlite3_column_blob(st, 1), *size);
+            *size = (size_t)sqlite3_column_int64(st, 1);
+            if (bytes) {
+                *size = (size_t)sqlite3_column_bytes(st, 2);
+                *bytes = malloc(*size ? *size : 1);
+                if (!*bytes) rc = vz_out_of_memory(err, "a blob");
+                else if (*size) memcpy(*bytes, sqlite3_column_blob(st, 2), *size);
+            }
         } else if (step_rc == SQLITE_DONE) {
-            rc = vz_fail(err, 404, "not_found", "", "no blob %lld", (long long)id);
+            rc = vz_fail(err, 404, "not_found", "", "no such blob");
         } else {
             rc = sql_fail(err, db, "reading a blob");
         }

@@ -88,7 +88,7 @@ export async function getTexts(tag, runs) {
   return request('GET', 'api/v1/texts', [['tag', tag], ...runs.map((run) => ['run', run])]);
 }
 
-/** An item's blob URL ("/api/v1/blobs/7") resolved like every other request, relative to the page. */
+/** An item's blob URL ("/api/v1/blobs/<sha256 hex>") resolved like every other request, relative to the page. */
 export function blobSrc(url) {
   return new URL(String(url).replace(/^\/+/, ''), window.location.href).href;
 }

@@ -18,4 +18,9 @@ typedef struct {
 int vz_fail(vz_error *err, int status, const char *code, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* The one out-of-memory policy: a request that cannot get the memory it needs is answered 503
+ * "out_of_memory" (it may succeed later, when other requests are done) and vizd keeps serving; no request
+ * path aborts. what names what was being built ("a blob", "the answer"). Returns -1. */
+int vz_out_of_memory(vz_error *err, const char *what);
+
 #endif

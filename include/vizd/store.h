@@ -153,9 +153,13 @@ int store_read_graph(vz_store *store, const char *run, char **graph_json, vz_err
  * and index order. A missing run is a 404; a missing tag is empty. */
 int store_list_media(vz_store *store, const char *run, const char *tag, vz_media_kind kind, json_t **items,
                      vz_error *err);
-/* The bytes of a blob (caller frees) and their content type (static or from the db, copied into type). */
-int store_read_blob(vz_store *store, int64_t id, unsigned char **bytes, size_t *size, char *type, size_t type_size,
-                    vz_error *err);
+/* A blob is named by 64 lowercase hex digits (the SHA-256 of its content type, a NUL and its bytes); an
+ * item's "url" is /api/v1/blobs/NAME. */
+#define VZ_BLOB_NAME_BYTES 64
+/* The blob called name: its content type (copied into type) and size, and when bytes is not NULL its bytes
+ * (caller frees). 404 when there is no such blob. */
+int store_read_blob(vz_store *store, const char *name, unsigned char **bytes, size_t *size, char *type,
+                    size_t type_size, vz_error *err);
 
 /* {"db_path", "db_bytes", and counts: "runs", "series", "scalar_points", "scalar_blocks", "histogram_steps",
  * "images", "tensors", "texts", "graphs", "blobs"} */

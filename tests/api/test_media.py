@@ -15,6 +15,7 @@ Each test starts its own daemon (start-up takes tens of milliseconds), so the da
 test can be read after that daemon has stopped.
 """
 
+import hashlib
 import io
 import re
 import struct
@@ -584,6 +585,42 @@ def test_a_blob_has_a_strong_etag_and_immutable_caching_and_if_none_match_answer
     assert len(etags) == 3, etags
 
 
+def blob_name(content_type, data):
+    return hashlib.sha256(content_type.encode() + b"\0" + data).hexdigest()
+
+
+def test_a_blob_url_names_its_content_so_a_new_database_never_reuses_it_for_other_bytes(vizd_factory):
+    """Blob URLs are cached for a year: in a fresh database the first blob must not get the URL the
+    first blob of another database had (ids 1, 2, ... did), and equal bytes get the same URL anywhere."""
+    first, second = make_image("png", seed=1), make_image("png", seed=2)
+    tensor = le_bytes(np.arange(3), "float64")
+    urls = []
+    for data in (first, second):
+        daemon = vizd_factory()
+        daemon.client.write_ok({"run": "r", "images": [{"tag": "a", "step": 0, "data": b64(data)}],
+                                "tensors": [{"tag": "t", "step": 0, "shape": [3], "dtype": "float64",
+                                             "data": b64(tensor)}]})
+        (item,) = items_of(daemon.client, "images", "a", "r")
+        assert item["url"] == "/api/v1/blobs/" + blob_name("image/png", data), item
+        assert_blob(daemon.client, item["url"], data, "image/png")
+        (t,) = items_of(daemon.client, "tensors", "t", "r")
+        assert t["url"] == "/api/v1/blobs/" + blob_name("application/octet-stream", tensor), t
+        urls.append((item["url"], t["url"]))
+        daemon.stop()
+    assert urls[0][0] != urls[1][0] and urls[0][1] == urls[1][1], urls
+
+
+def test_if_none_match_is_answered_without_the_blob_and_an_unknown_name_stays_404(client):
+    data = make_image("png")
+    client.write_ok({"run": "r", "images": [{"tag": "a", "step": 0, "data": b64(data)}]})
+    (item,) = items_of(client, "images", "a", "r")
+    name = item["url"].rsplit("/", 1)[1]
+    resp = client.get(item["url"], headers={"If-None-Match": '"%s"' % name})
+    assert resp.status == 304 and resp.headers.get("etag") == '"%s"' % name, resp
+    other = "/api/v1/blobs/" + blob_name("image/png", b"not stored")
+    assert_error(client.get(other, headers={"If-None-Match": "*"}), 404, "not_found")
+
+
 def test_if_none_match_with_a_list_or_a_weak_form_of_the_etag_answers_304(client):
     """RFC 9110 13.1.2: If-None-Match takes a list of entity tags, or *, compared weakly."""
     data = make_image("png")
@@ -596,7 +633,9 @@ def test_if_none_match_with_a_list_or_a_weak_form_of_the_etag_answers_304(client
 
 
 @pytest.mark.parametrize("path", ["/api/v1/blobs/999999", "/api/v1/blobs/0", "/api/v1/blobs/-1", "/api/v1/blobs/abc",
-                                  "/api/v1/blobs/1x", "/api/v1/blobs/"])
+                                  "/api/v1/blobs/1x", "/api/v1/blobs/", "/api/v1/blobs/1",
+                                  "/api/v1/blobs/" + "0" * 64, "/api/v1/blobs/" + "A" * 64,
+                                  "/api/v1/blobs/" + "a" * 63])
 def test_an_unknown_blob_is_a_json_404(client, path):
     client.write_ok({"run": "r", "images": [{"tag": "a", "step": 0, "data": b64(make_image("png"))}]})
     assert_error(client.get(path), 404, "not_found")

@@ -139,3 +139,58 @@ Test(foreign_keys, deleting_a_run_removes_every_row_that_refers_to_it)
     free_item(&scalars);
     free(path);
 }
+
+/* ---- blob names ---- */
+
+static char *first_image_url(vz_store *store)
+{
+    json_t *items;
+    vz_error err;
+    cr_assert_eq(store_list_media(store, "r", "img", VZ_MEDIA_IMAGE, &items, &err), 0, "%s", err.message);
+    cr_assert_eq(json_array_size(items), 1);
+    char *url = strdup(json_string_value(json_object_get(json_array_get(items, 0), "url")));
+    json_decref(items);
+    return url;
+}
+
+Test(blob_names, blobs_written_before_the_names_existed_are_named_when_the_store_opens)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    vz_media_item image = {.kind = VZ_MEDIA_IMAGE, .tag = "img", .bytes = png_bytes, .size = sizeof png_bytes,
+                           .content_type = "image/png", .width = 1, .height = 1};
+    vz_write w = {.run = "r", .media = &image, .media_count = 1};
+    vz_error err;
+    cr_assert_eq(store_write(store, &w, &err), 0, "%s", err.message);
+    char *url = first_image_url(store);
+    cr_assert_eq(strlen(url), strlen("/api/v1/blobs/") + VZ_BLOB_NAME_BYTES, "%s", url);
+    store_close(store);
+
+    /* Turn the file back into what schema 5 wrote: no sha256 column, the old index. */
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "DROP INDEX blobs_by_sha256; ALTER TABLE blobs DROP COLUMN sha256; "
+                                  "CREATE INDEX blobs_by_hash ON blobs(hash); PRAGMA user_version = 5",
+                              NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+
+    cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
+    char *again = first_image_url(store);
+    cr_assert_str_eq(again, url);
+    unsigned char *bytes;
+    size_t size;
+    char type[64];
+    cr_assert_eq(store_read_blob(store, url + strlen("/api/v1/blobs/"), &bytes, &size, type, sizeof type, &err), 0);
+    cr_assert_eq(size, sizeof png_bytes);
+    cr_assert_str_eq(type, "image/png");
+    free(bytes);
+    /* The same bytes written again find the named blob instead of storing a second copy. */
+    image.tag = "img2";
+    cr_assert_eq(store_write(store, &w, &err), 0, "%s", err.message);
+    store_close(store);
+    cr_assert_eq(query_int(path, "SELECT count(*) FROM blobs"), 1);
+    cr_assert_eq(query_int(path, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"), 0);
+    free(url);
+    free(again);
+    free(path);
+}
