@@ -676,6 +676,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
                 server->options.max_body_bytes);
         return queue_error(conn, &err, NULL, false);
     }
+    /* Out of memory while the body arrived: it is incomplete, and the handler must not see it. */
+    if (buf_check(&state->body, "the request body", &err) < 0) return queue_error(conn, &err, NULL, false);
     http_request *req = &state->req;
     req->body = state->body.data ? state->body.data : "";
     req->body_len = state->body.len;
@@ -694,8 +696,7 @@ static request_state *new_request_state(http_server *server)
 {
     request_state *state = calloc(1, sizeof *state);
     if (!state) return NULL;
-    (void)server;
-    buf_init(&state->body);
+    buf_init_limited(&state->body, server->options.max_body_bytes);
     return state;
 }
 
