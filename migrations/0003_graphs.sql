@@ -1,4 +1,4 @@
--- 0003_graphs.sql -- one model graph per run (DESIGN.md "Model graphs"), kept as the JSON it was posted
+-- 0003_graphs.sql -- one model graph per run (docs/ARCHITECTURE.md, "Model graphs"), kept as the JSON it was posted
 -- as (validated, re-serialised compactly); a new graph for the run replaces the old one.
 CREATE TABLE graphs (
     run_id     INTEGER PRIMARY KEY REFERENCES runs(id),

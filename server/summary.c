@@ -1,7 +1,7 @@
 /* summary.c -- the torchinfo 1.8.0 model summary, computed from the rows of a stored graph.
  *
  * A graph row is one module call, in the order the calls started; `params` counts the parameters the
- * module owns itself (DESIGN.md, "Model graphs"). torchinfo's figures come from that as follows.
+ * module owns itself (docs/ARCHITECTURE.md, "Model graphs"). torchinfo's figures come from that as follows.
  *
  * Rows. A row's depth is the length of its parent chain (the model is depth 0). Each depth keeps one
  * running index over the whole table, hidden rows included, so "Conv2d: 3-7" is the seventh depth-3

@@ -1,7 +1,7 @@
 /* graphmodel.js -- what the Graph tab shows of a model graph, before any layout: which modules are
  * boxes, which are open clusters, and which arrows join the boxes. Pure: no DOM, no layout library.
  *
- * A graph (DESIGN.md "Model graphs") lists one node per module call with its parent, and edges in
+ * A graph (docs/ARCHITECTURE.md, "Model graphs") lists one node per module call with its parent, and edges in
  * call order between node ids or "input:NAME". Containers (nodes with children) start collapsed: a
  * collapsed container is one box standing for all its descendants, so an edge touching a descendant is
  * moved to the container. An expanded container is drawn as a cluster around its children and is not a

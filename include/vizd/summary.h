@@ -1,6 +1,6 @@
 /* summary.h -- checking a model graph and computing its torchinfo summary.
  *
- * A graph is the JSON object described in DESIGN.md ("Model graphs"): one row per module call in call
+ * A graph is the JSON object of docs/ARCHITECTURE.md, "Model graphs": one row per module call in call
  * order, each naming its parent row. graph_validate() says whether one can be stored; summary_build()
  * turns one into the table torchinfo 1.8.0 prints (text) and the same figures as JSON. Both are pure:
  * no I/O, no global state, safe to call from any thread. */

@@ -1,5 +1,5 @@
 """test_graph.py -- model graphs over HTTP: POST /api/v1/write {"graph"}, GET /api/v1/graph and
-GET /api/v1/graph/summary (issue 5; DESIGN.md "Model graphs", docs/API.md).
+GET /api/v1/graph/summary (issue 5; docs/ARCHITECTURE.md, "Model graphs"; docs/API.md).
 
 What is checked, each against a real vizd:
   - every case of tests/fixtures/torchinfo/cases.json (graphs and tables made with real torch and

@@ -1,10 +1,10 @@
 """test_storage.py -- the block design, pinned from outside: about one row per thousand points.
 
-DESIGN.md stores a scalar series as blocks of up to ~1024 points (one row each in scalar_blocks), so
-that ingest writes about one row per thousand points and reads decode only the blocks they need. After
-10,000 points in one series the table must hold at most ~12 rows, however the points arrived: in one
-request, or appended a hundred at a time. The file is read with Python's sqlite3, read-only, after vizd
-has stopped cleanly.
+vizd stores a scalar series as blocks of up to 1,024 points, one row each in scalar_blocks (see
+docs/ARCHITECTURE.md, "Storage"), so that ingest writes about one row per thousand points and reads
+decode only the blocks they need. After 10,000 points in one series the table must hold at most ~12
+rows, however the points arrived: in one request, or appended a hundred at a time. The file is read
+with Python's sqlite3, read-only, after vizd has stopped cleanly.
 """
 
 import sqlite3

@@ -234,7 +234,7 @@ static void add_basic_block(graph_builder *g, int parent, const char *path, json
     add_map(g, block, module, "ReLU", planes, side, 0);
 }
 
-/* The root row has no output shape, as in DESIGN.md's example: the reference table shows "--". */
+/* The root row has no output shape, as in docs/API.md's example ("Model graphs"): the reference table shows "--". */
 static json_t *resnet18_graph(void)
 {
     graph_builder g = {json_array(), 0};
