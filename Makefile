@@ -129,7 +129,8 @@ $(STAMPS)/pip: tests/requirements.txt
 	@mkdir -p $(@D) && touch $@
 
 # Without the libraries the compiler would stop at `microhttpd.h: No such file`; say what to run instead.
-$(STAMPS)/libs:
+# Checked again whenever the Makefile changes, as that is where a new library is added.
+$(STAMPS)/libs: Makefile
 	@pkg-config --exists $(PKGS) 2>/dev/null || { echo "vizd: the libraries $(PKGS) (or pkg-config) are missing: run 'make deps-run'"; exit 1; }
 	@mkdir -p $(@D) && touch $@
 
