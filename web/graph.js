@@ -6,14 +6,18 @@
  * Which runs have a graph is not in GET /api/v1/runs, so each run is asked once (GET /api/v1/graph,
  * 404 = none) and asked again only when its updated_at moves. The chosen run lives in app state
  * (state.graphRun); what is expanded, selected or zoomed is this view's own business. Module names,
- * types and the repr come from clients: every string goes into the SVG with textContent. */
+ * types and the repr come from clients: every string goes into the SVG with textContent.
+ *
+ * Module calls are boxes, op nodes (x + identity, torch.flatten) small ellipses as TensorBoard draws
+ * ops, the model's inputs and outputs pills. An arrow's label is the shape of the tensor it carries, or
+ * "N tensors" when a collapsed container merges several into it. */
 
 import * as api from './api.js';
 import { element } from './dom.js';
 import { BOX_HEIGHT, createLayoutCache, layoutGraph } from './graphlayout.js';
 import {
-  allContainers, ancestorsOf, displayName, fitText, formatCompact, formatCount, formatShape, indexGraph,
-  outputShapeOf, representative, searchModules, visibleGraph,
+  allContainers, ancestorsOf, displayName, edgeLabel, fitText, formatCompact, formatCount, formatShape, indexGraph,
+  representative, searchModules, visibleGraph,
 } from './graphmodel.js';
 import { depthChoices, footerStats } from './summarytable.js';
 
@@ -199,7 +203,7 @@ export function createGraphTab(ctx) {
   function showGraph(data, keepView) {
     model = indexGraph(data.graph || {});
     expanded = new Set(keepView ? [...expanded].filter((id) => model.nodes.has(id)) : []);
-    if (!keepView || (selected !== null && !model.nodes.has(selected) && !model.inputs.has(selected))) selected = null;
+    if (!keepView || (selected !== null && !model.nodes.has(selected) && !model.inputs.has(selected) && !model.outputs.has(selected))) selected = null;
     matches = [];
     renderStats(data.summary);
     reprText.textContent = data.graph?.repr || '(no repr posted)';
@@ -246,9 +250,9 @@ export function createGraphTab(ctx) {
 
   // ---- drawing ----
   function boxLines(id, kind) {
-    if (kind === 'input') {
-      const input = model.inputs.get(id);
-      return { type: 'Input', name: String(input.name ?? ''), shape: formatShape(input.shape), params: input.dtype ? String(input.dtype) : '' };
+    if (kind === 'input' || kind === 'output') {
+      const end = kind === 'input' ? model.inputs.get(id) : model.outputs.get(id);
+      return { type: kind === 'input' ? 'Input' : 'Output', name: String(end.name ?? ''), shape: formatShape(end.shape), params: end.dtype ? String(end.dtype) : '' };
     }
     const node = model.nodes.get(id);
     const params = kind === 'collapsed' ? model.subtreeParams(id) : Number(node.params) || 0;
@@ -260,17 +264,33 @@ export function createGraphTab(ctx) {
     };
   }
 
+  /** An op: an ellipse with the op's name, its output shape in the tooltip. */
+  function drawOp(id, rect) {
+    const node = model.nodes.get(id);
+    const g = svg('g', { class: 'graph-node kind-op', transform: `translate(${rect.x},${rect.y})` });
+    g.dataset.id = id;
+    g.dataset.op = String(node.op ?? '');
+    g.append(svg('ellipse', { class: 'graph-box', cx: rect.width / 2, cy: rect.height / 2, rx: rect.width / 2, ry: rect.height / 2 }));
+    g.append(svg('text', { class: 'graph-op-name', x: rect.width / 2, y: rect.height / 2 + 4, 'text-anchor': 'middle' },
+      fitText(String(node.op ?? ''), Math.floor((rect.width - 16) / 6.6))));
+    const shape = formatShape(node.output_shape);
+    g.append(svg('title', {}, [`op ${node.op ?? ''}`, shape && `output ${shape}`].filter(Boolean).join('\n')));
+    return g;
+  }
+
   function drawBox(id, kind, rect) {
+    if (kind === 'op') return drawOp(id, rect);
     const g = svg('g', { class: `graph-node kind-${kind}`, transform: `translate(${rect.x},${rect.y})` });
     g.dataset.id = id;
     const lines = boxLines(id, kind);
-    if (kind !== 'input') g.dataset.module = model.nodes.get(id).module ?? '';
-    const radius = kind === 'input' ? BOX_HEIGHT / 2 : 4;
+    const isEnd = kind === 'input' || kind === 'output';
+    if (!isEnd) g.dataset.module = model.nodes.get(id).module ?? '';
+    const radius = isEnd ? BOX_HEIGHT / 2 : 4;
     g.append(svg('rect', { class: 'graph-box', width: rect.width, height: rect.height, rx: radius }));
-    if (kind !== 'input') {
+    if (!isEnd) {
       g.append(svg('rect', { class: 'graph-stripe', x: 0, y: 0, width: 5, height: rect.height, rx: 2, fill: typeColor(lines.type) }));
     }
-    const left = kind === 'input' ? 22 : 13;
+    const left = isEnd ? 22 : 13;
     const paramWidth = lines.params ? lines.params.length * 6.4 + 8 : 0;
     const toggleWidth = kind === 'collapsed' ? 22 : 0;
     const typeChars = Math.floor((rect.width - left - 8 - paramWidth - toggleWidth) / 7.4);
@@ -288,7 +308,7 @@ export function createGraphTab(ctx) {
       toggle.append(svg('title', {}, `Expand (${count} modules inside)`));
       g.append(toggle);
     }
-    const tip = [lines.type, lines.name, lines.shape && `output ${lines.shape}`, lines.params && (kind === 'input' ? lines.params : `${lines.params} params`)];
+    const tip = [lines.type, lines.name, lines.shape && `output ${lines.shape}`, lines.params && (isEnd ? lines.params : `${lines.params} params`)];
     g.append(svg('title', {}, tip.filter(Boolean).join('\n')));
     return g;
   }
@@ -330,9 +350,11 @@ export function createGraphTab(ctx) {
       path.dataset.from = edge.from;
       path.dataset.to = edge.to;
       edgeEls.push(path);
-      const shape = formatShape(outputShapeOf(model, edge.source));
-      if (edge.label && shape) {
-        labelEls.push(svg('text', { class: 'graph-edge-label', x: (edge.label.x + 6).toFixed(1), y: (edge.label.y + 4).toFixed(1) }, shape));
+      path.dataset.count = String(edge.count);
+      if (edge.count > 1) path.classList.add('merged');
+      const text = edgeLabel(edge);
+      if (edge.label && text) {
+        labelEls.push(svg('text', { class: 'graph-edge-label', x: (edge.label.x + 6).toFixed(1), y: (edge.label.y + 4).toFixed(1) }, text));
       }
     }
     clusterLayer.replaceChildren(...clusterEls);
@@ -412,11 +434,21 @@ export function createGraphTab(ctx) {
 
   // ---- details panel ----
   function detailRows(id) {
-    if (model.inputs.has(id)) {
-      const input = model.inputs.get(id);
-      return [['Input', String(input.name ?? '')], ['Shape', formatShape(input.shape)], ['dtype', String(input.dtype ?? '')]];
+    if (model.inputs.has(id) || model.outputs.has(id)) {
+      const end = model.inputs.get(id) ?? model.outputs.get(id);
+      return [[model.inputs.has(id) ? 'Input' : 'Output', String(end.name ?? '')], ['Shape', formatShape(end.shape)], ['dtype', String(end.dtype ?? '')]];
     }
     const node = model.nodes.get(id);
+    if (node.kind === 'op') {
+      const parent = model.parentOf(id);
+      const rows = [['Op', String(node.op ?? '')]];
+      if (parent !== null) rows.push(['In', displayName(model.nodes.get(parent))]);
+      if (node.output_shape !== undefined) rows.push(['Output shape', formatShape(node.output_shape)]);
+      if (node.dtype !== undefined) rows.push(['dtype', String(node.dtype)]);
+      const inbound = (model.graph.edges || []).filter((edge) => String(edge[1]) === id).length;
+      rows.push(['Inputs', String(inbound)]);
+      return rows;
+    }
     const row = probes.get(shown.run)?.data?.summary?.rows?.find((r) => String(r.id) === id);
     const rows = [
       ['Module', node.module === '' ? '(model)' : String(node.module)],

@@ -7,6 +7,8 @@
  * has many BasicBlocks that differ only in names. Boxes have one fixed size, so two containers with
  * the same inner structure get the same layout, and it is computed once (`cache`, keyed by the
  * structure; it can be kept across calls so expanding one container re-lays out only its ancestors).
+ * Op nodes (x + identity, torch.flatten) are smaller boxes of their own fixed size (OP_WIDTH x OP_HEIGHT),
+ * so the same holds with them.
  *
  * An arrow from a box inside one cluster to a box inside another is split where it crosses cluster
  * borders, as TensorBoard's graph does: inside a cluster it runs to (or from) an anchor at the
@@ -15,6 +17,8 @@
 
 export const BOX_WIDTH = 200;
 export const BOX_HEIGHT = 54;
+export const OP_WIDTH = 112;
+export const OP_HEIGHT = 30;
 export const CLUSTER_PAD = { top: 30, right: 14, bottom: 14, left: 14 };
 const NODE_SEP = 24;
 const RANK_SEP = 30;
@@ -60,10 +64,12 @@ export function layoutGraph(dagre, visible, cache = createLayoutCache()) {
   for (const cluster of visible.clusters) {
     groups.set(cluster.id, { items: [], index: new Map(), edges: [], edgeIndex: new Map(), hasIn: false, hasOut: false });
   }
+  const isSmall = new Set(visible.boxes.filter((box) => box.kind === 'op').map((box) => box.id));
   const addItem = (group, id, kind) => {
     const g = groups.get(group);
     g.index.set(id, g.items.length);
-    g.items.push({ id, kind, width: BOX_WIDTH, height: BOX_HEIGHT });
+    const small = isSmall.has(id);
+    g.items.push({ id, kind, width: small ? OP_WIDTH : BOX_WIDTH, height: small ? OP_HEIGHT : BOX_HEIGHT });
   };
   // Items in call order: visible.clusters and visible.boxes come from one pre-order walk, so merge them
   // back by that order (inputs first).
@@ -198,7 +204,7 @@ export function layoutGraph(dagre, visible, cache = createLayoutCache()) {
       }
       points.push(...piecePoints);
     }
-    return { from: edge.from, to: edge.to, source: edge.source, points, label };
+    return { ...edge, points, label };
   });
   const top = local.get(TOP);
   return { width: top.width, height: top.height, boxes, clusters, edges, dagreCalls };

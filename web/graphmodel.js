@@ -1,15 +1,20 @@
-/* graphmodel.js -- what the Graph tab shows of a model graph, before any layout: which modules are
- * boxes, which are open clusters, and which arrows join the boxes. Pure: no DOM, no layout library.
+/* graphmodel.js -- what the Graph tab shows of a model graph, before any layout: which modules and ops
+ * are boxes, which are open clusters, and which arrows join the boxes. Pure: no DOM, no layout library.
  *
- * A graph (docs/ARCHITECTURE.md, "Model graphs") lists one node per module call with its parent, and edges in
- * call order between node ids or "input:NAME". Containers (nodes with children) start collapsed: a
- * collapsed container is one box standing for all its descendants, so an edge touching a descendant is
- * moved to the container. An expanded container is drawn as a cluster around its children and is not a
- * box itself: torchinfo's edges still pass through it (maxpool -> layer1 -> layer1.0 -> conv1), so it
- * is contracted away, joining what flows into it to what it passes on. Arrows are then deduplicated and
- * self-loops (a collapsed container's inner edges) dropped. The root node (the model) is always open. */
+ * A graph (docs/API.md and docs/ARCHITECTURE.md, "Model graphs") lists one node per module call with
+ * its parent, op nodes ("kind": "op": x + identity, torch.flatten) parented to the call they ran in,
+ * and edges between node ids, "input:NAME" and "output:NAME", each optionally with the shape of the tensor it carries.
+ * Containers (nodes with children) start collapsed: a collapsed container is one box standing for all
+ * its descendants, so an edge touching a descendant is moved to the container. Edges that then join the
+ * same two boxes are one arrow, carrying a count of the distinct tensors (sources) that flow on it, as
+ * TensorBoard aggregates the edges crossing a collapsed scope; expanding gives them back. An expanded
+ * container is drawn as a cluster around its children and is not a box itself: graphs of module rows
+ * only have edges into containers (maxpool -> layer1 -> layer1.0 -> conv1), so an open container is
+ * contracted away, joining what flows into it to what it passes on. Self-loops (a collapsed container's
+ * inner edges) are dropped. The root node (the model) is always open. */
 
 export const INPUT_PREFIX = 'input:';
+export const OUTPUT_PREFIX = 'output:';
 
 /**
  * Indexes a posted graph: nodes by id, children in call order, the root, and each node's subtree
@@ -33,6 +38,7 @@ export function indexGraph(graph) {
   const root = roots.length === 1 ? roots[0] : null;
   const topLevel = root === null ? roots : children.get(root);
   const inputs = new Map((graph.inputs || []).map((input) => [INPUT_PREFIX + input.name, input]));
+  const outputs = new Map((graph.outputs || []).map((output) => [OUTPUT_PREFIX + output.name, output]));
   const parentOf = (id) => {
     const parent = nodes.get(id)?.parent;
     return parent === null || parent === undefined || !nodes.has(String(parent)) ? null : String(parent);
@@ -41,6 +47,10 @@ export function indexGraph(graph) {
   const seenModules = new Set();
   const ownCounted = new Map();
   for (const node of graph.nodes || []) {
+    if (node.kind === 'op') {
+      ownCounted.set(String(node.id), 0);
+      continue;
+    }
     const first = !seenModules.has(node.module);
     seenModules.add(node.module);
     ownCounted.set(String(node.id), first && Number.isFinite(node.params) ? node.params : 0);
@@ -57,8 +67,9 @@ export function indexGraph(graph) {
   for (const id of [...nodes.keys()].reverse()) total(id);
 
   return {
-    graph, nodes, children, root, topLevel, inputs, parentOf,
+    graph, nodes, children, root, topLevel, inputs, outputs, parentOf,
     isContainer: (id) => (children.get(id)?.length || 0) > 0,
+    isOp: (id) => nodes.get(id)?.kind === 'op',
     subtreeParams: (id) => subtreeParams.get(id) || 0,
   };
 }
@@ -82,7 +93,7 @@ export function allContainers(model) {
  * themselves; an unknown id stands for nothing (null).
  */
 export function representative(model, expanded, id) {
-  if (model.inputs.has(id)) return id;
+  if (model.inputs.has(id) || model.outputs.has(id)) return id;
   if (!model.nodes.has(id)) return null;
   for (const ancestor of ancestorsOf(model, id)) if (!expanded.has(ancestor)) return ancestor;
   return id;
@@ -95,16 +106,18 @@ function isOpen(model, expanded, id) {
 /** What flows out of a node: its output shape (an input's shape), or null. */
 export function outputShapeOf(model, id) {
   if (model.inputs.has(id)) return model.inputs.get(id).shape ?? null;
+  if (model.outputs.has(id)) return model.outputs.get(id).shape ?? null;
   return model.nodes.get(id)?.output_shape ?? null;
 }
 
 /**
  * The visible graph for a set of expanded container ids.
- * @returns {{boxes: {id, kind: 'input'|'leaf'|'collapsed', cluster: string|null}[],
+ * @returns {{boxes: {id, kind: 'input'|'output'|'leaf'|'op'|'collapsed', cluster: string|null}[],
  *            clusters: {id, cluster: string|null}[],
- *            edges: {from: string, to: string, source: string}[]}}
+ *            edges: {from: string, to: string, source: string, shape: array|null, count: number}[]}}
  *   `cluster` is the open container a box or cluster sits in (null: the top level). An edge's `source`
- *   is the node whose output it carries (its label is that node's output shape).
+ *   is the node whose output it carries, `shape` the tensor's shape (the edge's own, else the source's
+ *   output shape) and `count` the number of distinct sources merged into it (1: one tensor).
  */
 export function visibleGraph(model, expanded) {
   const boxes = [];
@@ -119,10 +132,12 @@ export function visibleGraph(model, expanded) {
       clusters.push({ id, cluster: clusterOf(id) });
       for (const child of model.children.get(id)) visit(child);
     } else {
-      boxes.push({ id, kind: model.isContainer(id) ? 'collapsed' : 'leaf', cluster: clusterOf(id) });
+      const kind = model.isContainer(id) ? 'collapsed' : model.isOp(id) ? 'op' : 'leaf';
+      boxes.push({ id, kind, cluster: clusterOf(id) });
     }
   };
   for (const id of model.topLevel) visit(id);
+  for (const [id, output] of model.outputs) if (output) boxes.push({ id, kind: 'output', cluster: null });
 
   // Edges between representatives; open containers are passed through below.
   const out = new Map();
@@ -132,30 +147,45 @@ export function visibleGraph(model, expanded) {
     const to = representative(model, expanded, String(edge[1]));
     if (from === null || to === null || from === to) continue;
     if (!out.has(from)) out.set(from, []);
-    out.get(from).push({ to, source: String(edge[0]) });
+    const shape = edge[2] && typeof edge[2] === 'object' && Array.isArray(edge[2].shape) ? edge[2].shape : null;
+    out.get(from).push({ to, source: String(edge[0]), shape });
   }
 
   const edges = [];
-  const seen = new Set();
+  const byEnds = new Map();
   for (const box of boxes) {
     // Walk from each box through open containers until boxes are reached.
-    const visited = new Set([box.id]);
-    const stack = (out.get(box.id) || []).map((hop) => ({ to: hop.to, source: hop.source })).reverse();
+    const stack = (out.get(box.id) || []).slice().reverse();
+    const passed = new Set();
     while (stack.length) {
-      const { to, source } = stack.pop();
-      if (visited.has(to)) continue;
-      visited.add(to);
-      if (isOpen(model, expanded, to)) {
-        for (const hop of (out.get(to) || []).slice().reverse()) stack.push({ to: hop.to, source });
+      const hop = stack.pop();
+      if (isOpen(model, expanded, hop.to)) {
+        if (passed.has(hop.to)) continue;
+        passed.add(hop.to);
+        for (const next of (out.get(hop.to) || []).slice().reverse()) stack.push({ ...next, source: hop.source, shape: hop.shape });
         continue;
       }
-      const key = `${box.id}\u0000${to}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      edges.push({ from: box.id, to, source });
+      if (hop.to === box.id) continue;
+      const key = `${box.id}\u0000${hop.to}`;
+      let edge = byEnds.get(key);
+      if (!edge) {
+        edge = { from: box.id, to: hop.to, source: hop.source, shape: hop.shape ?? outputShapeOf(model, hop.source), count: 0, sources: new Set() };
+        byEnds.set(key, edge);
+        edges.push(edge);
+      }
+      if (!edge.sources.has(hop.source)) {
+        edge.sources.add(hop.source);
+        edge.count += 1;
+      }
     }
   }
+  for (const edge of edges) delete edge.sources;
   return { boxes, clusters, edges };
+}
+
+/** What an arrow's label says: the tensor's shape, or "N tensors" for an arrow standing for several. */
+export function edgeLabel(edge) {
+  return edge.count > 1 ? `${edge.count} tensors` : formatShape(edge.shape);
 }
 
 /** 9408 -> "9,408". */
@@ -205,7 +235,7 @@ export function searchModules(model, text) {
   const ranked = [[], [], []];
   for (const [id, node] of model.nodes) {
     const name = String(node.module || '').toLowerCase();
-    const type = String(node.type || '').toLowerCase();
+    const type = String(node.kind === 'op' ? node.op || '' : node.type || '').toLowerCase();
     if (name === needle) ranked[0].push(id);
     else if (name.startsWith(needle)) ranked[1].push(id);
     else if (name.includes(needle) || type.includes(needle)) ranked[2].push(id);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
 import {
-  allContainers, fitText, formatCompact, formatCount, formatShape, indexGraph, representative, searchModules,
+  allContainers, displayName, edgeLabel, fitText, formatCompact, formatCount, formatShape, indexGraph, representative, searchModules,
   visibleGraph,
 } from '../../../web/graphmodel.js';
 
@@ -91,4 +91,41 @@ test('search ranks an exact module name first, then prefixes, then names or type
   assert.deepEqual(searchModules(resnet, 'FC').map((id) => resnet.nodes.get(id).module), ['fc']);
   assert.equal(searchModules(resnet, 'batchnorm').length, 20);
   assert.deepEqual(searchModules(resnet, '  '), []);
+});
+
+// A block with an op: x -> a -> b, add(b, x) -> output; the block is container '1'.
+const flowGraph = () => indexGraph({
+  inputs: [{ name: 'x', shape: [1, 4] }],
+  outputs: [{ name: 'y', shape: [1, 4] }],
+  nodes: [{ id: '0', module: '', type: 'Net', parent: null }, { id: '1', module: 'blk', type: 'Block', parent: '0' },
+    { id: '2', module: 'blk.a', type: 'Linear', parent: '1', output_shape: [1, 8] },
+    { id: '3', module: 'blk.b', type: 'Linear', parent: '1', output_shape: [1, 4] },
+    { id: 'op0', kind: 'op', op: 'add', parent: '1', output_shape: [1, 4] },
+    { id: 'op1', kind: 'op', op: 'relu', parent: '0', output_shape: [1, 4] }],
+  edges: [['input:x', '2', { shape: [1, 4], dtype: 'float32' }], ['2', '3', { shape: [1, 8] }],
+    ['3', 'op0', { shape: [1, 4] }], ['input:x', 'op0', { shape: [1, 4] }], ['op0', 'op1'], ['op1', 'output:y']],
+});
+
+test('op nodes are boxes of kind op, outputs boxes of kind output, each arrow labelled by its own tensor', () => {
+  const model = flowGraph();
+  const visible = visibleGraph(model, new Set(['1']));
+  assert.deepEqual(visible.boxes.map((b) => [b.id, b.kind]),
+    [['input:x', 'input'], ['2', 'leaf'], ['3', 'leaf'], ['op0', 'op'], ['op1', 'op'], ['output:y', 'output']]);
+  const byEnds = Object.fromEntries(visible.edges.map((e) => [`${e.from}>${e.to}`, edgeLabel(e)]));
+  assert.deepEqual(byEnds, { 'input:x>2': '1×4', 'input:x>op0': '1×4', '2>3': '1×8', '3>op0': '1×4', 'op0>op1': '1×4', 'op1>output:y': '1×4' }); // no shape on the edge: the maker's output shape
+  assert.equal(displayName(model.nodes.get('op0')), 'add');
+  assert.deepEqual(searchModules(model, 'add'), ['op0']);
+});
+
+test('a collapsed container merges the arrows crossing its border, counting the tensors; expanding restores them', () => {
+  const model = flowGraph();
+  const collapsed = visibleGraph(model, new Set());
+  // x flows to a and to the add inside: one tensor, one arrow into the block.
+  assert.deepEqual(collapsed.edges.map((e) => [e.from, e.to, e.count, edgeLabel(e)]),
+    [['input:x', '1', 1, '1×4'], ['1', 'op1', 1, '1×4'], ['op1', 'output:y', 1, '1×4']]);
+  const twoOut = indexGraph({ ...model.graph, edges: [...model.graph.edges, ['2', 'op1', { shape: [1, 8] }]] });
+  const merged = visibleGraph(twoOut, new Set()).edges.find((e) => e.from === '1' && e.to === 'op1');
+  assert.equal(merged.count, 2);
+  assert.equal(edgeLabel(merged), '2 tensors');
+  assert.equal(visibleGraph(twoOut, new Set(['1'])).edges.filter((e) => e.to === 'op1').length, 2);
 });
