@@ -41,7 +41,7 @@ static int get_number_array(const json_t *item, const char *key, const char *pat
     if (!json_is_array(array)) return vz_fail(err, 400, "invalid_value", field, "expected an array of numbers");
     *len = json_array_size(array);
     *out = malloc((*len ? *len : 1) * sizeof **out);
-    if (!*out) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!*out) return vz_out_of_memory(err, "the histogram values");
     for (size_t i = 0; i < *len; i++) {
         const json_t *v = json_array_get(array, i);
         if (json_is_number(v)) {
@@ -144,7 +144,7 @@ static int parse_histogram_item(const json_t *v, size_t index, double received_a
     }
     int rc = has_values ? parse_raw_values(v, path, &item->histogram, err)
                         : parse_buckets(v, path, &item->histogram, err);
-    if (rc == 0) item->tag = strdup(tag_name);
+    if (rc == 0 && !(item->tag = strdup(tag_name))) rc = vz_out_of_memory(err, "the write");
     return rc;
 }
 
@@ -153,7 +153,7 @@ int histograms_parse(const json_t *array, double received_at_s, vz_write *out, v
     if (!json_is_array(array)) return vz_fail(err, 400, "invalid_value", "histograms", "expected an array");
     size_t n = json_array_size(array);
     out->histograms = calloc(n ? n : 1, sizeof *out->histograms);
-    if (!out->histograms) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!out->histograms) return vz_out_of_memory(err, "the write");
     for (size_t i = 0; i < n; i++) {
         out->histogram_count = i + 1; /* so write_free releases a half-parsed item too */
         if (parse_histogram_item(json_array_get(array, i), i, received_at_s, &out->histograms[i], err) < 0)
@@ -187,7 +187,7 @@ static int decode_raw_values(const http_request *req, const char *dtype, double 
                        req->body_len, is_float32 ? "float32" : "float64");
     *n = req->body_len / width;
     *out = malloc(*n * sizeof **out);
-    if (!*out) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!*out) return vz_out_of_memory(err, "the histogram values");
     for (size_t i = 0; i < *n; i++) { /* the body is little-endian, like every platform we build for */
         if (is_float32) {
             float f;
@@ -258,7 +258,10 @@ static void put_histogram_step(vz_buf *out, const vz_histogram_step *s)
         buf_put_json_double(out, values[i]);
     }
     vz_bucket *buckets = malloc((h->bucket_count ? h->bucket_count : 1) * sizeof *buckets);
-    if (!buckets) abort();
+    if (!buckets) {
+        out->is_failed = true; /* the answer is then refused as out of memory (buf.h) */
+        return;
+    }
     size_t n = hist_to_buckets(h, buckets);
     buf_puts(out, ",\"buckets\":[");
     for (size_t i = 0; i < n; i++) {

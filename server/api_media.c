@@ -72,7 +72,7 @@ static int parse_common(const json_t *v, const char *path, double received_at_s,
     snprintf(field, sizeof field, "%s.wall_time", path);
     if (wall && json_get_wall_time(wall, field, &item->wall_time_s, err) < 0) return -1;
     item->tag = strdup(tag_name);
-    return 0;
+    return item->tag ? 0 : vz_out_of_memory(err, "the write");
 }
 
 static int parse_data(const json_t *v, const char *path, vz_media_item *item, vz_error *err)
@@ -127,7 +127,7 @@ static int parse_text(const json_t *v, const char *path, vz_media_item *item, vz
     if (json_string_length(text) > VZ_MAX_TEXT_BYTES)
         return vz_fail(err, 400, "invalid_value", field, "longer than %d bytes", VZ_MAX_TEXT_BYTES);
     item->text = strdup(json_string_value(text));
-    return 0;
+    return item->text ? 0 : vz_out_of_memory(err, "the write");
 }
 
 static int parse_item(const json_t *v, vz_media_kind kind, size_t index, double received_at_s, vz_media_item *item,
@@ -154,7 +154,7 @@ int media_parse(const json_t *array, vz_media_kind kind, double received_at_s, v
     if (!json_is_array(array)) return vz_fail(err, 400, "invalid_value", kind_names[kind], "expected an array");
     size_t n = json_array_size(array);
     vz_media_item *grown = realloc(out->media, (out->media_count + n + 1) * sizeof *grown);
-    if (!grown) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!grown) return vz_out_of_memory(err, "the write");
     out->media = grown;
     for (size_t i = 0; i < n; i++) {
         vz_media_item *item = &out->media[out->media_count++]; /* counted first, so media_free releases it */

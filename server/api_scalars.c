@@ -2,7 +2,12 @@
  *
  * With more points in the requested step range than `points` (default 1000), each run's series is
  * reduced with M4 over `points` equal step buckets of the range (downsample.c): at most 4 points per
- * bucket, every extreme kept. points=0 sends everything, for export. */
+ * bucket, every extreme kept. points=0 sends everything, for export.
+ *
+ * The answer is streamed: the HTTP layer pulls it as the client takes it, one run at a time, and with
+ * points=0 one stored block (1,024 points) at a time through a store cursor, so memory stays constant
+ * however many points are sent. A client that goes away closes the stream, and with it the work. Every
+ * run is checked before the first byte, so an unknown run is still a plain 404. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +58,7 @@ typedef struct {
     size_t raw_cap;
     m4_reducer m4;
     vz_point *reduced;
+    bool is_failed; /* out of memory: the collection is incomplete */
 } display_series;
 
 static void display_begin(void *ctx, int64_t first_step, int64_t last_step)
@@ -60,7 +66,11 @@ static void display_begin(void *ctx, int64_t first_step, int64_t last_step)
     display_series *d = ctx;
     if (d->limit == 0) return;
     d->reduced = malloc(4 * d->limit * sizeof *d->reduced);
-    if (!d->reduced) abort();
+    if (!d->reduced) {
+        d->is_failed = true;
+        d->limit = 0; /* nothing below touches the reduction any more */
+        return;
+    }
     m4_init(&d->m4, first_step, last_step, d->limit, d->reduced);
 }
 
@@ -68,6 +78,7 @@ static void display_points(void *ctx, const int64_t *steps, const double *wall_t
                            size_t count)
 {
     display_series *d = ctx;
+    if (d->is_failed) return;
     if (d->limit) m4_add_columns(&d->m4, steps, wall_times_s, values, count);
     /* Raw points are kept only up to the limit: past it the reduction is what will be sent. */
     size_t room = d->limit == 0 ? count : d->total < d->limit ? d->limit - d->total : 0;
@@ -75,9 +86,14 @@ static void display_points(void *ctx, const int64_t *steps, const double *wall_t
     d->total += count - keep;
     for (size_t i = 0; i < keep; i++) {
         if (d->raw.count == d->raw_cap) {
-            d->raw_cap = d->raw_cap ? d->raw_cap * 2 : 1024;
-            d->raw.points = realloc(d->raw.points, d->raw_cap * sizeof *d->raw.points);
-            if (!d->raw.points) abort();
+            size_t cap = d->raw_cap ? d->raw_cap * 2 : 1024;
+            vz_point *grown = realloc(d->raw.points, cap * sizeof *grown);
+            if (!grown) {
+                d->is_failed = true;
+                return;
+            }
+            d->raw.points = grown;
+            d->raw_cap = cap;
         }
         d->raw.points[d->raw.count++] = (vz_point){steps[i], wall_times_s[i], values[i]};
         d->total++;
@@ -112,69 +128,187 @@ static void put_csv_field(vz_buf *out, const char *text)
     buf_putc(out, '"');
 }
 
-static void put_csv_series(vz_buf *out, const char *run, const vz_points *pts)
+static void put_point(vz_buf *out, bool is_csv, const char *run, bool is_first, int64_t step, double wall_time_s,
+                      double value)
 {
-    for (size_t i = 0; i < pts->count; i++) {
+    if (is_csv) {
         put_csv_field(out, run);
         buf_putc(out, ',');
-        buf_put_int64(out, pts->points[i].step);
+        buf_put_int64(out, step);
         buf_putc(out, ',');
-        buf_put_plain_double(out, pts->points[i].wall_time_s);
+        buf_put_plain_double(out, wall_time_s);
         buf_putc(out, ',');
-        buf_put_plain_double(out, pts->points[i].value);
+        buf_put_plain_double(out, value);
         buf_putc(out, '\n');
+        return;
     }
+    buf_puts(out, is_first ? "[" : ",[");
+    buf_put_int64(out, step);
+    buf_putc(out, ',');
+    buf_put_json_double(out, wall_time_s);
+    buf_putc(out, ',');
+    buf_put_json_double(out, value);
+    buf_putc(out, ']');
 }
 
-static void put_json_series(vz_buf *out, const char *run, const vz_points *pts, size_t total, bool sampled)
+/* The answer being streamed. Its strings are copied: it outlives the handler. */
+typedef struct {
+    vz_store *store;
+    scalars_query q;
+    char *strings;              /* tag and runs, which q points into */
+    size_t run_index;           /* the run being sent, or the next one */
+    store_scalar_cursor *cursor; /* points=0: the run being sent, a block at a time */
+    size_t run_points;          /* points of that run sent so far */
+    bool has_started, has_finished;
+    vz_buf pending;             /* formatted, not yet taken by the client */
+    size_t taken;
+} scalars_stream;
+
+static void stream_free(void *ctx)
 {
-    buf_puts(out, "{\"run\":");
-    buf_put_json_string(out, run);
-    buf_printf(out, ",\"total\":%zu,\"sampled\":%s,\"points\":[", total, sampled ? "true" : "false");
-    for (size_t i = 0; i < pts->count; i++) {
-        if (i) buf_putc(out, ',');
-        buf_putc(out, '[');
-        buf_put_int64(out, pts->points[i].step);
-        buf_putc(out, ',');
-        buf_put_json_double(out, pts->points[i].wall_time_s);
-        buf_putc(out, ',');
-        buf_put_json_double(out, pts->points[i].value);
-        buf_putc(out, ']');
+    scalars_stream *st = ctx;
+    store_scalar_cursor_close(st->cursor);
+    buf_free(&st->pending);
+    free(st->strings);
+    free(st);
+}
+
+static void put_run_start(scalars_stream *st)
+{
+    if (st->q.is_csv) return;
+    if (st->run_index) buf_putc(&st->pending, ',');
+    buf_puts(&st->pending, "{\"run\":");
+    buf_put_json_string(&st->pending, st->q.runs[st->run_index]);
+    buf_puts(&st->pending, ",\"points\":[");
+}
+
+static void put_run_end(scalars_stream *st, size_t total, bool sampled)
+{
+    if (!st->q.is_csv)
+        buf_printf(&st->pending, "],\"total\":%zu,\"sampled\":%s}", total, sampled ? "true" : "false");
+    st->run_index++;
+}
+
+/* One reduced run, collected whole: at most 4 x points of it are kept, whatever the series holds. */
+static int put_reduced_run(scalars_stream *st, vz_error *err)
+{
+    const char *run = st->q.runs[st->run_index];
+    display_series d = {.limit = st->q.points};
+    store_scalar_visitor visitor = {display_begin, display_points, &d};
+    int rc = store_scan_scalars(st->store, run, st->q.tag, st->q.start, st->q.end, &visitor, err);
+    if (rc == 0 && d.is_failed) rc = vz_out_of_memory(err, "the answer");
+    if (rc == 0) {
+        bool sampled;
+        vz_points pts = display_result(&d, &sampled);
+        put_run_start(st);
+        for (size_t i = 0; i < pts.count; i++)
+            put_point(&st->pending, st->q.is_csv, run, i == 0, pts.points[i].step, pts.points[i].wall_time_s,
+                      pts.points[i].value);
+        put_run_end(st, d.total, sampled);
     }
-    buf_puts(out, "]}");
+    display_free(&d);
+    return rc;
+}
+
+/* The next block of a run sent whole (points=0); opens the run's cursor first and ends the run after its
+ * last block. */
+static int put_raw_block(scalars_stream *st, vz_error *err)
+{
+    const char *run = st->q.runs[st->run_index];
+    if (!st->cursor) {
+        if (store_scalar_cursor_open(st->store, run, st->q.tag, st->q.start, st->q.end, &st->cursor, err) < 0)
+            return -1;
+        st->run_points = 0;
+        put_run_start(st);
+    }
+    const int64_t *steps;
+    const double *walls, *values;
+    size_t n;
+    if (store_scalar_cursor_next(st->cursor, &steps, &walls, &values, &n, err) < 0) return -1;
+    for (size_t i = 0; i < n; i++)
+        put_point(&st->pending, st->q.is_csv, run, st->run_points + i == 0, steps[i], walls[i], values[i]);
+    st->run_points += n;
+    if (n == 0) {
+        store_scalar_cursor_close(st->cursor);
+        st->cursor = NULL;
+        put_run_end(st, st->run_points, false);
+    }
+    return 0;
+}
+
+/* Format the next piece of the answer into pending. */
+static int produce(scalars_stream *st, vz_error *err)
+{
+    if (!st->has_started) {
+        st->has_started = true;
+        if (st->q.is_csv) {
+            buf_puts(&st->pending, "run,step,wall_time,value\n");
+        } else {
+            buf_puts(&st->pending, "{\"tag\":");
+            buf_put_json_string(&st->pending, st->q.tag);
+            buf_puts(&st->pending, ",\"series\":[");
+        }
+        return 0;
+    }
+    if (st->run_index == st->q.run_count) {
+        if (!st->q.is_csv) buf_puts(&st->pending, "]}\n");
+        st->has_finished = true;
+        return 0;
+    }
+    return st->q.points ? put_reduced_run(st, err) : put_raw_block(st, err);
+}
+
+static ssize_t stream_read(void *ctx, http_conn *conn, char *out, size_t max)
+{
+    (void)conn;
+    scalars_stream *st = ctx;
+    while (st->taken == st->pending.len && !st->has_finished) {
+        st->pending.len = st->taken = 0;
+        vz_error err;
+        if (produce(st, &err) < 0 || buf_check(&st->pending, "the answer", &err) < 0)
+            return HTTP_STREAM_FAILED; /* the status is sent already: cut the answer off as failed */
+    }
+    size_t n = st->pending.len - st->taken;
+    if (n == 0) return HTTP_STREAM_END;
+    if (n > max) n = max;
+    memcpy(out, st->pending.data + st->taken, n);
+    st->taken += n;
+    return (ssize_t)n;
+}
+
+/* Copy the query's strings into one allocation the stream owns. */
+static int copy_strings(scalars_stream *st, vz_error *err)
+{
+    size_t bytes = strlen(st->q.tag) + 1;
+    for (size_t i = 0; i < st->q.run_count; i++) bytes += strlen(st->q.runs[i]) + 1;
+    char *p = st->strings = malloc(bytes);
+    if (!p) return vz_out_of_memory(err, "the answer");
+    const char **fields[VZ_MAX_RUNS_PER_QUERY + 1];
+    fields[0] = &st->q.tag;
+    for (size_t i = 0; i < st->q.run_count; i++) fields[i + 1] = &st->q.runs[i];
+    for (size_t i = 0; i <= st->q.run_count; i++) {
+        size_t n = strlen(*fields[i]) + 1;
+        memcpy(p, *fields[i], n);
+        *fields[i] = p;
+        p += n;
+    }
+    return 0;
 }
 
 int api_scalars(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    scalars_query q;
-    if (parse_query(req, &q, err) < 0) return -1;
-    vz_buf *out = &res->body;
-    if (q.is_csv) {
-        buf_puts(out, "run,step,wall_time,value\n");
-    } else {
-        buf_puts(out, "{\"tag\":");
-        buf_put_json_string(out, q.tag);
-        buf_puts(out, ",\"series\":[");
+    scalars_stream *st = calloc(1, sizeof *st);
+    if (!st) return vz_out_of_memory(err, "the answer");
+    st->store = app->store;
+    /* pending holds one piece at a time: a block of points, or one reduced run (<= 400,000 points) */
+    buf_init_limited(&st->pending, (size_t)64 << 20);
+    if (parse_query(req, &st->q, err) < 0 || store_check_runs(app->store, st->q.runs, st->q.run_count, err) < 0 ||
+        copy_strings(st, err) < 0) {
+        stream_free(st);
+        return -1;
     }
-    for (size_t i = 0; i < q.run_count; i++) {
-        display_series d = {.limit = q.points};
-        store_scalar_visitor visitor = {display_begin, display_points, &d};
-        if (store_scan_scalars(app->store, q.runs[i], q.tag, q.start, q.end, &visitor, err) < 0) {
-            display_free(&d);
-            return -1;
-        }
-        bool sampled;
-        vz_points pts = display_result(&d, &sampled);
-        if (q.is_csv) {
-            put_csv_series(out, q.runs[i], &pts);
-        } else {
-            if (i) buf_putc(out, ',');
-            put_json_series(out, q.runs[i], &pts, d.total, sampled);
-        }
-        display_free(&d);
-    }
-    if (!q.is_csv) buf_puts(out, "]}\n");
+    res->stream = (http_stream){.read = stream_read, .done = stream_free, .ctx = st, .block_bytes = 65536};
     res->status = 200;
-    res->content_type = q.is_csv ? "text/csv; charset=utf-8" : "application/json";
+    res->content_type = st->q.is_csv ? "text/csv; charset=utf-8" : "application/json";
     return 0;
 }

@@ -35,7 +35,7 @@ static int parse_row_scalar(const json_t *v, const char *path, double received_a
         snprintf(field, sizeof field, "%s.value", path);
         return vz_fail(err, 400, "missing_field", field, "required (or \"values\" for the columnar form)");
     }
-    if (alloc_item(item, 1, step == NULL) < 0) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (alloc_item(item, 1, step == NULL) < 0) return vz_out_of_memory(err, "the write");
     snprintf(field, sizeof field, "%s.value", path);
     if (json_get_value(value, field, &item->values[0], err) < 0) return -1;
     snprintf(field, sizeof field, "%s.step", path);
@@ -72,7 +72,7 @@ static int parse_columnar_scalars(const json_t *v, const char *path, double rece
     if (steps && expect_array(steps, field, n, err) < 0) return -1;
     snprintf(field, sizeof field, "%s.wall_times", path);
     if (walls && expect_array(walls, field, n, err) < 0) return -1;
-    if (alloc_item(item, n, steps == NULL) < 0) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (alloc_item(item, n, steps == NULL) < 0) return vz_out_of_memory(err, "the write");
     /* The common case (plain numbers, integer steps) is checked inline; the field path, which costs a
      * snprintf, is only formatted for an entry that turns out to be wrong or unusual. */
     for (size_t i = 0; i < n; i++) {
@@ -115,7 +115,7 @@ static int parse_scalar_item(const json_t *v, size_t index, double received_at_s
     bool is_columnar = json_object_get(v, "values") || json_object_get(v, "steps");
     if (json_check_keys(v, is_columnar ? columnar_keys : row_keys, path, err) < 0) return -1;
     item->tag = strdup(tag_name);
-    if (!item->tag) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!item->tag) return vz_out_of_memory(err, "the write");
     if (is_columnar) return parse_columnar_scalars(v, path, received_at_s, budget, item, err);
     return parse_row_scalar(v, path, received_at_s, item, err);
 }
@@ -127,7 +127,7 @@ static int parse_scalars(const json_t *scalars, double received_at_s, vz_write *
     if (n > VZ_MAX_POINTS_PER_WRITE)
         return vz_fail(err, 400, "too_many_items", "scalars", "more than %d items", VZ_MAX_POINTS_PER_WRITE);
     out->scalars = calloc(n ? n : 1, sizeof *out->scalars);
-    if (!out->scalars) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!out->scalars) return vz_out_of_memory(err, "the write");
     size_t points = 0;
     for (size_t i = 0; i < n; i++) {
         out->scalar_count = i + 1; /* so write_free releases a half-parsed item too */
@@ -185,7 +185,7 @@ static int parse_description(const json_t *description, vz_write *out, vz_error 
     if (json_string_length(description) > VZ_MAX_DESCRIPTION_BYTES)
         return vz_fail(err, 400, "invalid_value", "description", "longer than %d bytes", VZ_MAX_DESCRIPTION_BYTES);
     out->description = strdup(json_string_value(description));
-    return 0;
+    return out->description ? 0 : vz_out_of_memory(err, "the write");
 }
 
 int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_error *err)
@@ -200,6 +200,7 @@ int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_erro
     if (!run) return vz_fail(err, 400, "missing_field", "run", "required");
     if (json_get_name(run, "run", &run_name, err) < 0) return -1;
     out->run = strdup(run_name);
+    if (!out->run) return vz_out_of_memory(err, "the write");
     const json_t *description = json_object_get(root, "description");
     const json_t *hparams = json_object_get(root, "hparams");
     const json_t *scalars = json_object_get(root, "scalars");

@@ -252,7 +252,7 @@ static void stream_done(void *ctx)
 int events_open_stream(events_hub *hub, http_response *res, vz_error *err)
 {
     event_stream *s = calloc(1, sizeof *s);
-    if (!s) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!s) return vz_out_of_memory(err, "an event stream");
     s->hub = hub;
     buf_init(&s->pending);
     pthread_mutex_lock(&hub->lock);

@@ -239,7 +239,7 @@ static int allocate_buckets(vz_histogram *h, size_t bucket_count, vz_error *err)
     h->bucket_counts = malloc(bucket_count * sizeof *h->bucket_counts);
     if (!h->bucket_limits || !h->bucket_counts) {
         hist_free(h);
-        return vz_fail(err, 500, "out_of_memory", "", "no memory for %zu histogram buckets",
+        return vz_fail(err, 503, "out_of_memory", "", "not enough memory for %zu histogram buckets",
                        bucket_count);
     }
     h->bucket_count = bucket_count;
@@ -269,7 +269,7 @@ static int bin_and_keep(const double *values, size_t n, const double *edges, siz
 {
     double *counts = calloc(bin_count, sizeof *counts);
     if (!counts)
-        return vz_fail(err, 500, "out_of_memory", "", "no memory for %zu histogram bins", bin_count);
+        return vz_fail(err, 503, "out_of_memory", "", "not enough memory for %zu histogram bins", bin_count);
     if (has_default_edges)
         count_default_bins(values, n, counts);
     else
@@ -292,7 +292,7 @@ static int bin_equal_widths(const double *values, size_t n, size_t bin_count, co
         return vz_fail(err, 400, "invalid_value", "bins",
                        "the values span too wide a range for equal-width bins");
     double *edges = malloc((bin_count + 1) * sizeof *edges);
-    if (!edges) return vz_fail(err, 500, "out_of_memory", "", "no memory for histogram edges");
+    if (!edges) return vz_out_of_memory(err, "histogram edges");
     int rc = equal_width_edges(first, last, bin_count, edges) < 0
                  ? vz_fail(err, 400, "invalid_value", "bins",
                            "cannot make %zu bins of non-zero width between %.17g and %.17g",

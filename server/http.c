@@ -193,6 +193,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     (void)pos;
     stream_state *st = cls;
     ssize_t n = st->stream.read(st->stream.ctx, (http_conn *)st->conn, buf, max);
+    if (n == HTTP_STREAM_FAILED) return MHD_CONTENT_READER_END_WITH_ERROR;
     if (n < 0) return MHD_CONTENT_READER_END_OF_STREAM;
     return n;
 }
@@ -215,8 +216,13 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn, const http_resp
     }
     st->stream = res->stream;
     st->conn = conn;
-    struct MHD_Response *response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
-                                                                      stream_free);
+    size_t block_bytes = res->stream.block_bytes ? res->stream.block_bytes : 4096;
+    struct MHD_Response *response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block_bytes, stream_read,
+                                                                      st, stream_free);
+    if (!response) {
+        stream_free(st);
+        return MHD_NO;
+    }
     MHD_add_response_header(response, "Content-Type", res->content_type);
     MHD_add_response_header(response, "Cache-Control", "no-store");
     add_common_headers(response);

@@ -33,7 +33,7 @@ typedef struct {
 
 static int out_of_memory(vz_error *err)
 {
-    return vz_fail(err, 500, "out_of_memory", "", "out of memory while importing");
+    return vz_out_of_memory(err, "importing");
 }
 
 static bool grow(void **array, size_t *capacity, size_t needed, size_t element_size)

@@ -33,7 +33,7 @@ int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out
 {
     while (len > 0 && (text[len - 1] == '=' || is_base64_space(text[len - 1]))) len--;
     unsigned char *bytes = malloc(len / 4 * 3 + 3);
-    if (!bytes) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!bytes) return vz_out_of_memory(err, "decoding base64");
     size_t n = 0;
     uint32_t acc = 0;
     int bits = 0;

@@ -305,8 +305,10 @@ static int path_is_nonempty_file(const char *path)
 int store_open(vz_store **out, const char *path, vz_error *err)
 {
     vz_store *s = calloc(1, sizeof *s);
-    if (!s) return vz_fail(err, 500, "internal", "", "out of memory");
-    s->path = strdup(path);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return vz_out_of_memory(err, "opening the store");
+    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->reader_lock, NULL);
     pthread_cond_init(&s->job_ready, NULL);
@@ -387,16 +389,30 @@ typedef struct {
     double *wall_times_s;
     double *values;
     size_t count, cap;
+    bool is_failed; /* an allocation failed: the columns are incomplete (checked once, as buffers are) */
 } point_columns;
 
-static void columns_reserve(point_columns *c, size_t cap)
+static void *grow_array(void *array, size_t count, size_t size)
 {
-    if (cap <= c->cap) return;
-    c->steps = realloc(c->steps, cap * sizeof *c->steps);
-    c->wall_times_s = realloc(c->wall_times_s, cap * sizeof *c->wall_times_s);
-    c->values = realloc(c->values, cap * sizeof *c->values);
-    if (!c->steps || !c->wall_times_s || !c->values) abort();
+    return count > SIZE_MAX / size ? NULL : realloc(array, count * size);
+}
+
+static int columns_reserve(point_columns *c, size_t cap)
+{
+    if (c->is_failed) return -1;
+    if (cap <= c->cap) return 0;
+    int64_t *steps = grow_array(c->steps, cap, sizeof *steps);
+    if (steps) c->steps = steps;
+    double *walls = steps ? grow_array(c->wall_times_s, cap, sizeof *walls) : NULL;
+    if (walls) c->wall_times_s = walls;
+    double *values = walls ? grow_array(c->values, cap, sizeof *values) : NULL;
+    if (values) c->values = values;
+    if (!values) {
+        c->is_failed = true;
+        return -1;
+    }
     c->cap = cap;
+    return 0;
 }
 
 static void columns_free(point_columns *c)
@@ -409,7 +425,7 @@ static void columns_free(point_columns *c)
 
 static void columns_push(point_columns *c, int64_t step, double wall_time_s, double value)
 {
-    if (c->count == c->cap) columns_reserve(c, c->cap ? c->cap * 2 : 64);
+    if (c->count == c->cap && columns_reserve(c, c->cap ? c->cap * 2 : 64) < 0) return;
     c->steps[c->count] = step;
     c->wall_times_s[c->count] = wall_time_s;
     c->values[c->count] = value;
@@ -424,7 +440,7 @@ static size_t blob_point_count(int bytes) { return bytes > 0 ? (size_t)bytes / P
 
 static void blob_decode_append(const unsigned char *blob, size_t n, point_columns *c)
 {
-    columns_reserve(c, c->count + n);
+    if (columns_reserve(c, c->count + n) < 0) return;
     memcpy(c->steps + c->count, blob, n * sizeof(int64_t));
     memcpy(c->wall_times_s + c->count, blob + n * sizeof(int64_t), n * sizeof(double));
     memcpy(c->values + c->count, blob + n * (sizeof(int64_t) + sizeof(double)), n * sizeof(double));
@@ -435,7 +451,7 @@ static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, 
                         vz_error *err)
 {
     unsigned char *blob = malloc(n * POINT_BYTES);
-    if (!blob) return vz_fail(err, 500, "internal", "", "out of memory");
+    if (!blob) return vz_out_of_memory(err, "a scalar block");
     memcpy(blob, c->steps + from, n * sizeof(int64_t));
     memcpy(blob + n * sizeof(int64_t), c->wall_times_s + from, n * sizeof(double));
     memcpy(blob + n * (sizeof(int64_t) + sizeof(double)), c->values + from, n * sizeof(double));
@@ -487,7 +503,7 @@ static int load_block_for_step(vz_store *s, int64_t series_id, int64_t step, poi
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "reading a scalar block");
-    return 0;
+    return block->is_failed ? vz_out_of_memory(err, "a scalar block") : 0;
 }
 
 static int64_t next_block_start(vz_store *s, int64_t series_id, int64_t after, bool *exists)
@@ -518,7 +534,7 @@ static size_t merge_points(const point_columns *block, const point_columns *in, 
 {
     size_t i = 0, j = from, added = 0;
     out->count = 0;
-    columns_reserve(out, block->count + (to - from));
+    if (columns_reserve(out, block->count + (to - from)) < 0) return 0;
     while (i < block->count || j < to) {
         if (j == to || (i < block->count && block->steps[i] < in->steps[j])) {
             columns_push(out, block->steps[i], block->wall_times_s[i], block->values[i]);
@@ -562,7 +578,8 @@ static int merge_into_blocks(vz_store *s, int64_t series_id, const point_columns
         if (append_after_full) block.count = 0;
         else if (found && (rc = delete_block(s, series_id, block_start, err)) < 0) break;
         *added += merge_points(&block, in, i, end, &merged);
-        rc = write_blocks(s, series_id, &merged, err);
+        if (merged.is_failed) rc = vz_out_of_memory(err, "merging scalar blocks");
+        else rc = write_blocks(s, series_id, &merged, err);
         i = end;
     }
     columns_free(&block);
@@ -664,9 +681,7 @@ static size_t group_end(const tagged_item *items, size_t n, size_t from)
 
 static tagged_item *alloc_tagged_items(size_t n)
 {
-    tagged_item *items = malloc((n ? n : 1) * sizeof *items);
-    if (!items) abort();
-    return items;
+    return grow_array(NULL, n ? n : 1, sizeof(tagged_item));
 }
 
 /* The step a point or item gets: its own, or the tag's last step + 1 (0 for a new tag). Keeps the running
@@ -737,7 +752,7 @@ static void gather_group_points(const vz_write *w, const tagged_item *group, siz
     size_t total = 0, k = 0;
     for (size_t g = 0; g < n; g++) total += w->scalars[group[g].index].count;
     out->count = 0;
-    columns_reserve(out, total ? total : 1);
+    if (columns_reserve(out, total ? total : 1) < 0) return;
     if (group_points_rise(w, group, n)) {
         for (size_t g = 0; g < n; g++) {
             const vz_scalar_item *item = &w->scalars[group[g].index];
@@ -748,8 +763,11 @@ static void gather_group_points(const vz_write *w, const tagged_item *group, siz
         }
         return;
     }
-    ordered_point *all = malloc((total ? total : 1) * sizeof *all);
-    if (!all) abort();
+    ordered_point *all = grow_array(NULL, total ? total : 1, sizeof *all);
+    if (!all) {
+        out->is_failed = true;
+        return;
+    }
     for (size_t g = 0; g < n; g++) {
         const vz_scalar_item *item = &w->scalars[group[g].index];
         for (size_t i = 0; i < item->count; i++, k++)
@@ -785,6 +803,7 @@ static int update_series_summary(vz_store *s, int64_t series_id, const series_st
 static int apply_scalars(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
     tagged_item *items = alloc_tagged_items(w->scalar_count);
+    if (!items) return vz_out_of_memory(err, "the write");
     for (size_t k = 0; k < w->scalar_count; k++) items[k] = (tagged_item){0, w->scalars[k].tag, k};
     sort_tagged_items(items, w->scalar_count);
     point_columns points = {0};
@@ -796,6 +815,10 @@ static int apply_scalars(vz_store *s, int64_t run_id, vz_write *w, vz_error *err
         if ((rc = find_or_create_series(s, run_id, "scalars", items[from].tag, &series, err)) < 0) break;
         if ((rc = assign_steps(w, items + from, end - from, &series, err)) < 0) break;
         gather_group_points(w, items + from, end - from, &points);
+        if (points.is_failed) {
+            rc = vz_out_of_memory(err, "the write");
+            break;
+        }
         if (points.count == 0) continue;
         if ((rc = merge_into_blocks(s, series.id, &points, &added, err)) < 0) break;
         rc = update_series_summary(s, series.id, &series, &points, added, err);
@@ -810,8 +833,8 @@ static int insert_histogram(vz_store *s, int64_t series_id, const vz_histogram_i
     const vz_histogram *h = &item->histogram;
     double stats[5] = {h->min, h->max, h->num, h->sum, h->sum_squares};
     size_t n = h->bucket_count;
-    double *buckets = malloc((n ? 2 * n : 1) * sizeof *buckets);
-    if (!buckets) return vz_fail(err, 500, "internal", "", "out of memory");
+    double *buckets = grow_array(NULL, n ? 2 * n : 1, sizeof *buckets);
+    if (!buckets) return vz_out_of_memory(err, "a histogram");
     if (n) {
         memcpy(buckets, h->bucket_limits, n * sizeof *buckets);
         memcpy(buckets + n, h->bucket_counts, n * sizeof *buckets);
@@ -841,6 +864,7 @@ static int recount_series(vz_store *s, sqlite3_stmt *st, int64_t series_id, vz_e
 static int apply_histograms(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
     tagged_item *items = alloc_tagged_items(w->histogram_count);
+    if (!items) return vz_out_of_memory(err, "the write");
     for (size_t k = 0; k < w->histogram_count; k++) items[k] = (tagged_item){0, w->histograms[k].tag, k};
     sort_tagged_items(items, w->histogram_count);
     int rc = 0;
@@ -988,6 +1012,7 @@ static const char *const media_kind_names[] = {"images", "tensors", "texts"};
 static int apply_media(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
     tagged_item *items = alloc_tagged_items(w->media_count);
+    if (!items) return vz_out_of_memory(err, "the write");
     for (size_t k = 0; k < w->media_count; k++) items[k] = (tagged_item){(int)w->media[k].kind, w->media[k].tag, k};
     sort_tagged_items(items, w->media_count);
     int rc = 0;
@@ -1414,6 +1439,7 @@ static void visit_block(const unsigned char *blob, size_t n, int64_t start, int6
     } else {
         scratch->count = 0;
         blob_decode_append(blob, n, scratch);
+        if (scratch->is_failed) return;
         steps = scratch->steps;
         walls = scratch->wall_times_s;
         values = scratch->values;
@@ -1436,10 +1462,15 @@ static int scan_blocks(sqlite3 *db, int64_t series_id, int64_t start, int64_t en
     sqlite3_bind_int64(st, 3, end);
     point_columns scratch = {0};
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while (!scratch.is_failed && (rc = sqlite3_step(st)) == SQLITE_ROW)
         visit_block(sqlite3_column_blob(st, 0), blob_point_count(sqlite3_column_bytes(st, 0)), start, end,
                     &scratch, visitor);
+    bool is_failed = scratch.is_failed;
     columns_free(&scratch);
+    if (is_failed) {
+        sqlite3_finalize(st);
+        return vz_out_of_memory(err, "reading scalars");
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : sql_fail(err, db, "reading scalars");
 }
@@ -1466,13 +1497,142 @@ int store_scan_scalars(vz_store *s, const char *run, const char *tag, int64_t st
     return rc;
 }
 
+int store_check_runs(vz_store *s, const char *const *runs, size_t n, vz_error *err)
+{
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE name = ?1", -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(err, db, "finding runs");
+    } else {
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            bind_text(st, 1, runs[i]);
+            int step_rc = sqlite3_step(st);
+            if (step_rc == SQLITE_DONE) rc = vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", runs[i]);
+            else if (step_rc != SQLITE_ROW) rc = sql_fail(err, db, "finding runs");
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+    }
+    reader_release(s, db);
+    return rc;
+}
+
+/* ---- a scalar cursor: the points of a series a block at a time, for answers streamed to a client ---- */
+
+struct store_scalar_cursor {
+    vz_store *store;
+    sqlite3 *db;
+    sqlite3_stmt *st; /* NULL once the series is done (or when it has no points) */
+    int64_t start, end;
+    point_columns scratch;
+};
+
+int store_scalar_cursor_open(vz_store *s, const char *run, const char *tag, int64_t start, int64_t end,
+                             store_scalar_cursor **out, vz_error *err)
+{
+    store_scalar_cursor *c = calloc(1, sizeof *c);
+    if (!c) return vz_out_of_memory(err, "reading scalars");
+    *c = (store_scalar_cursor){.store = s, .start = start, .end = end};
+    if (reader_acquire(s, &c->db, err) < 0) {
+        free(c);
+        return -1;
+    }
+    int64_t series_id = -1, first_step, last_step;
+    int rc = read_begin(c->db, err);
+    if (rc == 0) rc = find_run_series(c->db, run, "scalars", tag, &series_id, &first_step, &last_step, err);
+    if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
+        const char *sql = "SELECT points FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?3 "
+                          "AND last_step >= ?2 ORDER BY first_step";
+        if (sqlite3_prepare_v2(c->db, sql, -1, &c->st, NULL) != SQLITE_OK) {
+            rc = sql_fail(err, c->db, "reading scalars");
+        } else {
+            sqlite3_bind_int64(c->st, 1, series_id);
+            sqlite3_bind_int64(c->st, 2, start);
+            sqlite3_bind_int64(c->st, 3, end);
+        }
+    }
+    if (rc < 0) {
+        store_scalar_cursor_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int store_scalar_cursor_next(store_scalar_cursor *c, const int64_t **steps, const double **wall_times_s,
+                             const double **values, size_t *count, vz_error *err)
+{
+    *count = 0;
+    while (c->st && *count == 0) {
+        int rc = sqlite3_step(c->st);
+        if (rc == SQLITE_DONE) {
+            sqlite3_finalize(c->st);
+            c->st = NULL;
+            break;
+        }
+        if (rc != SQLITE_ROW) return sql_fail(err, c->db, "reading scalars");
+        const unsigned char *blob = sqlite3_column_blob(c->st, 0);
+        size_t n = blob_point_count(sqlite3_column_bytes(c->st, 0));
+        if ((uintptr_t)blob % sizeof(int64_t) == 0) { /* see visit_block */
+            *steps = (const int64_t *)(const void *)blob;
+            *wall_times_s = (const double *)(const void *)(blob + n * sizeof(int64_t));
+            *values = *wall_times_s + n;
+        } else {
+            c->scratch.count = 0;
+            blob_decode_append(blob, n, &c->scratch);
+            if (c->scratch.is_failed) return vz_out_of_memory(err, "reading scalars");
+            *steps = c->scratch.steps;
+            *wall_times_s = c->scratch.wall_times_s;
+            *values = c->scratch.values;
+        }
+        size_t from = 0, to = n;
+        while (from < to && (*steps)[from] < c->start) from++;
+        while (to > from && (*steps)[to - 1] > c->end) to--;
+        *steps += from;
+        *wall_times_s += from;
+        *values += from;
+        *count = to - from;
+    }
+    return 0;
+}
+
+void store_scalar_cursor_close(store_scalar_cursor *c)
+{
+    if (!c) return;
+    sqlite3_finalize(c->st);
+    if (c->db) {
+        read_end(c->db, 0, NULL);
+        reader_release(c->store, c->db);
+    }
+    columns_free(&c->scratch);
+    free(c);
+}
+
+typedef struct {
+    vz_points *out;
+    size_t cap;
+    bool is_failed;
+} point_collector;
+
 static void append_points(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values,
                           size_t count)
 {
-    vz_points *out = ctx;
-    vz_point *grown = realloc(out->points, (out->count + count) * sizeof *grown);
-    if (!grown) abort();
-    out->points = grown;
+    point_collector *c = ctx;
+    vz_points *out = c->out;
+    if (c->is_failed) return;
+    if (out->count + count > c->cap) {
+        size_t cap = c->cap ? c->cap : 1024;
+        while (cap < out->count + count) cap *= 2;
+        vz_point *grown = grow_array(out->points, cap, sizeof *grown);
+        if (!grown) {
+            c->is_failed = true;
+            return;
+        }
+        out->points = grown;
+        c->cap = cap;
+    }
     for (size_t i = 0; i < count; i++) out->points[out->count++] = (vz_point){steps[i], wall_times_s[i], values[i]};
 }
 
@@ -1481,8 +1641,10 @@ int store_read_scalars(vz_store *s, const char *run, const char *tag, int64_t st
 {
     out->points = NULL;
     out->count = 0;
-    store_scalar_visitor visitor = {.points = append_points, .ctx = out};
+    point_collector collector = {.out = out};
+    store_scalar_visitor visitor = {.points = append_points, .ctx = &collector};
     int rc = store_scan_scalars(s, run, tag, start, end, &visitor, err);
+    if (rc == 0 && collector.is_failed) rc = vz_out_of_memory(err, "reading scalars");
     if (rc < 0) store_points_free(out);
     return rc;
 }
@@ -1503,7 +1665,7 @@ static size_t kept_position(size_t k, size_t total, size_t max_steps)
     return (2 * k * (total - 1) + (max_steps - 1)) / (2 * (max_steps - 1));
 }
 
-static void histogram_from_row(sqlite3_stmt *st, vz_histogram_step *out)
+static int histogram_from_row(sqlite3_stmt *st, vz_histogram_step *out)
 {
     double stats[5] = {0};
     if (sqlite3_column_bytes(st, 2) == (int)sizeof stats) memcpy(stats, sqlite3_column_blob(st, 2), sizeof stats);
@@ -1514,7 +1676,7 @@ static void histogram_from_row(sqlite3_stmt *st, vz_histogram_step *out)
                         (size_t)sqlite3_column_int64(st, 4)};
     h->bucket_limits = malloc((n ? n : 1) * sizeof(double));
     h->bucket_counts = malloc((n ? n : 1) * sizeof(double));
-    if (!h->bucket_limits || !h->bucket_counts) abort();
+    if (!h->bucket_limits || !h->bucket_counts) return -1; /* the caller frees what was allocated */
     if (n) {
         const unsigned char *blob = sqlite3_column_blob(st, 5);
         memcpy(h->bucket_limits, blob, n * sizeof(double));
@@ -1522,6 +1684,7 @@ static void histogram_from_row(sqlite3_stmt *st, vz_histogram_step *out)
     }
     out->step = sqlite3_column_int64(st, 0);
     out->wall_time_s = sqlite3_column_double(st, 1);
+    return 0;
 }
 
 int store_read_histograms(vz_store *s, const char *run, const char *tag, size_t max_steps,
@@ -1548,12 +1711,14 @@ int store_read_histograms(vz_store *s, const char *run, const char *tag, size_t 
                 out->total = (size_t)sqlite3_column_int64(st, 6);
                 cap = max_steps && max_steps < out->total ? max_steps : out->total;
                 out->steps = calloc(cap ? cap : 1, sizeof *out->steps);
-                if (!out->steps) abort();
+                if (!out->steps) break;
             }
-            if (out->count < cap && index == kept_position(out->count, out->total, max_steps))
-                histogram_from_row(st, &out->steps[out->count++]);
+            if (out->count < cap && index == kept_position(out->count, out->total, max_steps) &&
+                histogram_from_row(st, &out->steps[out->count++]) < 0)
+                break;
         }
-        if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading histograms");
+        if (step_rc == SQLITE_ROW) rc = vz_out_of_memory(err, "reading histograms");
+        else if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading histograms");
         sqlite3_finalize(st);
     }
     rc = read_end(db, rc, err);
@@ -1582,9 +1747,10 @@ int store_read_graph(vz_store *s, const char *run, char **graph_json, vz_error *
     } else {
         bind_text(st, 1, run);
         int step_rc = sqlite3_step(st);
-        if (step_rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        if (step_rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
             *graph_json = strdup((const char *)sqlite3_column_text(st, 0));
-        else if (step_rc == SQLITE_ROW)
+            if (!*graph_json) rc = vz_out_of_memory(err, "reading a graph");
+        } else if (step_rc == SQLITE_ROW)
             rc = vz_fail(err, 404, "not_found", "run", "run \"%s\" has no graph", run);
         else if (step_rc == SQLITE_DONE)
             rc = vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run);

@@ -143,12 +143,13 @@ static size_t find_key(const key_entry *entries, size_t count, const char *key, 
     return NO_ROW;
 }
 
-/* Node ids sorted, for lookups; the caller frees. Assumes every node has a string id. */
+/* Node ids sorted, for lookups; the caller frees. Assumes every node has a string id. NULL when out of
+ * memory. */
 static key_entry *sorted_ids(const json_t *nodes)
 {
     size_t count = json_array_size(nodes);
     key_entry *entries = malloc((count ? count : 1) * sizeof *entries);
-    if (!entries) abort();
+    if (!entries) return NULL;
     for (size_t i = 0; i < count; i++) {
         entries[i].key = json_string_value(json_object_get(json_array_get(nodes, i), "id"));
         entries[i].index = i;
@@ -329,7 +330,7 @@ static int check_no_parent_cycle(const json_t *nodes, const key_entry *ids, vz_e
     enum { UNSEEN, ON_WALK, DONE };
     size_t count = json_array_size(nodes);
     unsigned char *state = calloc(count ? count : 1, 1);
-    if (!state) abort();
+    if (!state) return vz_out_of_memory(err, "checking the graph");
     int result = 0;
     for (size_t start = 0; start < count && result == 0; start++) {
         size_t last = NO_ROW;
@@ -460,6 +461,7 @@ static int check_graph_links(const json_t *graph, vz_error *err)
 {
     const json_t *nodes = json_object_get(graph, "nodes");
     key_entry *ids = sorted_ids(nodes);
+    if (!ids) return vz_out_of_memory(err, "checking the graph");
     size_t count = json_array_size(nodes);
     int result = check_unique_ids(ids, count, err);
     if (result == 0) result = check_parents_exist(nodes, ids, err);
@@ -503,6 +505,7 @@ typedef struct {
     summary_row *rows;
     size_t count;
     bool overflowed;         /* some sum left int64: the figures are meaningless */
+    bool is_out_of_memory;   /* a step could not get its scratch memory: no figures */
     int max_depth;
     bool has_inputs;
     int64_t total_params, trainable_params, total_mult_adds;
@@ -587,7 +590,10 @@ static void number_rows(summary_model *m)
     for (size_t i = 0; i < m->count; i++)
         if (m->rows[i].depth > deepest) deepest = m->rows[i].depth;
     long *next = calloc((size_t)deepest + 1, sizeof *next);
-    if (!next) abort();
+    if (!next) {
+        m->is_out_of_memory = true;
+        return;
+    }
     for (size_t i = 0; i < m->count; i++)
         m->rows[i].depth_index = ++next[m->rows[i].depth];
     free(next);
@@ -597,7 +603,10 @@ static void number_rows(summary_model *m)
 static void find_children(summary_model *m)
 {
     size_t *stack = malloc((m->count ? m->count : 1) * sizeof *stack), height = 0;
-    if (!stack) abort();
+    if (!stack) {
+        m->is_out_of_memory = true;
+        return;
+    }
     for (size_t i = m->count; i-- > 0;) {
         while (height && m->rows[stack[height - 1]].depth > m->rows[i].depth) height--;
         m->rows[i].children_end = height ? stack[height - 1] : m->count;
@@ -610,7 +619,10 @@ static void find_children(summary_model *m)
 static key_entry *index_modules(summary_model *m, size_t *module_count)
 {
     key_entry *modules = malloc((m->count ? m->count : 1) * sizeof *modules);
-    if (!modules) abort();
+    if (!modules) {
+        m->is_out_of_memory = true;
+        return NULL;
+    }
     for (size_t i = 0; i < m->count; i++) modules[i] = (key_entry){m->rows[i].module, i};
     qsort(modules, m->count, sizeof *modules, compare_key_entries);
     size_t distinct = 0;
@@ -651,6 +663,7 @@ static void count_module_params(summary_model *m)
 {
     size_t module_count;
     key_entry *modules = index_modules(m, &module_count);
+    if (!modules) return;
     for (size_t entry = 0; entry < module_count; entry++)
         credit_ancestors(m, modules, module_count, modules[entry].index);
     free(modules);
@@ -705,7 +718,10 @@ static void compute_leftovers(summary_model *m)
     size_t n = m->count;
     int64_t *params = calloc(n + 1, sizeof *params), *trainable = calloc(n + 1, sizeof *trainable);
     int64_t *leaf_macs = calloc(n + 1, sizeof *leaf_macs);
-    if (!params || !trainable || !leaf_macs) abort();
+    if (!params || !trainable || !leaf_macs) {
+        m->is_out_of_memory = true;
+        n = 0; /* skip the loop; the frees below release what was allocated */
+    }
     for (size_t i = n; i-- > 0;) {
         summary_row *row = &m->rows[i];
         size_t end = row->children_end;
@@ -794,19 +810,28 @@ static int model_load(summary_model *m, const json_t *graph, int max_depth, vz_e
     const json_t *nodes = json_object_get(graph, "nodes");
     m->count = json_array_size(nodes);
     m->rows = calloc(m->count ? m->count : 1, sizeof *m->rows);
-    if (!m->rows) abort();
-    key_entry *ids = sorted_ids(nodes);
+    key_entry *ids = m->rows ? sorted_ids(nodes) : NULL;
+    if (!ids) {
+        free(m->rows);
+        return vz_out_of_memory(err, "the graph summary");
+    }
     load_rows(m, ids);
     free(ids);
     compute_depths(m);
-    number_rows(m);
-    find_children(m);
-    count_module_params(m);
-    for (size_t i = 0; i < m->count; i++) {
-        m->rows[i].macs = row_macs(m, &m->rows[i]);
-        m->rows[i].output_bytes = row_output_bytes(m, &m->rows[i]);
+    /* Each step below needs the one before it done in full, so a failed allocation stops the chain. */
+    if (!m->is_out_of_memory) number_rows(m);
+    if (!m->is_out_of_memory) find_children(m);
+    if (!m->is_out_of_memory) count_module_params(m);
+    if (!m->is_out_of_memory)
+        for (size_t i = 0; i < m->count; i++) {
+            m->rows[i].macs = row_macs(m, &m->rows[i]);
+            m->rows[i].output_bytes = row_output_bytes(m, &m->rows[i]);
+        }
+    if (!m->is_out_of_memory) compute_leftovers(m);
+    if (m->is_out_of_memory) {
+        model_free(m);
+        return vz_out_of_memory(err, "the graph summary");
     }
-    compute_leftovers(m);
     for (size_t i = 0; i < m->count; i++) add_row_to_totals(m, &m->rows[i]);
     count_input_bytes(m);
     compute_name_width(m);

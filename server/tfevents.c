@@ -94,7 +94,7 @@ int tfe_record_next(tfe_record_reader *r, tfe_bytes *record, vz_error *err)
     size_t need = (size_t)length + FOOTER_BYTES;
     if (need > r->capacity) {
         unsigned char *grown = realloc(r->buffer, need);
-        if (!grown) return vz_fail(err, 500, "out_of_memory", "", "no memory for a record of %" PRIu64 " bytes", length);
+        if (!grown) return vz_fail(err, 503, "out_of_memory", "", "not enough memory for a record of %" PRIu64 " bytes", length);
         r->buffer = grown;
         r->capacity = need;
     }
@@ -197,7 +197,7 @@ static int grow_reals(double **values, size_t count, size_t extra, vz_error *err
 {
     if (extra == 0) return 0;
     double *grown = realloc(*values, (count + extra) * sizeof *grown);
-    if (!grown) return vz_fail(err, 500, "out_of_memory", "", "no memory for %zu numbers", count + extra);
+    if (!grown) return vz_fail(err, 503, "out_of_memory", "", "not enough memory for %zu numbers", count + extra);
     *values = grown;
     return 0;
 }
@@ -387,7 +387,7 @@ static int decode_tensor(tfe_bytes bytes, tfe_tensor *t, vz_error *err)
         case 8: {
             if (f.wire_type != TFE_WIRE_BYTES) break;
             tfe_bytes *grown = realloc(t->strings, (t->string_count + 1) * sizeof *grown);
-            if (!grown) return vz_fail(err, 500, "out_of_memory", "", "no memory for a string tensor");
+            if (!grown) return vz_out_of_memory(err, "a string tensor");
             t->strings = grown;
             t->strings[t->string_count++] = f.bytes;
             break;

@@ -29,12 +29,17 @@ typedef struct {
 } http_request;
 
 /* A streaming answer: read() is called whenever the client can take more bytes. It returns how many it
- * wrote into buf (at most max), or 0 after suspending conn (it must then arrange for http_resume), or -1
- * to end the stream. done() frees ctx when the connection closes. */
+ * wrote into buf (at most max), or 0 after suspending conn (it must then arrange for http_resume), or
+ * HTTP_STREAM_END to end the stream, or HTTP_STREAM_FAILED to cut it off as failed (the client sees an
+ * incomplete answer, never a complete-looking one). done() frees ctx when the connection closes, also
+ * when the client went away first: that is how a stream learns to stop its work. */
+#define HTTP_STREAM_END (-1)
+#define HTTP_STREAM_FAILED (-2)
 typedef struct {
     ssize_t (*read)(void *ctx, http_conn *conn, char *buf, size_t max);
     void (*done)(void *ctx);
     void *ctx;
+    size_t block_bytes; /* most bytes asked of read() at once; 0: 4096 */
 } http_stream;
 
 typedef struct {

@@ -126,6 +126,20 @@ typedef struct {
 } store_scalar_visitor;
 int store_scan_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
                        const store_scalar_visitor *visitor, vz_error *err);
+/* 0 when every one of the n runs exists, else the 404 naming "run" that a read of the first missing one gives. */
+int store_check_runs(vz_store *store, const char *const *runs, size_t n, vz_error *err);
+
+/* The same points pulled a stored block at a time, for an answer streamed to a client at its own pace: the
+ * cursor holds a read snapshot (and a reader connection) until closed. Opening fails as store_read_scalars
+ * does; next gives the following block's points in [start, end] (pointers valid until the next call or
+ * close), count 0 once there are no more. */
+typedef struct store_scalar_cursor store_scalar_cursor;
+int store_scalar_cursor_open(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
+                             store_scalar_cursor **out, vz_error *err);
+int store_scalar_cursor_next(store_scalar_cursor *cursor, const int64_t **steps, const double **wall_times_s,
+                             const double **values, size_t *count, vz_error *err);
+void store_scalar_cursor_close(store_scalar_cursor *cursor);
+
 /* One stored histogram step. */
 typedef struct {
     int64_t step;
