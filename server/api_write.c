@@ -12,7 +12,10 @@
 #include "vizd/json.h"
 
 #define VZ_MAX_POINTS_PER_WRITE 1000000
+/* Every later /api/v1/runs answer carries a run's description and hparams, so what one write may put
+ * there is bounded: 64 KiB each (hparams measured as the compact JSON stored). */
 #define VZ_MAX_DESCRIPTION_BYTES 65536
+#define VZ_MAX_HPARAMS_BYTES 65536
 
 static int alloc_item(vz_scalar_item *item, size_t count, bool any_needs_step)
 {
@@ -171,8 +174,16 @@ static int parse_hparams(const json_t *hparams, vz_write *out, vz_error *err)
         if (name_check(key, path, err) < 0 || check_no_nul(value, path, err) < 0) return -1;
     }
     vz_buf text;
-    buf_init(&text);
+    buf_init_limited(&text, VZ_MAX_HPARAMS_BYTES);
     json_write(&text, hparams);
+    if (text.is_over_limit) {
+        buf_free(&text);
+        return vz_fail(err, 413, "too_large", "hparams", "larger than %d bytes as JSON", VZ_MAX_HPARAMS_BYTES);
+    }
+    if (buf_check(&text, "hparams", err) < 0) {
+        buf_free(&text);
+        return -1;
+    }
     out->hparams_json = buf_release(&text, NULL);
     return 0;
 }
@@ -183,7 +194,7 @@ static int parse_description(const json_t *description, vz_write *out, vz_error 
         return vz_fail(err, 400, "invalid_value", "description", "expected a string");
     if (check_no_nul(description, "description", err) < 0) return -1;
     if (json_string_length(description) > VZ_MAX_DESCRIPTION_BYTES)
-        return vz_fail(err, 400, "invalid_value", "description", "longer than %d bytes", VZ_MAX_DESCRIPTION_BYTES);
+        return vz_fail(err, 413, "too_large", "description", "longer than %d bytes", VZ_MAX_DESCRIPTION_BYTES);
     out->description = strdup(json_string_value(description));
     return out->description ? 0 : vz_out_of_memory(err, "the write");
 }

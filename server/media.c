@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 
 /* ---- base64 ------------------------------------------------------------------------------------ */
@@ -154,6 +155,13 @@ int image_sniff(const unsigned char *b, size_t n, vz_image_info *out, const char
     else return vz_fail(err, 400, "invalid_value", path, "not a PNG, JPEG, GIF or WebP image");
     if (rc < 0 || out->width == 0 || out->height == 0)
         return vz_fail(err, 400, "invalid_value", path, "a truncated or damaged image header");
+    /* A small file may declare a huge canvas (a decompression bomb for every browser that opens the
+     * Images tab): the declared size is what a browser allocates, so that is what is bounded. */
+    if (out->width > VZ_MAX_IMAGE_SIDE || out->height > VZ_MAX_IMAGE_SIDE ||
+        (uint64_t)out->width * out->height > VZ_MAX_IMAGE_PIXELS)
+        return vz_fail(err, 413, "too_large", path,
+                       "declares %" PRIu32 " x %" PRIu32 " pixels; at most %d per side and %d in all",
+                       out->width, out->height, VZ_MAX_IMAGE_SIDE, VZ_MAX_IMAGE_PIXELS);
     return 0;
 }
 

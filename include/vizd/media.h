@@ -24,8 +24,12 @@ typedef struct {
     uint32_t width, height;
 } vz_image_info;
 
+#define VZ_MAX_IMAGE_SIDE 8192          /* pixels, width or height, as the header declares them */
+#define VZ_MAX_IMAGE_PIXELS 40000000    /* width x height */
+
 /* Recognise PNG, JPEG, GIF and WebP by their magic bytes and read width and height from the header;
- * anything else (SVG, HTML, unknown magic, a truncated header) is refused naming path. */
+ * anything else (SVG, HTML, unknown magic, a truncated header) is refused naming path, and so is a
+ * declared size past VZ_MAX_IMAGE_SIDE or VZ_MAX_IMAGE_PIXELS (413 too_large). */
 int image_sniff(const unsigned char *bytes, size_t size, vz_image_info *out, const char *path, vz_error *err);
 
 typedef struct {

@@ -138,3 +138,34 @@ Test(tensors, the_range_skips_nan_and_infinities)
     tensor_range((const unsigned char *)values, 5, 4, &min, &max);
     cr_assert(min == -3 && max == 2);
 }
+
+/* The 4x3 PNG above with its IHDR width and height set to w and h (big-endian at bytes 16 and 20). */
+static void png_declaring(unsigned char *out, uint32_t w, uint32_t h)
+{
+    memcpy(out, png_4x3, sizeof png_4x3);
+    for (int i = 0; i < 4; i++) {
+        out[16 + i] = (unsigned char)(w >> (24 - 8 * i));
+        out[20 + i] = (unsigned char)(h >> (24 - 8 * i));
+    }
+}
+
+Test(images, a_declared_size_past_8192_per_side_or_40_mpixel_is_refused_naming_the_field)
+{
+    unsigned char png[sizeof png_4x3];
+    vz_image_info info;
+    vz_error err;
+    static const uint32_t refused[][2] = {{30000, 30000}, {8193, 1}, {1, 8193}, {8192, 8192}, {8000, 5001}};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        png_declaring(png, refused[i][0], refused[i][1]);
+        cr_assert_eq(image_sniff(png, sizeof png, &info, "images[0].data", &err), -1, "%u x %u", refused[i][0],
+                     refused[i][1]);
+        cr_assert_eq(err.status, 413);
+        cr_assert_str_eq(err.path, "images[0].data");
+    }
+    static const uint32_t accepted[][2] = {{8192, 4882}, {8000, 5000}, {1, 8192}};
+    for (size_t i = 0; i < sizeof accepted / sizeof *accepted; i++) {
+        png_declaring(png, accepted[i][0], accepted[i][1]);
+        cr_assert_eq(image_sniff(png, sizeof png, &info, "data", &err), 0, "%s", err.message);
+        cr_assert(info.width == accepted[i][0] && info.height == accepted[i][1]);
+    }
+}
