@@ -15,8 +15,9 @@ TensorBoard and torchinfo themselves make of the same tensors:
     tensor; a HWC uint8 array round trips exactly (gray, RGB, RGBA); add_images makes one item each;
   - texts, hparams, tensors (a conv weight bit for bit, with its display hints), add_scalars' tags;
   - batching and flushing: nothing before flush_secs, everything on close or after flush_secs;
-  - errors: a refused tag raises naming the field while the batch's other tags are stored; a stopped
-    daemon fails with VizdConnectionError after the retries and keeps the points;
+  - errors: a caller's mistake (bad tag, unknown display hint) raises in the call; an item vizd refuses
+    is dropped with a warning naming the field while the rest is stored; with a stopped daemon no call
+    raises, flush(wait=True) raises VizdConnectionError and the data stays in the spool;
   - the client imports and works with numpy and torch made unimportable (stdlib only).
 """
 
@@ -46,8 +47,14 @@ FIXTURES = os.path.join(REPO_ROOT, "tests", "fixtures", "torchinfo")
 sys.path.insert(0, CLIENT_DIR)
 sys.path.insert(0, FIXTURES)
 
-from vizd_client import SummaryWriter, VizdConnectionError, VizdError  # noqa: E402
+from vizd_client import SummaryWriter, VizdConnectionError, VizdError, VizdWarning  # noqa: E402
 import make_expected  # noqa: E402  (the models whose exported rows the summary tests use)
+
+
+@pytest.fixture(autouse=True)
+def spool_in_tmp_path(tmp_path, monkeypatch):
+    """Writers spool under tmp_path, never in the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def writer_for(daemon, run="r", **kwargs):
@@ -180,6 +187,10 @@ def test_reaching_max_queue_sends_from_add_scalar(vizd):
     writer = writer_for(vizd, flush_secs=600, max_queue=10)
     for step in range(25):
         writer.add_scalar("a", step, step)
+    deadline = time.monotonic() + 5  # sent by the background thread, without waiting for flush_secs
+    while time.monotonic() < deadline and len(vizd.client.runs()) == 0:
+        time.sleep(0.02)
+    time.sleep(0.2)
     assert [s for s, _ in points_of(vizd.client, "r", "a")] == list(range(20))
     writer.close()
     assert len(points_of(vizd.client, "r", "a")) == 25
@@ -373,54 +384,72 @@ def test_add_tensor_of_a_conv_weight_is_bit_exact_with_its_display_hints(vizd):
 
 # ---- errors -------------------------------------------------------------------------------------
 
-def test_a_refused_tag_raises_on_flush_naming_the_field_and_the_other_tags_are_stored(vizd):
-    writer = writer_for(vizd, flush_secs=600)
-    writer.add_scalar("good", 1.0, 0)
-    writer.add_scalar("t" * 300, 2.0, 0)
-    writer.add_scalar("also_good", 3.0, 0)
-    with pytest.raises(VizdError) as caught:
-        writer.flush()
-    error = caught.value
-    assert (error.status, error.code, error.path) == (400, "invalid_value", "scalars[1].tag")
-    assert error.tag == "t" * 300 and error.unsent == 1
-    assert "scalars[1].tag" in str(error) and "256 bytes" in str(error)
-    assert points_of(vizd.client, "r", "good") == [(0, 1)]
-    assert points_of(vizd.client, "r", "also_good") == [(0, 3)]
-    writer.close()  # the refused point is gone; nothing left to raise
-
-
-def test_an_immediate_write_that_is_refused_raises_in_the_call(vizd):
+def test_a_callers_mistake_raises_in_the_call_and_nothing_of_it_is_sent(vizd):
     writer = writer_for(vizd)
-    with pytest.raises(VizdError) as caught:
+    with pytest.raises(ValueError, match="tag must be 1 to 256 bytes"):
+        writer.add_scalar("t" * 300, 2.0, 0)
+    with pytest.raises(ValueError, match="tag must be 1 to 256 bytes"):
         writer.add_text("n" * 300, "x", 0)
-    assert caught.value.path == "texts[0].tag" and caught.value.status == 400
-    with pytest.raises(VizdError) as caught:
+    with pytest.raises(ValueError, match="control characters"):
+        writer.add_histogram("a\nb", [1.0, 2.0], 0)
+    with pytest.raises(ValueError, match="display.kind must be one of"):
         writer.add_tensor("k", torch.zeros(2, 2), 0, display={"kind": "sparkles"})
-    assert caught.value.path == "kind"
+    with pytest.raises(ValueError, match="display.sparkle: unknown display hint"):
+        writer.add_tensor("k", torch.zeros(2, 2), 0, display={"sparkle": 1})
+    with pytest.raises(ValueError, match="int64"):
+        writer.add_scalar("a", 1.0, 1 << 63)
+    with pytest.raises(ValueError, match="dataformats"):
+        writer.add_image("img", torch.zeros(3, 4, 4), 0, dataformats="NCHW")
+    writer.add_scalar("good", 1.0, 0)
     writer.close()
-    assert vizd.client.runs() == []
+    assert [run["name"] for run in vizd.client.runs()] == ["r"]
+    assert points_of(vizd.client, "r", "good") == [(0, 1)]
+    tags = vizd.client.tags(run="r")["r"]
+    assert [kind for kind, found in tags.items() if found] == ["scalars"] and list(tags["scalars"]) == ["good"]
 
 
-def test_a_stopped_daemon_fails_clearly_and_the_points_are_kept(vizd_factory):
+def test_an_item_vizd_refuses_is_dropped_with_a_warning_naming_the_field_and_the_rest_is_stored(vizd):
+    too_long = "x" * (1024 * 1024 + 1)  # vizd stores texts of up to 1 MiB; the client leaves that to vizd
+    writer = writer_for(vizd, flush_secs=600)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        writer.add_text("notes", "first", 0)
+        writer.add_text("notes", too_long, 1)
+        writer.add_text("notes", "third", 2)
+        writer.add_scalar("loss", 0.5, 0)
+        with pytest.raises(VizdError) as raised:
+            writer.flush(wait=True)
+        writer.close()
+    error = raised.value
+    assert error.status == 400 and error.path.startswith("texts[") and error.path.endswith("].text")
+    assert error.tag == "notes"
+    messages = [str(w.message) for w in caught if issubclass(w.category, VizdWarning)]
+    assert len(messages) == 1, messages
+    assert error.path in messages[0] and "that item is dropped" in messages[0]
+    assert [(item["step"], item["text"]) for item in items_of(vizd.client, "texts", "notes", "r")] == [(0, "first"), (2, "third")]
+    assert points_of(vizd.client, "r", "loss") == [(0, 0.5)]
+
+
+def test_a_stopped_daemon_raises_nothing_in_the_calls_and_flush_wait_says_so(vizd_factory, tmp_path):
     daemon = vizd_factory()
     port = daemon.port
     assert daemon.stop() == 0
-    writer = SummaryWriter("r", url="http://127.0.0.1:%d" % port, flush_secs=600, retries=2, retry_delay_s=0.05)
-    started = time.monotonic()
-    with pytest.raises(VizdConnectionError) as caught:
+    writer = SummaryWriter("r", url="http://127.0.0.1:%d" % port, flush_secs=600, retries=1, retry_delay_s=0.05,
+                           spool_dir=tmp_path / "spool")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         writer.add_text("notes", "x", 0)
-    assert time.monotonic() - started < 5
-    assert isinstance(caught.value, ConnectionError)
-    assert "cannot reach vizd at http://127.0.0.1:%d after 3 attempt(s)" % port in str(caught.value)
-    writer.add_scalar("a", 1.0, 0)
-    with pytest.raises(VizdConnectionError) as caught:
-        writer.flush()
-    assert caught.value.unsent == 1 and "kept for the next flush" in str(caught.value)
-    assert writer._pending  # still there for a later flush
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        writer._pending.clear()  # the daemon is gone for good: nothing to send at exit
+        writer.add_scalar("a", 1.0, 0)
+        writer.add_histogram("h", [1.0, 2.0], 0)
+        with pytest.raises(VizdConnectionError) as raised:
+            writer.flush(wait=True)
         writer.close()
+    assert isinstance(raised.value, ConnectionError)
+    assert "http://127.0.0.1:%d" % port in str(raised.value) and str(tmp_path / "spool") in str(raised.value)
+    messages = [str(w.message) for w in caught if issubclass(w.category, VizdWarning)]
+    assert any("cannot be reached" in m and str(tmp_path / "spool") in m for m in messages), messages
+    assert any("stay in the spool" in m for m in messages), messages
+    assert len(os.listdir(tmp_path / "spool")) == 1
 
 
 # ---- stdlib only, and naming ----------------------------------------------------------------------

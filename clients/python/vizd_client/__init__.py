@@ -8,8 +8,8 @@ what vizd takes), images.py (PNG encoding), graph.py (a PyTorch model's calls as
 numpy and torch are optional: imported only when a value is an array or a tensor.
 """
 
-from .errors import VizdConnectionError, VizdError
+from .errors import VizdConnectionError, VizdError, VizdWarning
 from .writer import SummaryWriter
 
 __version__ = "0.1.0"
-__all__ = ["SummaryWriter", "VizdError", "VizdConnectionError", "__version__"]
+__all__ = ["SummaryWriter", "VizdError", "VizdConnectionError", "VizdWarning", "__version__"]

@@ -7,7 +7,10 @@ VizdConnectionError
                  vizd could not be reached (refused connection, timeout, reset) after the client's
                  retries. It is also a ConnectionError, so `except ConnectionError` catches it.
 
-Both name the run and the URL, so a message read in a training log says what was lost and where.
+VizdWarning      what the writer tells about delivery (vizd unreachable, back, an item refused, data
+                 left in the spool). A UserWarning, so warnings filters apply to it.
+
+Both exceptions name the run and the URL, so a message read in a training log says what was lost and where.
 """
 
 
@@ -64,3 +67,7 @@ def _short(name, limit=60):
     if len(name) > limit:
         return repr(name[:limit]) + "... (%d bytes)" % len(name.encode("utf-8", "replace"))
     return repr(name)
+
+
+class VizdWarning(UserWarning):
+    """A message about delivery: vizd unreachable or back, an item refused, data left in the spool."""

@@ -6,21 +6,22 @@ Switching from TensorBoard is changing the import:
     writer = SummaryWriter("runs/mnist")           # the run is named "runs/mnist"
     writer.add_scalar("train/loss", loss, step)
 
-How data travels
-  - Scalars are buffered and sent in batches, one columnar item per tag ({"tag", "steps", "values",
-    "wall_times"}), on flush(), every flush_secs seconds (a background thread) and as soon as max_queue
-    points wait. Each point keeps the wall time of its add_scalar call.
-  - Every other kind is sent at once, in the call: histograms as a raw float64 body (vizd bins them with
-    TensorBoard's edges), tensors as raw float32, images/texts/graph/hparams through /api/v1/write.
+How data travels (courier.py, outbox.py, spool.py)
+  - No add_* call talks to vizd. Each checks its arguments, encodes the data (a PNG, raw floats, JSON)
+    and queues it; the writer's background thread sends it. Scalars gather in a buffer and become one
+    record per max_queue points, or after flush_secs; one columnar item per tag, many records merged
+    into one request. Each item keeps the wall time of its call.
+  - What cannot be delivered now (vizd stopped, restarting, slow, unreachable) goes to the spool, a file
+    in ~/.cache/vizd/spool/ (or spool_dir=), and is sent, in order, when vizd answers again; see
+    clients/python/README.md, "When vizd is away".
 
 Errors
-  - vizd refusing an immediate write (add_image, add_text, ...) raises VizdError in that call, naming the
-    field ("texts[0].tag").
-  - A refused scalar batch is retried without the refused tag, so one bad tag loses only its own points;
-    the VizdError (naming "scalars[K].tag" and the tag) is raised by flush(), close() or, when the
-    background thread met it, by the next call on the writer.
-  - A daemon that cannot be reached is retried `retries` times (delays retry_delay_s, x2, x4 ...), then
-    VizdConnectionError is raised. Unsent scalar points stay in the buffer for the next flush.
+  - A caller's mistake (a tag that is not 1..256 bytes of UTF-8, a step outside int64, an image of the
+    wrong shape, an unknown display hint) raises ValueError or TypeError in the call.
+  - Nothing about the network is raised by add_* or close(). vizd refusing an item (4xx naming a field)
+    drops only that item, with a VizdWarning naming the field.
+  - flush(wait=True) waits for delivery and raises VizdConnectionError (vizd unreachable; the data stays
+    in the spool) or the first VizdError vizd answered since the last flush(wait=True).
 
 Where vizd differs from TensorBoard (on purpose)
   - A step left out (global_step=None) is "the tag's last step + 1" (0 for a new tag), not 0.
@@ -33,22 +34,29 @@ Where vizd differs from TensorBoard (on purpose)
 """
 
 import atexit
+import base64
 import datetime
 import os
 import socket
-import threading
 import time
 import warnings
-import weakref
 
 from . import graph as graph_export
 from . import images as image_encode
-from .errors import VizdConnectionError, VizdError
+from . import spool as spool_format
+from .courier import Courier
 from .transport import Transport
 from .values import json_number, json_value, raw_bytes, scalar, step_of, to_numpy
 
-MAX_POINTS_PER_REQUEST = 100000  # vizd takes up to 1,000,000; smaller requests keep each commit short
+TENSOR_DISPLAY_CHOICES = {"kind": ("kernels", "feature_maps", "heatmap"), "colormap": ("bwr", "viridis", "gray", "jet"),
+                          "normalize": ("tile", "global", "symmetric")}
 TENSOR_DISPLAY_KEYS = ("kind", "colormap", "normalize", "overlay", "image_weight")
+MAX_NAME_BYTES = 256                      # vizd's limit on run and tag names
+MAX_TENSOR_DIMS = 8
+MAX_TENSOR_ELEMENTS = 16 * 1024 * 1024
+MAX_HISTOGRAM_BINS = 10000
+STEP_RANGE = (-(1 << 63), (1 << 63) - 1)
+KNOWN_TAGS_LIMIT = 100000                 # tags already checked, remembered so add_scalar checks each once
 
 
 def default_run_name(comment=""):
@@ -74,34 +82,38 @@ class SummaryWriter:
     url        where vizd listens
     log_dir    TensorBoard's name for the run, accepted so existing calls keep working
     comment    appended to the default run name (ignored when run or log_dir is given, as in TensorBoard)
-    flush_secs how often the background thread sends buffered scalars
-    max_queue  buffered scalar points that trigger a send from add_scalar itself
+    flush_secs how often buffered scalars are sent (by the background thread)
+    max_queue  buffered scalar points that make one record, sent at once
     token      a bearer token for a vizd started with --token-file (default: $VIZD_TOKEN)
+    spool_dir  where undeliverable data waits (default ~/.cache/vizd/spool, or $XDG_CACHE_HOME/vizd/spool)
+    spool_limit_bytes  the largest this writer's spool grows (default 1 GiB); beyond it the oldest goes
+    close_timeout_s    how long close() waits for delivery before leaving the rest in the spool
     timeout_s, retries, retry_delay_s   per request, see transport.py
     """
 
     def __init__(self, run=None, url="http://127.0.0.1:6006", log_dir=None, comment="", flush_secs=2,
                  max_queue=1000, *, token=None, timeout_s=30.0, retries=3, retry_delay_s=0.25,
+                 spool_dir=None, spool_limit_bytes=1 << 30, close_timeout_s=10.0,
                  purge_step=None, filename_suffix=""):
         if purge_step is not None:
             warnings.warn("vizd_client: purge_step is ignored (vizd replaces a step written again instead)",
                           stacklevel=2)
         name = run if run is not None else log_dir
-        self.run = clean_run_name(name) if name is not None else default_run_name(comment)
+        self.run = check_name(clean_run_name(name) if name is not None else default_run_name(comment), "run")
         self.log_dir = self.run
         self.flush_secs = flush_secs
         self.max_queue = max(1, int(max_queue))
         self._transport = Transport(url, token=token if token is not None else os.environ.get("VIZD_TOKEN"),
                                     timeout_s=timeout_s, retries=retries, retry_delay_s=retry_delay_s)
         self.url = self._transport.url
-        self._pending = []                   # (tag, step or None, value, wall_time), in call order
-        self._pending_lock = threading.Lock()
-        self._send_lock = threading.Lock()   # one batch at a time, so batches arrive in order
-        self._background_error = None
-        self._stop = threading.Event()
-        self._thread = None
+        self.spool_dir = os.fspath(spool_dir) if spool_dir is not None else spool_format.default_dir()
+        self._courier = Courier(self._transport, self.run, self.spool_dir, self.max_queue, flush_secs,
+                                close_timeout_s, int(spool_limit_bytes))
+        self._known_tags = set()
         self._warned = set()
-        atexit.register(_close_at_exit, weakref.ref(self))
+        if spool_format.list_spools(self.spool_dir, self.run):
+            self._courier.start()  # deliver what an earlier writer of this run left behind
+        atexit.register(self._courier.close_at_exit)
 
     # ---- TensorBoard's names ------------------------------------------------------------------------
 
@@ -112,16 +124,12 @@ class SummaryWriter:
 
     def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
                    double_precision=False):
-        """Queue one point; sent with the next batch. new_style and double_precision are TensorBoard's
-        event-file options, accepted and irrelevant here (vizd stores doubles)."""
-        self._raise_background_error()
-        point = (tag, step_of(global_step), scalar(scalar_value), float(walltime) if walltime is not None else time.time())
-        with self._pending_lock:
-            self._pending.append(point)
-            is_full = len(self._pending) >= self.max_queue
-        self._ensure_thread()
-        if is_full:
-            self._send_scalars()
+        """Queue one point. new_style and double_precision are TensorBoard's event-file options, accepted
+        and irrelevant here (vizd stores doubles)."""
+        if tag not in self._known_tags:
+            self._check_tag(tag)
+        self._courier.add_point((tag, check_step(global_step), json_number(scalar(scalar_value)),
+                                 float(walltime) if walltime is not None else time.time()))
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
         """Queue one point per key as the tag "main_tag/key" of this run (see the module docstring)."""
@@ -129,48 +137,49 @@ class SummaryWriter:
         for key, value in tag_scalar_dict.items():
             self.add_scalar("%s/%s" % (main_tag, key), value, global_step, walltime)
 
-    # ---- kinds sent at once -------------------------------------------------------------------------
+    # ---- the other kinds: one record each -------------------------------------------------------------------------
 
     def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None, max_bins=None):
         """Send the raw values; vizd bins them. bins: "tensorflow" (TensorBoard's default edges), an int
         N (N equal bins between the smallest and largest value), or any other numpy bins rule ("auto",
         "fd", a list of edges): binned here with numpy.histogram, as TensorBoard does."""
-        self._raise_background_error()
-        step = step_of(global_step)
+        self._check_tag(tag)
+        step = check_step(global_step)
+        walltime = float(walltime) if walltime is not None else time.time()
         if (isinstance(bins, str) and bins == "tensorflow") or _is_int(bins):
             shape, data = raw_bytes(values, "float64")
             if not data:
                 raise ValueError("add_histogram: values is empty")
             bins_n = 0 if isinstance(bins, str) else int(bins)
-            params = {"run": self.run, "tag": tag, "dtype": "float64"}
+            if bins_n and not 1 <= bins_n <= MAX_HISTOGRAM_BINS:
+                raise ValueError("add_histogram: bins must be 1 to %d, got %d" % (MAX_HISTOGRAM_BINS, bins_n))
+            params = {"run": self.run, "tag": tag, "dtype": "float64", "wall_time": repr(walltime)}
             if step is not None:
                 params["step"] = step
             if bins_n:
                 params["bins"] = bins_n
-            if walltime is not None:
-                params["wall_time"] = repr(float(walltime))
-            self._transport.post_raw("/api/v1/histograms", params, data, step is not None, self.run)
+            self._courier.put(spool_format.Record("raw", self.run, path="/api/v1/histograms", params=params,
+                                                  body=data, counts={"histograms": 1}))
             return
-        else:
-            item = _numpy_histogram(values, bins, max_bins)
+        item = _numpy_histogram(values, bins, max_bins)
         self._write_items("histograms", tag, step, walltime, item)
 
     def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
         """One image: float in [0, 1] or uint8, 1 to 4 channels; axes named by dataformats. A batch
         (dataformats with N) is stored as add_images stores it."""
-        self._raise_background_error()
+        self._check_tag(tag)
         is_batch = "N" in dataformats.upper()
         self._send_images(tag, image_encode.pngs_of(img_tensor, dataformats, is_batch), global_step, walltime)
 
     def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
         """A batch of images, stored as items 0..N-1 of one step (TensorBoard makes one grid of them)."""
-        self._raise_background_error()
+        self._check_tag(tag)
         self._send_images(tag, image_encode.pngs_of(img_tensor, dataformats, True), global_step, walltime)
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
         """A matplotlib figure (or a list of them) rendered to PNG by matplotlib itself."""
         import io
-        self._raise_background_error()
+        self._check_tag(tag)
         figures = figure if isinstance(figure, (list, tuple)) else [figure]
         pngs = []
         for fig in figures:
@@ -184,62 +193,57 @@ class SummaryWriter:
 
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         """Markdown text (shown rendered, never as HTML)."""
-        self._raise_background_error()
-        self._write_items("texts", tag, step_of(global_step), walltime, {"text": str(text_string)})
+        self._check_tag(tag)
+        self._write_items("texts", tag, check_step(global_step), walltime, {"text": str(text_string)})
 
     def add_tensor(self, tag, tensor, global_step=None, display=None, walltime=None, index=None, dtype="float32"):
         """vizd only: a float tensor (1 to 8 dimensions) sent raw, with display hints, e.g.
         add_tensor("features.3.weight", conv.weight, display={"kind": "kernels", "colormap": "bwr"}).
         display keys: kind (kernels | feature_maps | heatmap), colormap (bwr | viridis | gray | jet),
         normalize (tile | global | symmetric), overlay (an image tag of the same step), image_weight."""
-        self._raise_background_error()
-        step = step_of(global_step)
+        self._check_tag(tag)
+        step = check_step(global_step)
+        display = check_display(dict(display or {}))
         shape, data = raw_bytes(tensor, dtype)
         if not shape:
             shape = [1]  # a 0-d tensor is stored as one element
-        display = dict(display or {})
-        if all(key in TENSOR_DISPLAY_KEYS for key in display):
-            params = {"run": self.run, "tag": tag, "shape": ",".join(str(n) for n in shape), "dtype": dtype}
-            if step is not None:
-                params["step"] = step
-            if walltime is not None:
-                params["wall_time"] = repr(float(walltime))
-            if index is not None:
-                params["index"] = int(index)
-            params.update((key, value) for key, value in display.items())
-            self._transport.post_raw("/api/v1/tensors", params, data, step is not None, self.run)
-            return
-        import base64  # the JSON form, so that vizd names an unknown hint as display.KEY
-        item = {"shape": shape, "dtype": dtype, "data": base64.b64encode(data).decode("ascii"),
-                "display": display}
+        if len(shape) > MAX_TENSOR_DIMS or not data or len(data) // (4 if dtype == "float32" else 8) > MAX_TENSOR_ELEMENTS:
+            raise ValueError("add_tensor: a tensor of 1 to %d dimensions and 1 to %d elements is needed, got shape %s"
+                             % (MAX_TENSOR_DIMS, MAX_TENSOR_ELEMENTS, tuple(shape)))
+        params = {"run": self.run, "tag": tag, "shape": ",".join(str(n) for n in shape), "dtype": dtype,
+                  "wall_time": repr(float(walltime) if walltime is not None else time.time())}
+        if step is not None:
+            params["step"] = step
         if index is not None:
-            item["index"] = int(index)
-        self._write_items("tensors", tag, step, walltime, item)
+            params["index"] = int(index)
+        params.update((key, value) for key, value in display.items())
+        self._courier.put(spool_format.Record("raw", self.run, path="/api/v1/tensors", params=params, body=data,
+                                              counts={"tensors": 1}))
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
         """Run the model once on input_to_model and send its module calls and tensor ops (graph.py) as
         the run's graph (one per run; a new one replaces it). verbose and use_strict_trace are
         TensorBoard's tracing options, accepted and unused: nothing is traced."""
-        self._raise_background_error()
         doc = {"run": self.run, "graph": graph_export.export_graph(model, input_to_model)}
-        self._transport.post_json(doc, True, self.run)
+        self._put_doc(doc, {"graph": 1})
 
     def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None, global_step=None):
         """Set the hparams of this run (of "<run>/<run_name>" with run_name) and write metric_dict as its
         scalars, in one atomic write. hparam_domain_discrete is accepted and unused."""
-        self._raise_background_error()
         if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
             raise TypeError("hparam_dict and metric_dict must be dicts")
-        run = self.run if not run_name else self.run + "/" + str(run_name)
-        step = step_of(global_step)
+        run = self.run if not run_name else check_name(self.run + "/" + str(run_name), "run_name")
+        step = check_step(global_step)
+        wall_time = time.time()
         scalars = []
         for tag, value in metric_dict.items():
-            item = {"tag": tag, "value": json_number(scalar(value, "metric_dict[%r]" % (tag,)))}
+            item = {"tag": check_name(tag, "metric_dict key"), "value": json_number(scalar(value, "metric_dict[%r]" % (tag,))),
+                    "wall_time": wall_time}
             if step is not None:
                 item["step"] = step
             scalars.append(item)
         doc = {"run": run, "hparams": {str(k): json_value(v) for k, v in hparam_dict.items()}, "scalars": scalars}
-        self._transport.post_json(doc, step is not None or not scalars, run)
+        self._put_doc(doc, {"hparams": 1, "scalars": len(scalars)})
 
     # ---- TensorBoard calls vizd has no view for ------------------------------------------------------
 
@@ -268,176 +272,101 @@ class SummaryWriter:
 
     # ---- flushing and closing -----------------------------------------------------------------------
 
-    def flush(self):
-        """Send every buffered scalar now. Raises VizdError / VizdConnectionError for what failed, here or
-        earlier in the background."""
-        self._send_scalars()
-        self._raise_background_error()
+    def flush(self, wait=False):
+        """Make everything logged so far safe: what vizd has not acknowledged yet is written to the spool
+        and fsync'd, so it survives even a killed process. Does not wait for vizd.
+
+        wait=True: send everything now and wait for vizd to store it. Raises VizdConnectionError when vizd
+        cannot be reached (the data stays in the spool), or the first VizdError vizd answered (an item
+        it refused) since the last flush(wait=True)."""
+        self._courier.flush(wait=wait)
 
     def close(self):
-        """Flush and stop the background thread. The writer can still be used: it starts again."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-        self.flush()
+        """Send what is left, waiting at most close_timeout_s; what vizd has not taken by then stays in the
+        spool (a warning says where). Never raises because of the network. The writer can still be used
+        afterwards: it starts again."""
+        self._courier.close()
+
+    def dropped_counts(self):
+        """What the spool limit (or a disk that could not be written) made this writer drop, by kind:
+        {"scalars": points, "histograms": n, ...}; empty when nothing was lost."""
+        return dict(self._courier.dropped)
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-            return
-        try:  # keep the training script's own exception, not one about the logging
-            self.close()
-        except VizdError as error:
-            warnings.warn("vizd_client: while closing after an error: %s" % error)
+        self.close()
 
     # ---- internals ----------------------------------------------------------------------------------
 
-    def _ensure_thread(self):
-        if self._thread is not None or not self.flush_secs or self.flush_secs <= 0:
-            return
-        with self._pending_lock:  # two threads logging at once start one flusher
-            if self._thread is not None:
-                return
-            self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._background, args=(weakref.ref(self), self._stop),
-                                            name="vizd-client-flush", daemon=True)
-            self._thread.start()
+    def _check_tag(self, tag):
+        check_name(tag, "tag")
+        if len(self._known_tags) >= KNOWN_TAGS_LIMIT:
+            self._known_tags.clear()
+        self._known_tags.add(tag)
 
-    @staticmethod
-    def _background(writer_ref, stop):
-        """Send buffered scalars every flush_secs. Holds the writer weakly, so an abandoned writer is
-        collected (its atexit hook flushes what it still had)."""
-        while True:
-            writer = writer_ref()
-            if writer is None:
-                return
-            interval = writer.flush_secs
-            del writer
-            if stop.wait(interval):
-                return
-            writer = writer_ref()
-            if writer is None:
-                return
-            try:
-                writer._send_scalars()
-            except VizdError as error:
-                writer._background_error = error
-            del writer
-
-    def _raise_background_error(self):
-        error, self._background_error = self._background_error, None
-        if error is not None:
-            raise error
-
-    def _send_scalars(self):
-        """Send the buffer in batches. A refused tag is dropped from its batch and the rest resent; points
-        that could not be sent for want of a connection go back to the buffer."""
-        with self._send_lock:
-            with self._pending_lock:
-                points, self._pending = self._pending, []
-            first_error = None
-            while points:
-                batch, points = points[:MAX_POINTS_PER_REQUEST], points[MAX_POINTS_PER_REQUEST:]
-                try:
-                    error = self._send_batch(batch)
-                except VizdConnectionError as exc:
-                    # Unreachable: keep the points for the next try, unless the batch may have been
-                    # stored already (sent, answer lost), where sending it again would store its
-                    # step-less points twice.
-                    kept = points if exc.was_sent else batch + points
-                    with self._pending_lock:
-                        self._pending[:0] = kept
-                    exc.unsent = len(batch) + len(points)
-                    exc.args = (exc._describe() + (" (kept for the next flush)" if kept else ""),)
-                    raise
-                first_error = first_error or error
-            if first_error is not None:
-                raise first_error
-
-    def _send_batch(self, points):
-        """POST one batch; answer the first refusal (after storing everything else) or None."""
-        items, item_points = scalar_items(points)
-        first_error = None
-        while items:
-            is_idempotent = all("steps" in item for item in items)
-            try:
-                self._transport.post_json({"run": self.run, "scalars": items}, is_idempotent, self.run)
-                return first_error
-            except VizdError as error:
-                if error.status is None:
-                    raise
-                bad = _item_index(error.path)
-                if bad is None or bad >= len(items):
-                    error.unsent = sum(item_points)
-                    error.args = (error._describe(),)
-                    return first_error or error
-                error.tag = items[bad]["tag"]
-                error.unsent = item_points[bad]
-                error.args = (error._describe(),)
-                first_error = first_error or error
-                del items[bad]
-                del item_points[bad]
-        return first_error
+    def _put_doc(self, doc, counts, size_bytes=1 << 16):
+        self._courier.put(spool_format.Record("write", doc["run"], doc=doc, counts=counts, size_bytes=size_bytes))
 
     def _send_images(self, tag, pngs, global_step, walltime):
-        import base64
-        step = step_of(global_step)
+        step = check_step(global_step)
         items = [{"index": index, "data": base64.b64encode(png).decode("ascii")} for index, png in enumerate(pngs)]
         self._write_items("images", tag, step, walltime, *items)
 
     def _write_items(self, kind, tag, step, walltime, *items):
-        """One /api/v1/write of `kind` items for one tag and step (all sent at once, atomically)."""
+        """One record of `kind` items for one tag and step, stored by vizd all at once."""
+        wall_time = float(walltime) if walltime is not None else time.time()
+        size = 256
         for item in items:
             item["tag"] = tag
             if step is not None:
                 item["step"] = step
-            if walltime is not None:
-                item["wall_time"] = float(walltime)
-        self._transport.post_json({"run": self.run, kind: list(items)}, step is not None, self.run)
+            item["wall_time"] = wall_time
+            size += len(item.get("data", "")) + len(item.get("text", "")) + 64
+        self._put_doc({"run": self.run, kind: list(items)}, {kind: len(items)}, size)
 
 
-def scalar_items(points):
-    """Columnar items of (tag, step, value, wall_time) points: per tag in order of first appearance, one
-    item per stretch of points that all have a step or all lack one (vizd's columnar form takes steps
-    for every point or for none). Answers the items and the point count of each."""
-    stretches = {}
-    order = []
-    for tag, step, value, wall_time in points:
-        runs = stretches.get(tag)
-        if runs is None:
-            runs = stretches[tag] = []
-            order.append(tag)
-        has_step = step is not None
-        if not runs or runs[-1][0] != has_step:
-            runs.append((has_step, [], [], []))
-        _, steps, values, wall_times = runs[-1]
-        steps.append(step)
-        values.append(json_number(value))
-        wall_times.append(wall_time)
-    items, counts = [], []
-    for tag in order:
-        for has_step, steps, values, wall_times in stretches[tag]:
-            item = {"tag": tag, "values": values, "wall_times": wall_times}
-            if has_step:
-                item["steps"] = steps
-            items.append(item)
-            counts.append(len(values))
-    return items, counts
-
-
-def _item_index(path):
-    """K of an error path "scalars[K]..." (None for anything else)."""
-    if not path.startswith("scalars["):
-        return None
-    end = path.find("]")
+def check_name(name, what):
+    """A run or tag name as vizd takes it: 1..256 bytes of UTF-8, no control characters."""
+    if not isinstance(name, str):
+        raise TypeError("%s must be a string, got %s" % (what, type(name).__name__))
     try:
-        return int(path[len("scalars["):end])
-    except ValueError:
-        return None
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ValueError("%s %r is not valid UTF-8 (%s)" % (what, name[:60], exc.reason)) from exc
+    if not 1 <= size <= MAX_NAME_BYTES:
+        raise ValueError("%s must be 1 to %d bytes of UTF-8, got %d bytes: %r"
+                         % (what, MAX_NAME_BYTES, size, name[:60] + ("..." if len(name) > 60 else "")))
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        raise ValueError("%s must not hold control characters: %r" % (what, name[:60]))
+    return name
+
+
+def check_step(step):
+    """step_of, and within vizd's range (int64)."""
+    step = step_of(step)
+    if step is not None and not STEP_RANGE[0] <= step <= STEP_RANGE[1]:
+        raise ValueError("global_step must fit in int64, got %d" % step)
+    return step
+
+
+def check_display(display):
+    """add_tensor's display hints, checked as vizd checks them (so a typo raises in the call)."""
+    for key, value in display.items():
+        if key not in TENSOR_DISPLAY_KEYS:
+            raise ValueError("display.%s: unknown display hint (known: %s)" % (key, ", ".join(TENSOR_DISPLAY_KEYS)))
+        choices = TENSOR_DISPLAY_CHOICES.get(key)
+        if choices is not None and value not in choices:
+            raise ValueError("display.%s must be one of %s, got %r" % (key, ", ".join(choices), value))
+    if "overlay" in display:
+        check_name(display["overlay"], "display.overlay")
+    if "image_weight" in display:
+        weight = display["image_weight"]
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+            raise ValueError("display.image_weight must be a number from 0 to 1, got %r" % (weight,))
+        display["image_weight"] = repr(float(weight))
+    return display
 
 
 def _is_int(x):
@@ -466,14 +395,3 @@ def _numpy_histogram(values, bins, max_bins):
     return {"min": float(array.min()), "max": float(array.max()), "num": int(array.size),
             "sum": float(array.sum()), "sum_squares": float(array.dot(array)),
             "bucket_limits": [float(x) for x in limits[1:]], "bucket_counts": [float(c) for c in counts]}
-
-
-def _close_at_exit(writer_ref):
-    """Flush what a writer still holds when the interpreter exits (TensorBoard's writer does too)."""
-    writer = writer_ref()
-    if writer is None or not writer._pending:
-        return
-    try:
-        writer.close()
-    except VizdError as error:
-        warnings.warn("vizd_client: at exit: %s" % error)
