@@ -206,6 +206,7 @@ build/bench_histogram: bench/bench_histogram.c server/histogram.c server/error.c
 bench: build/vizd build/bench_histogram
 	$(PYTHON) bench/run.py
 	./build/bench_histogram
+	$(PYTHON) bench/bench_client.py
 
 install: build/vizd
 	install -D -m 0755 build/vizd $(DESTDIR)$(PREFIX)/bin/vizd

@@ -31,7 +31,7 @@ from . import spool as spool_format
 from .errors import VizdConnectionError, VizdError, VizdWarning
 
 RETRY_MAX_DELAY_S = 5.0
-MEMORY_LIMIT_BYTES = 32 << 20
+MEMORY_LIMIT_BYTES = 16 << 20
 NOT_A_REFUSAL = (401, 403, 407, 408, 429)   # 4xx answers that say "not now", not "never"
 
 

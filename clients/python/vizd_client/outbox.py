@@ -36,6 +36,7 @@ MERGE_MAX_POINTS = 100000        # per request; vizd takes up to 1,000,000, smal
 MERGE_MAX_BYTES = 8 << 20        # per request (vizd's default body limit is 64 MiB)
 MERGE_MAX_RECORDS = 1000
 SINGLE_KEYS = ("hparams", "graph", "description")   # at most one per /api/v1/write document
+SPILL_CHUNK_BYTES = 1 << 20
 
 
 class Batch:
@@ -108,13 +109,18 @@ class Outbox:
 
     def spill(self, sync=False):
         """Append every record in memory to the spool (fsync'd if sync). Answers whether memory is empty
-        now (False: the spool could not be written)."""
+        now (False: the spool could not be written). Records are encoded and written a few at a time,
+        and leave memory as they are written, so a spill never holds two copies of much."""
         with self._file_lock:
             with self._lock:
                 records = list(self._memory)
-            if records:
+            while records:
+                chunk, chunk_bytes = [], 0
+                while records and (not chunk or chunk_bytes + records[0].size_bytes <= SPILL_CHUNK_BYTES):
+                    chunk_bytes += records[0].size_bytes
+                    chunk.append(records.pop(0))
                 try:
-                    self._append(records)
+                    self._append(chunk)
                 except OSError as exc:
                     self._spool_failed = True
                     self.on_spool_error(exc)
@@ -122,7 +128,7 @@ class Outbox:
                     return False
                 self._spool_failed = False
                 with self._lock:
-                    for _ in records:
+                    for _ in chunk:
                         self._memory_bytes -= self._memory.popleft().size_bytes
             if sync and self._spool is not None and self._spool.is_open:
                 try:

@@ -145,8 +145,10 @@ def doc_is_idempotent(doc):
 
 
 def frame(header_bytes, body):
-    payload = struct.pack("<I", len(header_bytes)) + header_bytes + body
-    return RECORD_HEADER.pack(RECORD_MAGIC, len(payload), zlib.crc32(payload)) + payload
+    """One record's bytes (the body is copied once, into them)."""
+    prefix = struct.pack("<I", len(header_bytes)) + header_bytes
+    crc = zlib.crc32(body, zlib.crc32(prefix))
+    return b"".join((RECORD_HEADER.pack(RECORD_MAGIC, len(prefix) + len(body), crc), prefix, body))
 
 
 def _file_header(acked_offset):
@@ -220,20 +222,20 @@ class Spool:
     def append(self, encoded_records):
         """Append encoded records in one write. On failure (disk full) the file is cut back to where it
         was, so no half record stays behind, and the OSError is raised."""
-        data = b"".join(encoded_records)
         try:
             self._file.seek(self.end_offset)
-            written = 0
-            view = memoryview(data)
-            while written < len(data):
-                written += self._file.write(view[written:])
+            for data in encoded_records:
+                written = 0
+                view = memoryview(data)
+                while written < len(data):
+                    written += self._file.write(view[written:])
         except OSError:
             try:
                 self._file.truncate(self.end_offset)
             except OSError:
                 pass
             raise
-        self.end_offset += len(data)
+        self.end_offset += sum(len(data) for data in encoded_records)
 
     def sync(self):
         os.fsync(self._file.fileno())
@@ -313,7 +315,7 @@ class Spool:
             self._file.seek(offset)
             remaining = self.end_offset - offset
             while remaining > 0:
-                chunk = self._file.read(min(READ_CHUNK_BYTES * 8, remaining))
+                chunk = self._file.read(min(READ_CHUNK_BYTES, remaining))
                 if not chunk:
                     break
                 new_file.write(chunk)
