@@ -29,13 +29,22 @@ static bool is_known_kind(const char *kind)
     return false;
 }
 
+/* One answer lists at most this many series: a write of many tags made every later answer huge. */
+#define MAX_TAGS_PER_PAGE 10000
+
 int api_tags(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
-    const char *run = http_query(req, "run"), *kind = http_query(req, "kind");
+    const char *run = http_query(req, "run"), *kind = http_query(req, "kind"), *after_text = http_query(req, "after");
     if (run && name_check(run, "run", err) < 0) return -1;
     if (kind && !is_known_kind(kind))
         return vz_fail(err, 400, "invalid_value", "kind", "expected scalars, histograms, images, tensors or texts");
+    int64_t limit, after = 0;
+    if (http_query_int64(req, "limit", MAX_TAGS_PER_PAGE, &limit, err) < 0) return -1;
+    if (limit < 1 || limit > MAX_TAGS_PER_PAGE)
+        return vz_fail(err, 400, "invalid_value", "limit", "expected 1 to %d", MAX_TAGS_PER_PAGE);
+    if (after_text && (http_query_int64(req, "after", 0, &after, err) < 0 || after < 0))
+        return vz_fail(err, 400, "invalid_value", "after", "expected the \"next\" of an earlier answer");
     json_t *tags;
-    if (store_list_tags(app->store, run, kind, &tags, err) < 0) return -1;
+    if (store_list_tags(app->store, run, kind, after, (size_t)limit, &tags, err) < 0) return -1;
     return http_answer_json(res, tags);
 }

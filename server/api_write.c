@@ -17,6 +17,64 @@
 #define VZ_MAX_DESCRIPTION_BYTES 65536
 #define VZ_MAX_HPARAMS_BYTES 65536
 
+/* Each distinct tag of a write is a series the writer finds or creates, and a write of a million tags
+ * held the writer (and every write queued behind it) for seconds. Counted per kind; checked on the parsed
+ * tree before any item is converted, so a refusal costs little more than reading the body. */
+#define VZ_MAX_TAGS_PER_WRITE 10000
+#define TAG_SET_SLOTS 32768 /* a power of two above 2 x VZ_MAX_TAGS_PER_WRITE: short probes */
+
+typedef struct {
+    const char *tag; /* NULL: free slot; points into the parsed tree */
+    int kind;
+} tag_slot;
+
+static uint64_t tag_hash(int kind, const char *tag)
+{
+    uint64_t h = 14695981039346656037ull ^ (uint64_t)kind;
+    for (const unsigned char *p = (const unsigned char *)tag; *p; p++) h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+/* Add (kind, tag) to the set; returns whether it was new. */
+static bool tag_set_add(tag_slot *slots, int kind, const char *tag)
+{
+    size_t i = (size_t)tag_hash(kind, tag) & (TAG_SET_SLOTS - 1);
+    while (slots[i].tag) {
+        if (slots[i].kind == kind && strcmp(slots[i].tag, tag) == 0) return false;
+        i = (i + 1) & (TAG_SET_SLOTS - 1);
+    }
+    slots[i] = (tag_slot){tag, kind};
+    return true;
+}
+
+/* Refuse a write naming more than VZ_MAX_TAGS_PER_WRITE distinct tags of one kind, naming the item whose
+ * tag is one too many. Items whose tag is missing or not a string are left to the item parsers. */
+static int check_distinct_tags(const json_t *root, vz_error *err)
+{
+    static const char *const kinds[] = {"scalars", "histograms", "images", "tensors", "texts"};
+    tag_slot *slots = NULL;
+    size_t counts[5] = {0};
+    int rc = 0;
+    for (int kind = 0; kind < 5 && rc == 0; kind++) {
+        const json_t *items = json_object_get(root, kinds[kind]);
+        size_t n = json_array_size(items); /* 0 for a non-array: its parser names that */
+        if (n <= VZ_MAX_TAGS_PER_WRITE) continue; /* cannot hold too many */
+        if (!slots && !(slots = calloc(TAG_SET_SLOTS, sizeof *slots))) return vz_out_of_memory(err, "the write");
+        memset(slots, 0, TAG_SET_SLOTS * sizeof *slots);
+        for (size_t i = 0; i < n; i++) {
+            const char *tag = json_string_value(json_object_get(json_array_get(items, i), "tag"));
+            if (!tag || !tag_set_add(slots, kind, tag) || ++counts[kind] <= VZ_MAX_TAGS_PER_WRITE) continue;
+            char path[64];
+            snprintf(path, sizeof path, "%s[%zu].tag", kinds[kind], i);
+            rc = vz_fail(err, 413, "too_large", path, "more than %d distinct %s tags in one write",
+                         VZ_MAX_TAGS_PER_WRITE, kinds[kind]);
+            break;
+        }
+    }
+    free(slots);
+    return rc;
+}
+
 static int alloc_item(vz_scalar_item *item, size_t count, bool any_needs_step)
 {
     size_t n = count ? count : 1;
@@ -205,7 +263,7 @@ int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_erro
                                            "texts", "graph", NULL};
     memset(out, 0, sizeof *out);
     if (!json_is_object(root)) return vz_fail(err, 400, "invalid_value", "", "expected a JSON object");
-    if (json_check_keys(root, top_keys, "", err) < 0) return -1;
+    if (json_check_keys(root, top_keys, "", err) < 0 || check_distinct_tags(root, err) < 0) return -1;
     const json_t *run = json_object_get(root, "run");
     const char *run_name;
     if (!run) return vz_fail(err, 400, "missing_field", "run", "required");

@@ -1361,15 +1361,17 @@ static json_t *child_object(json_t *parent, const char *key)
     return child;
 }
 
-int store_list_tags(vz_store *s, const char *run, const char *kind, json_t **out, vz_error *err)
+int store_list_tags(vz_store *s, const char *run, const char *kind, int64_t after, size_t limit, json_t **out,
+                    vz_error *err)
 {
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
     sqlite3_stmt *st;
+    /* Pages follow the series' ids (the primary key): a page starts where the last one ended, in O(log n). */
     const char *sql = "SELECT r.name, s.kind, s.tag, s.count, s.first_step, s.last_step, s.last_value, "
-                      "s.last_wall_time FROM series s JOIN runs r ON r.id = s.run_id "
-                      "WHERE (?1 IS NULL OR r.name = ?1) AND (?2 IS NULL OR s.kind = ?2) AND s.count > 0 "
-                      "ORDER BY r.name, s.kind, s.tag";
+                      "s.last_wall_time, s.id FROM series s JOIN runs r ON r.id = s.run_id "
+                      "WHERE s.id > ?3 AND (?1 IS NULL OR r.name = ?1) AND (?2 IS NULL OR s.kind = ?2) "
+                      "AND s.count > 0 ORDER BY s.id LIMIT ?4";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         sql_fail(err, db, "listing tags");
         reader_release(s, db);
@@ -1377,29 +1379,45 @@ int store_list_tags(vz_store *s, const char *run, const char *kind, json_t **out
     }
     if (run) bind_text(st, 1, run);
     if (kind) bind_text(st, 2, kind);
+    sqlite3_bind_int64(st, 3, after);
+    sqlite3_bind_int64(st, 4, (int64_t)limit + 1); /* one more tells whether another page follows */
     json_t *runs = json_object();
     int rc;
+    size_t rows = 0;
+    int64_t last_id = 0;
+    bool has_more = false;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rows++ == limit) {
+            has_more = true;
+            break;
+        }
+        last_id = sqlite3_column_int64(st, 8);
         json_t *kinds = child_object(runs, (const char *)sqlite3_column_text(st, 0));
         json_t *tags = child_object(kinds, (const char *)sqlite3_column_text(st, 1));
         json_t *info = json_pack("{s:I, s:I, s:I, s:f}", "count", (json_int_t)sqlite3_column_int64(st, 3),
                                  "first_step", (json_int_t)sqlite3_column_int64(st, 4), "last_step",
                                  (json_int_t)sqlite3_column_int64(st, 5), "last_wall_time",
                                  sqlite3_column_double(st, 7));
-        if (sqlite3_column_type(st, 6) == SQLITE_BLOB)
+        if (info && sqlite3_column_type(st, 6) == SQLITE_BLOB)
             json_object_set_new(info, "last_value", json_from_double(blob_to_double(st, 6)));
-        json_object_set_new(tags, (const char *)sqlite3_column_text(st, 2), info);
+        if (!tags || !info || json_object_set_new(tags, (const char *)sqlite3_column_text(st, 2), info) < 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        sql_fail(err, db, "listing tags");
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        if (rc == SQLITE_NOMEM) vz_out_of_memory(err, "listing tags");
+        else sql_fail(err, db, "listing tags");
         json_decref(runs);
         reader_release(s, db);
         return -1;
     }
     reader_release(s, db);
-    *out = json_pack("{s:o}", "runs", runs);
-    return 0;
+    char next[24];
+    snprintf(next, sizeof next, "%lld", (long long)last_id);
+    *out = json_pack("{s:o, s:o}", "runs", runs, "next", has_more ? json_string(next) : json_null());
+    return *out ? 0 : vz_out_of_memory(err, "listing tags");
 }
 
 static int find_run_series(sqlite3 *db, const char *run, const char *kind, const char *tag,

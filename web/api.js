@@ -28,9 +28,24 @@ export async function listRuns() {
   return (await request('GET', 'api/v1/runs')).runs;
 }
 
-/** @returns {Promise<object>} {run: {kind: {tag: {count, first_step, last_step, ...}}}} */
+/**
+ * Every page of GET /api/v1/tags (at most 10,000 series each), merged.
+ * @returns {Promise<object>} {run: {kind: {tag: {count, first_step, last_step, ...}}}}
+ */
 export async function listTags(kind) {
-  return (await request('GET', 'api/v1/tags', kind ? [['kind', kind]] : [])).runs;
+  const runs = {};
+  let after = null;
+  do {
+    const params = kind ? [['kind', kind]] : [];
+    if (after !== null) params.push(['after', after]);
+    const page = await request('GET', 'api/v1/tags', params);
+    for (const [run, kinds] of Object.entries(page.runs)) {
+      runs[run] ??= {};
+      for (const [name, tags] of Object.entries(kinds)) Object.assign((runs[run][name] ??= {}), tags);
+    }
+    after = page.next ?? null;
+  } while (after !== null);
+  return runs;
 }
 
 /**

@@ -108,9 +108,11 @@ int store_delete_run(vz_store *store, const char *run, vz_error *err);
 
 /* [{"name", "description", "hparams", "created_at", "updated_at", "counts": {kind: n}}], by name. */
 int store_list_runs(vz_store *store, json_t **out, vz_error *err);
-/* {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}}}
- * run and kind may be NULL for all. */
-int store_list_tags(vz_store *store, const char *run, const char *kind, json_t **out, vz_error *err);
+/* {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}},
+ *  "next": "CURSOR" | null}: at most limit series, those after the cursor `after` (0 for the first page;
+ * the cursor is the last series id of the page before). run and kind may be NULL for all. */
+int store_list_tags(vz_store *store, const char *run, const char *kind, int64_t after, size_t limit, json_t **out,
+                    vz_error *err);
 /* Points of (run, tag) with start <= step <= end. A missing run is a 404; a missing tag is empty. */
 int store_read_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
                        vz_points *out, vz_error *err);

@@ -79,3 +79,46 @@ def test_image_size_limits_hold_at_their_edges(empty_client, width, height, acce
         assert resp.status == 200, resp
     else:
         assert_error(resp, 413, "too_large", path="body")
+
+
+# ---- distinct tags per write, and tag listings in pages --------------------------------------------
+
+def test_ten_thousand_distinct_tags_are_accepted_and_one_more_is_refused_naming_it(empty_client):
+    client = empty_client
+    items = [{"tag": "t%05d" % i, "value": i} for i in range(10000)]
+    client.write_ok({"run": "ok", "scalars": items + items})  # repeats are no new tags
+    over = items + [{"tag": "one-more", "value": 0}]
+    resp = client.write({"run": "over", "scalars": over})
+    assert_error(resp, 413, "too_large", path="scalars[10000].tag")
+    hist = [{"tag": "h%05d" % i, "step": 0, "values": [1.0]} for i in range(10001)]
+    assert_error(client.write({"run": "over", "histograms": hist}), 413, "too_large", path="histograms[10000].tag")
+    assert set(runs_of(client)) == {"ok"}
+
+
+def test_tags_come_in_pages_that_together_list_every_series_once(empty_client):
+    client = empty_client
+    client.write_ok({"run": "a", "scalars": [{"tag": "s%03d" % i, "value": i} for i in range(250)],
+                     "texts": [{"tag": "x%d" % i, "step": 0, "text": "t"} for i in range(5)]})
+    client.write_ok({"run": "b", "scalars": [{"tag": "s%03d" % i, "value": i} for i in range(100)]})
+    seen, pages, after = [], 0, None
+    while True:
+        params = {"limit": 64} if after is None else {"limit": 64, "after": after}
+        resp = client.get("/api/v1/tags", params=params)
+        assert resp.status == 200, resp
+        pages += 1
+        for run, kinds in resp.json["runs"].items():
+            for kind, tags in kinds.items():
+                seen.extend((run, kind, tag) for tag in tags)
+        assert len(seen) <= pages * 64
+        after = resp.json["next"]
+        if after is None:
+            break
+        assert isinstance(after, str)
+    assert pages == 6 and len(seen) == 355 and len(set(seen)) == 355, (pages, len(seen))
+    whole = client.get("/api/v1/tags").json
+    assert whole["next"] is None and sum(len(t) for k in whole["runs"].values() for t in k.values()) == 355
+    only_b = client.get("/api/v1/tags", params={"run": "b", "kind": "scalars", "limit": 60}).json
+    assert len(only_b["runs"]["b"]["scalars"]) == 60 and only_b["next"] is not None
+    for bad in ({"limit": 0}, {"limit": 10001}, {"limit": "x"}):
+        assert_error(client.get("/api/v1/tags", params=bad), 400, "invalid_value", path="limit")
+    assert_error(client.get("/api/v1/tags", params={"after": "-1"}), 400, "invalid_value", path="after")

@@ -226,7 +226,7 @@ Test(store, tags_report_count_range_and_last_value)
     write_one(store, "r", &item);
     json_t *tags;
     vz_error err;
-    cr_assert_eq(store_list_tags(store, NULL, NULL, &tags, &err), 0);
+    cr_assert_eq(store_list_tags(store, NULL, NULL, 0, 10000, &tags, &err), 0);
     json_t *info = json_object_get(json_object_get(json_object_get(json_object_get(tags, "runs"), "r"), "scalars"), "t");
     cr_assert_not_null(info);
     cr_assert_eq(json_integer_value(json_object_get(info, "count")), 10);
