@@ -2,9 +2,11 @@
  *
  * tfevents.c decodes records; this file decides what each Summary.Value becomes and gathers the results
  * into vz_write batches of at most IMPORT_BATCH_ITEMS items, so a file of millions of points is never
- * held in memory at once and each batch commits in one transaction. What vizd has no place for (audio,
- * graphs, other plugins' tensors) is counted as skipped rather than refused: an event file mixes kinds,
- * and the rest of it is still worth importing. */
+ * held in memory at once and each batch commits in one transaction. An event's graph_def becomes the
+ * run's model graph (graphdef.c; the last one of a run wins, as a new add_graph replaces the graph). What
+ * vizd has no place for (audio, pr curves, other plugins, run metadata) is counted as skipped, by kind
+ * and with its first tags, rather than refused: an event file mixes kinds, and the rest of it is still
+ * worth importing. */
 #include "vizd/import.h"
 
 #include <dirent.h>
@@ -15,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "vizd/api.h"
+#include "vizd/graphdef.h"
 #include "vizd/json.h"
 #include "vizd/media.h"
 #include "vizd/tfevents.h"
@@ -66,6 +69,39 @@ static int batch_flush(batch *b, vz_error *err)
     int rc = b->on_batch(b->ctx, &b->write, err);
     batch_reset(b);
     return rc;
+}
+
+/* Count a skipped value under its kind, keeping its tag if it is one of the first of that kind. */
+static void note_skip(import_stats *stats, const char *kind, const char *tag)
+{
+    stats->skipped++;
+    import_skip *skip = NULL;
+    for (size_t i = 0; i < stats->skip_kinds && !skip; i++)
+        if (strcmp(stats->skips[i].kind, kind) == 0) skip = &stats->skips[i];
+    if (!skip && stats->skip_kinds < IMPORT_SKIP_KINDS) {
+        skip = &stats->skips[stats->skip_kinds++];
+        snprintf(skip->kind, sizeof skip->kind, "%s", stats->skip_kinds == IMPORT_SKIP_KINDS ? "other" : kind);
+    }
+    if (!skip) skip = &stats->skips[IMPORT_SKIP_KINDS - 1]; /* "other" */
+    skip->count++;
+    if (!tag || !*tag) return;
+    for (size_t i = 0; i < skip->tag_count; i++)
+        if (strncmp(skip->tags[i], tag, sizeof skip->tags[i] - 1) == 0) return;
+    if (skip->tag_count == IMPORT_SKIP_TAGS) {
+        skip->has_more_tags = true;
+        return;
+    }
+    snprintf(skip->tags[skip->tag_count++], sizeof skip->tags[0], "%s", tag);
+}
+
+void import_describe_skips(const import_stats *stats, vz_buf *out)
+{
+    for (size_t i = 0; i < stats->skip_kinds; i++) {
+        const import_skip *skip = &stats->skips[i];
+        buf_printf(out, "%s%s %zu", i ? ", " : "", skip->kind, skip->count);
+        for (size_t t = 0; t < skip->tag_count; t++) buf_printf(out, "%s%s", t ? ", " : " (tags ", skip->tags[t]);
+        if (skip->tag_count) buf_puts(out, skip->has_more_tags ? ", ...)" : ")");
+    }
 }
 
 static int batch_counted(batch *b, vz_error *err)
@@ -140,7 +176,7 @@ static int add_histogram(batch *b, const char *tag, int64_t step, double wall_ti
             *err = why;
             return -1;
         }
-        b->stats->skipped++; /* a histogram vizd cannot show is left out, not the whole file */
+        note_skip(b->stats, "histograms (invalid)", tag); /* left out, not the whole file */
         return 0;
     }
     vz_write *w = &b->write;
@@ -178,7 +214,7 @@ static int add_image(batch *b, const char *tag, int64_t step, int64_t index, dou
     vz_image_info info;
     vz_error why;
     if (encoded.size == 0 || image_sniff(encoded.data, encoded.size, &info, "image", &why) < 0) {
-        b->stats->skipped++;
+        note_skip(b->stats, "images (not PNG, JPEG, GIF or WebP)", tag);
         return 0;
     }
     vz_media_item *item = new_media(b, VZ_MEDIA_IMAGE, tag, step, index, wall_time_s);
@@ -209,7 +245,7 @@ static int add_text(batch *b, const char *tag, int64_t step, double wall_time_s,
     text[at] = '\0';
     if (t->string_count == 0 || memchr(text, '\0', at) || !utf8_is_valid(text, at)) {
         free(text);
-        b->stats->skipped++;
+        note_skip(b->stats, "texts (not UTF-8)", tag);
         return 0;
     }
     vz_media_item *item = new_media(b, VZ_MEDIA_TEXT, tag, step, 0, wall_time_s);
@@ -228,6 +264,20 @@ static bool plugin_is(const tfe_value *v, const char *name)
     return v->plugin_name.size == n && memcmp(v->plugin_name.data, name, n) == 0;
 }
 
+/* What a value vizd does not import is, for the skipped line: its plugin's name when it has one. */
+static const char *skipped_kind(const tfe_value *v, char *plugin, size_t plugin_size)
+{
+    if (v->kind == TFE_VALUE_AUDIO) return "audio";
+    if (v->plugin_name.size) {
+        size_t n = v->plugin_name.size < plugin_size - 1 ? v->plugin_name.size : plugin_size - 1;
+        memcpy(plugin, v->plugin_name.data, n);
+        plugin[n] = '\0';
+        return utf8_is_valid(plugin, n) ? plugin : "plugin data";
+    }
+    if (v->kind == TFE_VALUE_TENSOR) return "tensors";
+    return "values of no known kind";
+}
+
 static int import_value(batch *b, const tfe_event *event, const tfe_value *v, vz_error *err)
 {
     char *tag = copy_bytes(v->tag);
@@ -236,7 +286,7 @@ static int import_value(batch *b, const tfe_event *event, const tfe_value *v, vz
     int rc = 0;
     double scalar;
     if (name_check(tag, "tag", &why) < 0) {
-        b->stats->skipped++;
+        note_skip(b->stats, "values with an unusable tag", NULL);
     } else if (v->kind == TFE_VALUE_SIMPLE) {
         rc = add_scalar(b, tag, event->step, event->wall_time_s, v->simple_value, err);
     } else if (v->kind == TFE_VALUE_HISTO) {
@@ -256,10 +306,38 @@ static int import_value(batch *b, const tfe_event *event, const tfe_value *v, vz
         for (size_t i = 2; i < v->tensor.string_count && rc == 0; i++)
             rc = add_image(b, tag, event->step, (int64_t)(i - 2), event->wall_time_s, v->tensor.strings[i], 0, 0, err);
     } else {
-        b->stats->skipped++;
+        char plugin[40];
+        note_skip(b->stats, skipped_kind(v, plugin, sizeof plugin), tag);
     }
     free(tag);
     return rc;
+}
+
+/* The run's model graph from an event's graph_def. One that cannot be read is skipped, not the file. */
+static int import_graph(batch *b, const tfe_event *event, vz_error *err)
+{
+    json_t *graph;
+    vz_error why;
+    if (graphdef_to_graph(event->graph_def, &graph, &why) < 0) {
+        note_skip(b->stats, "graphs (not a readable GraphDef)", NULL);
+        return 0;
+    }
+    char *replaced = b->write.graph_json;
+    b->write.graph_json = NULL;
+    int rc = graph_parse(graph, &b->write, &why);
+    json_decref(graph);
+    if (rc < 0) {
+        b->write.graph_json = replaced;
+        if (why.status >= 500) {
+            *err = why;
+            return -1;
+        }
+        note_skip(b->stats, "graphs (refused by validation)", why.path);
+        return 0;
+    }
+    free(replaced);
+    b->stats->graphs++;
+    return batch_counted(b, err);
 }
 
 /* Prefix err's message with the file it came from. */
@@ -295,7 +373,13 @@ int import_file(const char *path, const char *run, import_batch_fn on_batch, voi
             break;
         }
         stats->events++;
-        if (!event.has_summary) continue; /* file_version, graph_def, session logs */
+        if (event.graph_def.size) rc = import_graph(&b, &event, err);
+        if (event.has_run_metadata) {
+            char *tag = copy_bytes(event.run_metadata_tag);
+            note_skip(stats, "run metadata", tag && utf8_is_valid(tag, strlen(tag)) ? tag : NULL);
+            free(tag);
+        }
+        if (rc < 0 || !event.has_summary) continue; /* file_version, session logs */
         tfe_summary_iter it;
         tfe_summary_iter_init(&it, event.summary);
         tfe_value value;

@@ -201,9 +201,15 @@ static int import_at_start(const options *opt, vz_store *store)
         fprintf(stderr, "vizd: --import %s: %s\n", opt->import_dir, err.message);
         return -1;
     }
-    fprintf(stderr, "vizd: imported %zu runs, %zu files: %zu scalars, %zu histograms, %zu images, %zu texts "
-            "(%zu values skipped, %zu files still being written)\n", stats.runs, stats.files, stats.scalars,
-            stats.histograms, stats.images, stats.texts, stats.skipped, stats.truncated);
+    /* The skipped values are named by kind and tag, so nobody has to wonder what was lost. */
+    vz_buf skipped;
+    buf_init(&skipped);
+    import_describe_skips(&stats, &skipped);
+    fprintf(stderr, "vizd: imported %zu runs, %zu files: %zu scalars, %zu histograms, %zu images, %zu texts, "
+            "%zu graphs (%zu values skipped%s%s, %zu files still being written)\n", stats.runs, stats.files,
+            stats.scalars, stats.histograms, stats.images, stats.texts, stats.graphs, stats.skipped,
+            stats.skipped ? ": " : "", skipped.len ? skipped.data : "", stats.truncated);
+    buf_free(&skipped);
     return 0;
 }
 

@@ -269,6 +269,16 @@ int tfe_event_decode(tfe_bytes record, tfe_event *out, vz_error *err)
         else if (f.number == 5 && f.wire_type == TFE_WIRE_BYTES) {
             out->summary = f.bytes;
             out->has_summary = true;
+        } else if (f.number == 8 && f.wire_type == TFE_WIRE_BYTES) {
+            /* TaggedRunMetadata: tag = 1, run_metadata = 2 (not read). */
+            out->has_run_metadata = true;
+            tfe_pb tagged;
+            tfe_field g;
+            int tag_rc;
+            tfe_pb_init(&tagged, f.bytes.data, f.bytes.size);
+            while ((tag_rc = tfe_pb_next(&tagged, &g, err)) == 1)
+                if (g.number == 1 && g.wire_type == TFE_WIRE_BYTES) out->run_metadata_tag = g.bytes;
+            if (tag_rc < 0) return -1;
         }
     }
     return rc;
@@ -423,6 +433,7 @@ int tfe_summary_next(tfe_summary_iter *it, tfe_value *v, vz_error *err)
             }
             break;
         case 7: if (f.wire_type == TFE_WIRE_BYTES) node_name = f.bytes; break;
+        case 6: if (f.wire_type == TFE_WIRE_BYTES) v->kind = TFE_VALUE_AUDIO; break;
         case 2:
             if (f.wire_type == TFE_WIRE_FIXED32) {
                 v->kind = TFE_VALUE_SIMPLE;

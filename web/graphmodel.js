@@ -11,7 +11,12 @@
  * container is drawn as a cluster around its children and is not a box itself: graphs of module rows
  * only have edges into containers (maxpool -> layer1 -> layer1.0 -> conv1), so an open container is
  * contracted away, joining what flows into it to what it passes on. Self-loops (a collapsed container's
- * inner edges) are dropped. The root node (the model) is always open. */
+ * inner edges) are dropped. The root node (the model) is always open.
+ *
+ * A graph imported from an event file's GraphDef ("source": "graph_def") also holds the trace's values
+ * that are not tensors (prim::Constant, ListConstruct, GetAttr: op nodes without an output shape). They
+ * are not drawn, nor their edges, as TensorBoard keeps them out of the main graph: torch shares one
+ * constant between many modules, which would draw arrows between modules where no tensor flows. */
 
 export const INPUT_PREFIX = 'input:';
 export const OUTPUT_PREFIX = 'output:';
@@ -24,12 +29,14 @@ export const OUTPUT_PREFIX = 'output:';
 export function indexGraph(graph) {
   const nodes = new Map();
   const children = new Map();
-  for (const node of graph.nodes || []) {
+  const isTraceValue = (node) => graph.source === 'graph_def' && node.kind === 'op' && node.output_shape === undefined;
+  const drawn = (graph.nodes || []).filter((node) => !isTraceValue(node));
+  for (const node of drawn) {
     nodes.set(String(node.id), node);
     children.set(String(node.id), []);
   }
   const roots = [];
-  for (const node of graph.nodes || []) {
+  for (const node of drawn) {
     const parent = node.parent === null || node.parent === undefined ? null : String(node.parent);
     if (parent !== null && nodes.has(parent)) children.get(parent).push(String(node.id));
     else roots.push(String(node.id));
@@ -46,7 +53,7 @@ export function indexGraph(graph) {
 
   const seenModules = new Set();
   const ownCounted = new Map();
-  for (const node of graph.nodes || []) {
+  for (const node of drawn) {
     if (node.kind === 'op') {
       ownCounted.set(String(node.id), 0);
       continue;

@@ -1,24 +1,44 @@
 /* import.h -- importing TensorBoard event files (torch.utils.tensorboard, tensorboardX) into the store.
  *
  * simple_value and one-element scalar tensors become scalars, HistogramProto histograms, Summary.Image
- * images, text-plugin string tensors texts. Anything else (audio, graphs, other plugins) is skipped and
- * counted. */
+ * images, text-plugin string tensors texts, an event's graph_def (add_graph) the run's model graph
+ * (graphdef.c). Anything else (audio, pr curves, hparams, other plugins, run metadata) is skipped and
+ * counted by kind, with the first few tags of each, so the import can say what it left out. */
 #ifndef VIZD_IMPORT_H
 #define VIZD_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "vizd/buf.h"
 
 #include "vizd/error.h"
 #include "vizd/store.h"
 
 #define IMPORT_BATCH_ITEMS 20000 /* points, histograms and media per vz_write handed on */
+#define IMPORT_SKIP_KINDS 12     /* kinds of skipped values told apart; the rest count as "other" */
+#define IMPORT_SKIP_TAGS 3       /* tags named per skipped kind */
+
+typedef struct {
+    char kind[40];                     /* "audio", "pr_curves", "histograms (invalid)", ... */
+    size_t count;
+    size_t tag_count;                  /* distinct tags kept in tags[] */
+    bool has_more_tags;                /* more distinct tags than IMPORT_SKIP_TAGS were skipped */
+    char tags[IMPORT_SKIP_TAGS][96];
+} import_skip;
 
 typedef struct {
     size_t files, runs, events;
-    size_t scalars, histograms, images, texts;
+    size_t scalars, histograms, images, texts, graphs;
     size_t skipped;    /* summary values of a kind vizd does not import, or that failed validation */
     size_t truncated;  /* files whose last record was cut short (still being written) */
+    import_skip skips[IMPORT_SKIP_KINDS];
+    size_t skip_kinds;
 } import_stats;
+
+/* What was skipped, for a person: "audio 2 (tags speech, noise), pr_curves 1 (tags pr/x)"; "" when
+ * nothing was. Appended to out. */
+void import_describe_skips(const import_stats *stats, vz_buf *out);
 
 /* Called with each full batch and the last one; the batch is freed (write_free) after it returns.
  * Returning -1 (with err filled) stops the import. */

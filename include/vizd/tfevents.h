@@ -74,15 +74,18 @@ typedef struct {
     double wall_time_s;
     int64_t step;
     tfe_bytes file_version; /* size 0 when absent */
-    tfe_bytes graph_def;
+    tfe_bytes graph_def;    /* a serialized GraphDef (add_graph), size 0 when absent */
     tfe_bytes summary;
     bool has_summary;
+    bool has_run_metadata;  /* tagged_run_metadata (add_graph's step stats, a profile) */
+    tfe_bytes run_metadata_tag;
 } tfe_event;
 
 int tfe_event_decode(tfe_bytes record, tfe_event *out, vz_error *err);
 
 typedef enum {
-    TFE_VALUE_NONE,   /* no value field (or one vizd does not read: audio, old-style histogram) */
+    TFE_VALUE_NONE,   /* no value field (or one vizd does not read: old-style histogram) */
+    TFE_VALUE_AUDIO,  /* Summary.Audio: recognised so an import can say it left it out */
     TFE_VALUE_SIMPLE, /* simple_value */
     TFE_VALUE_IMAGE,
     TFE_VALUE_HISTO,

@@ -129,3 +129,21 @@ test('a collapsed container merges the arrows crossing its border, counting the 
   assert.equal(edgeLabel(merged), '2 tensors');
   assert.equal(visibleGraph(twoOut, new Set(['1'])).edges.filter((e) => e.to === 'op1').length, 2);
 });
+
+test('an imported GraphDef draws its tensors, not the trace values without a shape (constants, lists)', () => {
+  const model = indexGraph({
+    source: 'graph_def',
+    inputs: [{ name: 'x', shape: [1, 4] }],
+    nodes: [{ id: 'scope:Net', module: '', type: 'Net', parent: null },
+      { id: 'scope:Net/Linear[a]', module: 'a', type: 'Linear', parent: 'scope:Net' },
+      { id: 'Net/Linear[a]/1', kind: 'op', op: 'Constant', parent: 'scope:Net/Linear[a]' },
+      { id: 'Net/Linear[a]/2', kind: 'op', op: 'linear', parent: 'scope:Net/Linear[a]', output_shape: [1, 4] },
+      { id: 'Net/3', kind: 'op', op: 'relu', parent: 'scope:Net', output_shape: [1, 4] }],
+    edges: [['input:x', 'Net/Linear[a]/2'], ['Net/Linear[a]/1', 'Net/Linear[a]/2'], ['Net/Linear[a]/1', 'Net/3'],
+      ['Net/Linear[a]/2', 'Net/3']],
+  });
+  assert.equal(model.nodes.has('Net/Linear[a]/1'), false);
+  const visible = visibleGraph(model, new Set());
+  assert.deepEqual(visible.edges.map((e) => [e.from, e.to, e.count]),
+    [['input:x', 'scope:Net/Linear[a]', 1], ['scope:Net/Linear[a]', 'Net/3', 1]]);
+});
