@@ -183,6 +183,19 @@ def test_the_background_thread_sends_within_flush_secs(vizd):
     writer.close()
 
 
+def test_flush_wait_returns_once_vizd_has_everything_and_plain_flush_does_not_wait(vizd):
+    writer = writer_for(vizd, flush_secs=600)
+    writer.add_scalar("a", 1.0, 0)
+    writer.add_text("notes", "hello", 0)
+    writer.flush(wait=True)
+    assert points_of(vizd.client, "r", "a") == [(0, 1)]
+    assert [i["text"] for i in items_of(vizd.client, "texts", "notes", "r")] == ["hello"]
+    writer.add_scalar("a", 2.0, 1)
+    writer.flush()  # durable (spooled and fsync'd) but not waited for
+    writer.close()
+    assert points_of(vizd.client, "r", "a") == [(0, 1), (1, 2)]
+
+
 def test_reaching_max_queue_sends_from_add_scalar(vizd):
     writer = writer_for(vizd, flush_secs=600, max_queue=10)
     for step in range(25):

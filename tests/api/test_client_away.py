@@ -12,6 +12,8 @@ answers). What is pinned down:
     everything flushed; a spool whose last record is torn (or one damaged record in the middle) replays
     every complete record and says what it skipped;
   - a new SummaryWriter of the same run delivers the spool an earlier one left, and only that run's;
+  - a wrong token keeps everything in the spool, and sync with the right one delivers it;
+  - a forked child (a DataLoader worker) that logs gets its own thread; the parent's keeps working;
   - a stalled vizd does not stall the loop, and close() gives up after close_timeout_s;
   - vizd down for 100,000 add_scalar + 100 add_histogram + 10 add_image: nothing raised, resident
     memory bounded; the spool limit keeps the newest data and says once what it dropped; a spool that
@@ -298,6 +300,51 @@ def test_a_new_writer_of_the_same_run_delivers_what_an_earlier_one_left(vizd_fac
     assert points_of(daemon.client, "resumed", "loss") == [(s, float(s)) for s in range(1000)] + [(1000, -1.0)]
     assert [run["name"] for run in daemon.client.runs()] == ["resumed"]
     assert os.listdir(spool_dir) == [os.path.basename(other)]
+
+
+def test_a_wrong_token_keeps_the_data_in_the_spool_until_sync_brings_the_right_one(vizd_factory, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("s3cret-token-of-this-test\n")
+    daemon = vizd_factory(args=("--token-file", str(token_file)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with SummaryWriter("tokened", url=url_of(daemon), token="wrong-token-here", spool_dir=tmp_path / "spool", retries=0,
+                           close_timeout_s=2) as writer:
+            for step in range(100):
+                writer.add_scalar("loss", float(step), step)
+    messages = delivery_warnings(caught)
+    assert any("refused the token" in m for m in messages), messages
+    assert daemon.client.runs() == []
+    done = subprocess.run([sys.executable, "-m", "vizd_client", "sync", "--token-file", str(token_file),
+                           str(tmp_path / "spool")], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=CLIENT_DIR))
+    assert done.returncode == 0, done.stderr
+    assert points_of(daemon.client, "tokened", "loss") == [(s, float(s)) for s in range(100)]
+
+
+FORK_SCRIPT = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from vizd_client import SummaryWriter
+writer = SummaryWriter("forked", url=sys.argv[2], spool_dir=sys.argv[3])
+writer.add_scalar("parent", 1.0, 0)
+pid = os.fork()
+if pid == 0:                       # a DataLoader worker that logs: its own thread, its own spool
+    writer.add_scalar("child", 2.0, 0)
+    writer.close()
+    os._exit(0)
+os.waitpid(pid, 0)
+writer.add_scalar("parent", 3.0, 1)
+writer.close()
+"""
+
+
+def test_a_forked_child_logs_through_its_own_thread_and_the_parent_keeps_its_own(vizd, tmp_path):
+    proc = subprocess.run([sys.executable, "-c", FORK_SCRIPT, CLIENT_DIR, url_of(vizd), str(tmp_path / "spool")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert points_of(vizd.client, "forked", "parent") == [(0, 1.0), (1, 3.0)]
+    assert points_of(vizd.client, "forked", "child") == [(0, 2.0)]
 
 
 # ---- a stalled vizd ---------------------------------------------------------------------------------

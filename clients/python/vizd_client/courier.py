@@ -22,6 +22,7 @@ when vizd cannot be reached, or the first VizdError vizd answered since the last
 close() waits at most close_timeout_s, then leaves the rest in the spool and says so.
 """
 
+import os
 import threading
 import time
 import warnings
@@ -61,7 +62,19 @@ class Courier:
         self._unreachable_since = None
         self._has_warned_spool_error = False
         self._has_warned_drop = False
+        self._has_warned_bug = False
         self.dropped = {}                  # what the spool limit or a full disk cost, by kind
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget_parent)
+
+    def _forget_parent(self):
+        """In a forked child (a DataLoader worker): the parent's thread and spool are not ours. Logging
+        here starts a thread and a spool of the child's own."""
+        self._thread = None
+        self._outbox = None
+        self._points_lock = threading.Lock()
+        self._state = threading.Condition()
+        self._wake = threading.Event()
 
     # ---- logging (the caller's thread) --------------------------------------------------------------
 
@@ -113,7 +126,8 @@ class Courier:
         if not is_delivered:
             outbox.spill(sync=True)
             message = "vizd at %s cannot be reached (%s); everything logged is kept in the spool %s" % (
-                self.transport.url, failure, outbox.spool_path or self.spool_dir)
+                self.transport.url, _reason(failure) if failure is not None else "the background thread stopped",
+                outbox.spool_path or self.spool_dir)
             raise VizdConnectionError(message, run=self.run, url=self.transport.url) from (
                 failure if isinstance(failure, BaseException) else None)
         if refusals:
@@ -177,6 +191,19 @@ class Courier:
         return thread is not None and thread.is_alive()
 
     def _run(self, outbox, stop):
+        """The thread's body: deliver until close(). An unexpected error (a full disk while reading a
+        spool, a bug) is reported and the loop goes on after a pause: the thread must outlive it."""
+        while not stop.is_set():
+            try:
+                self._deliver(outbox, stop)
+            except Exception as exc:
+                if not self._has_warned_bug:
+                    self._has_warned_bug = True
+                    warnings.warn("vizd_client: the background thread met %s: %s; it goes on trying every second"
+                                  % (type(exc).__name__, exc), VizdWarning, stacklevel=2)
+                stop.wait(1.0)
+
+    def _deliver(self, outbox, stop):
         delay = self.transport.retry_delay_s or 0.25
         retry_at = 0.0
         while not stop.is_set():
@@ -206,6 +233,9 @@ class Courier:
                 retry_at = time.monotonic() + delay
                 delay = min(delay * 2, RETRY_MAX_DELAY_S)
                 continue
+            except Exception as exc:  # a bug of ours must not end delivery of everything after it
+                refusals = [VizdError("vizd_client could not send a record (%s: %s); it is dropped"
+                                      % (type(exc).__name__, exc), run=self.run, url=self.transport.url)]
             if stop.is_set():
                 return  # close() took over the outbox; what was just sent is still in its spool
             delay = self.transport.retry_delay_s or 0.25
@@ -403,7 +433,6 @@ def _reason(exc):
 
 def _size_of(path):
     try:
-        import os
         return os.path.getsize(path)
     except OSError:
         return 0

@@ -36,6 +36,7 @@ Where vizd differs from TensorBoard (on purpose)
 import atexit
 import base64
 import datetime
+import math
 import os
 import socket
 import time
@@ -129,7 +130,7 @@ class SummaryWriter:
         if tag not in self._known_tags:
             self._check_tag(tag)
         self._courier.add_point((tag, check_step(global_step), json_number(scalar(scalar_value)),
-                                 float(walltime) if walltime is not None else time.time()))
+                                 wall_time_of(walltime) if walltime is not None else time.time()))
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
         """Queue one point per key as the tag "main_tag/key" of this run (see the module docstring)."""
@@ -145,7 +146,7 @@ class SummaryWriter:
         "fd", a list of edges): binned here with numpy.histogram, as TensorBoard does."""
         self._check_tag(tag)
         step = check_step(global_step)
-        walltime = float(walltime) if walltime is not None else time.time()
+        walltime = wall_time_of(walltime)
         if (isinstance(bins, str) and bins == "tensorflow") or _is_int(bins):
             shape, data = raw_bytes(values, "float64")
             if not data:
@@ -211,7 +212,7 @@ class SummaryWriter:
             raise ValueError("add_tensor: a tensor of 1 to %d dimensions and 1 to %d elements is needed, got shape %s"
                              % (MAX_TENSOR_DIMS, MAX_TENSOR_ELEMENTS, tuple(shape)))
         params = {"run": self.run, "tag": tag, "shape": ",".join(str(n) for n in shape), "dtype": dtype,
-                  "wall_time": repr(float(walltime) if walltime is not None else time.time())}
+                  "wall_time": repr(wall_time_of(walltime))}
         if step is not None:
             params["step"] = step
         if index is not None:
@@ -316,7 +317,7 @@ class SummaryWriter:
 
     def _write_items(self, kind, tag, step, walltime, *items):
         """One record of `kind` items for one tag and step, stored by vizd all at once."""
-        wall_time = float(walltime) if walltime is not None else time.time()
+        wall_time = wall_time_of(walltime)
         size = 256
         for item in items:
             item["tag"] = tag
@@ -349,6 +350,17 @@ def check_step(step):
     if step is not None and not STEP_RANGE[0] <= step <= STEP_RANGE[1]:
         raise ValueError("global_step must fit in int64, got %d" % step)
     return step
+
+
+def wall_time_of(walltime):
+    """A wall time (seconds since the epoch) as vizd takes it: a finite float; now when None. Set in the
+    call, so an item delivered late still says when it was logged."""
+    if walltime is None:
+        return time.time()
+    wall_time = float(walltime)
+    if not math.isfinite(wall_time):
+        raise ValueError("walltime must be a finite number of seconds, got %r" % (walltime,))
+    return wall_time
 
 
 def check_display(display):
