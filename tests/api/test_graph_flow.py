@@ -186,6 +186,27 @@ def test_ops_are_listed_in_the_order_they_ran_among_the_module_rows(vizd):
         ["", "conv1", "relu", "max_pool2d", "conv2"]
 
 
+class InPlace(nn.Module):
+    """An in-place relu and a contiguous() of a contiguous tensor, both in the model's own forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(4, 4), nn.Linear(4, 4)
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x), inplace=True).contiguous()
+        return self.fc2(h)
+
+
+def test_an_in_place_op_is_drawn_and_an_op_that_changes_nothing_is_folded(vizd):
+    flow = Flow(logged_graph(vizd, InPlace(), torch.rand(2, 4)))
+    assert [node["op"] for node in flow.nodes.values() if node.get("kind") == "op"] == ["relu"]
+    (relu,) = flow.ops_in("", "relu")
+    (fc1,), (fc2,) = flow.by_module["fc1"], flow.by_module["fc2"]
+    assert flow.into(relu["id"]) == [[fc1, relu["id"], {"shape": [2, 4], "dtype": "float32"}]]
+    assert flow.into(fc2) == [[relu["id"], fc2, {"shape": [2, 4], "dtype": "float32"}]]
+
+
 def small_flow_graph():
     return {"inputs": [{"name": "x", "shape": [1, 4]}], "outputs": [{"name": "y"}],
             "nodes": [{"id": "0", "module": "", "type": "Net", "parent": None},

@@ -6,6 +6,7 @@ The seeds are real inputs, so fuzzing starts from what vizd actually receives:
   tfevents_event  every record of those files, one per file (the payload the target frames itself)
   write_json      POST /api/v1/write bodies of every kind, as docs/API.md shows them, images included
   graph           the small model graphs of tests/fixtures/torchinfo (exported from real PyTorch models)
+  graphdef        the graph_def of the event files above that add_graph wrote (torch and tensorboardX)
   base64          a few encodings (standard, URL-safe, padded or not, broken into lines)
 Run once from the repository root and commit the files:  python3 tests/fuzz/make_seeds.py
 Writers put the time and host name into event files, so a second run writes other bytes: that is fine,
@@ -91,6 +92,16 @@ def event_files():
     return out
 
 
+def graph_defs(files):
+    """The graph_def payloads of event files (Event field 4), read with TensorBoard's own protobuf."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    for name, data in files.items():
+        for payload in records(data):
+            event = Event.FromString(payload)
+            if event.HasField("graph_def"):
+                yield name, event.graph_def
+
+
 def records(data):
     """The payloads of a TFRecord file (length, masked CRC, payload, masked CRC)."""
     pos = 0
@@ -131,15 +142,18 @@ def write_bodies(pictures):
 
 
 def main():
-    for target in ("image", "tfevents_file", "tfevents_event", "write_json", "graph", "base64"):
+    for target in ("image", "tfevents_file", "tfevents_event", "write_json", "graph", "graphdef", "base64"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     pictures = images()
     for name, data in pictures.items():
         save("image", data, name)
-    for name, data in event_files().items():
+    files = event_files()
+    for name, data in files.items():
         save("tfevents_file", data, name)
         for payload in records(data):
             save("tfevents_event", payload)
+    for name, graph_def in graph_defs(files):
+        save("graphdef", graph_def, name)
     for body in write_bodies(pictures):
         save("write_json", json.dumps(body))
     for name in ("own_param", "called_twice", "deep", "frozen", "lstm", "odd_input"):

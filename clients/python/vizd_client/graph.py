@@ -110,8 +110,8 @@ def is_folded(name, given, made):
     """Whether an op that was given tensors `given` and made `made` computes nothing worth a node."""
     if len(given) != 1 or len(made) != 1:
         return False
-    if name in FOLD_ALWAYS or made[0] is given[0]:
-        return True
+    if name in FOLD_ALWAYS:
+        return True  # (an op returning the very tensor it was given may still have changed it: relu_)
     return (name in FOLD_WHEN_UNCHANGED and tuple(made[0].shape) == tuple(given[0].shape)
             and made[0].dtype == given[0].dtype)
 
