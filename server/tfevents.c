@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define HEADER_BYTES 12 /* length (8) + masked CRC of the length (4) */
 #define FOOTER_BYTES 4
@@ -93,6 +94,16 @@ int tfe_record_next(tfe_record_reader *r, tfe_bytes *record, vz_error *err)
     if (length > TFE_MAX_RECORD_BYTES) return corrupt(err, start, "length beyond any event");
     size_t need = (size_t)length + FOOTER_BYTES;
     if (need > r->capacity) {
+        /* A length the file cannot hold is a record still being written (or a lie): stop as the short
+         * fread below would, but without first setting aside the memory it claims, up to 1 GiB for a
+         * 12-byte file (found by tests/fuzz/fuzz_tfevents_file.c). A pipe has no size to compare with. */
+        struct stat st;
+        uint64_t data_offset = start + HEADER_BYTES;
+        if (fstat(fileno(r->file), &st) == 0 && S_ISREG(st.st_mode) &&
+            (uint64_t)st.st_size < data_offset + need) {
+            r->is_truncated = true;
+            return 0;
+        }
         unsigned char *grown = realloc(r->buffer, need);
         if (!grown) return vz_fail(err, 503, "out_of_memory", "", "not enough memory for a record of %" PRIu64 " bytes", length);
         r->buffer = grown;

@@ -232,6 +232,30 @@ Test(tfevents, a_truncated_last_record_stops_reading_cleanly)
     free(bytes);
 }
 
+/* A 12-byte header with a valid CRC may claim up to 1 GiB; a file that cannot hold it is a record still
+ * being written, and nothing is allocated on its word (found by tests/fuzz/fuzz_tfevents_file.c). */
+Test(tfevents, a_length_beyond_the_end_of_the_file_allocates_nothing)
+{
+    unsigned char bytes[12 + 10] = {0};
+    uint64_t length = TFE_MAX_RECORD_BYTES;
+    for (int i = 0; i < 8; i++) bytes[i] = (unsigned char)(length >> (8 * i));
+    uint32_t crc = tfe_masked_crc(tfe_crc32c(bytes, 8));
+    for (int i = 0; i < 4; i++) bytes[8 + i] = (unsigned char)(crc >> (8 * i));
+    FILE *f = tmpfile(); /* a regular file: its size is known, as an event file's is */
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(bytes, 1, sizeof bytes, f), sizeof bytes);
+    rewind(f);
+    tfe_record_reader r;
+    tfe_record_reader_init(&r, f);
+    tfe_bytes record;
+    vz_error err;
+    cr_assert_eq(tfe_record_next(&r, &record, &err), 0, "%s", err.message);
+    cr_assert(r.is_truncated);
+    cr_assert_lt(r.capacity, 1024);
+    tfe_record_reader_free(&r);
+    fclose(f);
+}
+
 Test(tfevents, import_file_names_the_path_and_offset_of_a_corrupt_record)
 {
     size_t size;
