@@ -4,8 +4,16 @@
  * frame per write, keeps the last EVENT_RING of them in a ring numbered by a sequence counter, and wakes
  * every stream. A stream remembers the next sequence number it has to send; when it has sent everything
  * it suspends its connection (under the hub lock, so a publish cannot slip between "nothing to send" and
- * "suspended"), and so costs no thread and no CPU while idle. A timer thread wakes the streams every
- * PING_INTERVAL_S to send a comment line, which also tells us when a client has gone away. */
+ * "suspended"), and so costs no thread and no CPU while idle.
+ *
+ * A stream that falls more than EVENT_RING events behind (its client reads too slowly) is ended rather
+ * than silently skipped ahead: the browser reconnects by itself and the dashboard refreshes what it
+ * shows on every reconnection, so it misses nothing.
+ *
+ * A timer thread ticks every second. It looks at each suspended stream's socket: a suspended connection
+ * is not watched by libmicrohttpd, so a client that went away would otherwise keep its connection (and a
+ * slot under the connection caps) until the next ping; such a stream is resumed and ended. Every
+ * PING_INTERVAL_S it wakes every stream to send a comment line. */
 #include "vizd/events.h"
 
 #include <errno.h>
@@ -16,12 +24,16 @@
 
 #define EVENT_RING 1024
 #define PING_INTERVAL_S 15
+#define TICK_S 1
+/* A stream copies events from the ring into its own buffer up to this much at a time: a slow reader
+ * holds at most this (plus one event) of its own, the rest stays in the ring it shares. */
+#define PENDING_LIMIT_BYTES (64 * 1024)
 
 typedef struct event_stream {
     events_hub *hub;
     http_conn *conn;
     uint64_t next_seq;
-    bool is_suspended, is_ping_due, has_greeted;
+    bool is_suspended, is_ping_due, has_greeted, is_ending;
     vz_buf pending;
     size_t pending_sent;
     struct event_stream *prev, *next;
@@ -48,18 +60,31 @@ static void resume_all_locked(events_hub *hub, bool ping)
     }
 }
 
+/* Resume and end every suspended stream whose client has closed its end. */
+static void end_abandoned_locked(events_hub *hub)
+{
+    for (event_stream *s = hub->streams; s; s = s->next) {
+        if (!s->is_suspended || !http_peer_has_closed(s->conn)) continue;
+        s->is_ending = true;
+        s->is_suspended = false;
+        http_resume(s->conn);
+    }
+}
+
 static void *timer_main(void *arg)
 {
     events_hub *hub = arg;
     pthread_mutex_lock(&hub->lock);
-    while (!hub->is_shutting_down) {
+    for (unsigned tick = 1; !hub->is_shutting_down; tick++) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += PING_INTERVAL_S;
+        until.tv_sec += TICK_S;
         int rc = 0;
         while (!hub->is_shutting_down && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&hub->wake_timer, &hub->lock, &until);
-        if (!hub->is_shutting_down) resume_all_locked(hub, true);
+        if (hub->is_shutting_down) break;
+        if (tick % (PING_INTERVAL_S / TICK_S) == 0) resume_all_locked(hub, true);
+        else end_abandoned_locked(hub);
     }
     pthread_mutex_unlock(&hub->lock);
     return NULL;
@@ -192,7 +217,8 @@ void events_publish_delete(events_hub *hub, const char *run)
     publish_frame(hub, buf_release(&b, NULL));
 }
 
-/* Queue what the stream has not sent yet: a greeting first, then missed events, then a ping. */
+/* Queue what the stream has not sent yet: a greeting first, then missed events, then a ping. A stream
+ * whose next event has left the ring is marked to end instead. */
 static void fill_pending_locked(event_stream *s)
 {
     events_hub *hub = s->hub;
@@ -200,8 +226,12 @@ static void fill_pending_locked(event_stream *s)
         buf_puts(&s->pending, "retry: 2000\n: connected\n\n");
         s->has_greeted = true;
     }
-    if (hub->seq > EVENT_RING && s->next_seq < hub->seq - EVENT_RING) s->next_seq = hub->seq - EVENT_RING;
-    for (; s->next_seq < hub->seq; s->next_seq++) buf_puts(&s->pending, hub->ring[s->next_seq % EVENT_RING]);
+    if (hub->seq > EVENT_RING && s->next_seq < hub->seq - EVENT_RING) {
+        s->is_ending = true;
+        return;
+    }
+    for (; s->next_seq < hub->seq && s->pending.len < PENDING_LIMIT_BYTES; s->next_seq++)
+        buf_puts(&s->pending, hub->ring[s->next_seq % EVENT_RING]);
     if (s->is_ping_due) {
         buf_puts(&s->pending, ": ping\n\n");
         s->is_ping_due = false;
@@ -225,7 +255,7 @@ static ssize_t stream_read(void *ctx, http_conn *conn, char *out, size_t max)
         n = (ssize_t)(left < max ? left : max);
         memcpy(out, s->pending.data + s->pending_sent, (size_t)n);
         s->pending_sent += (size_t)n;
-    } else if (hub->is_shutting_down) {
+    } else if (hub->is_shutting_down || s->is_ending) {
         n = -1;
     } else {
         s->is_suspended = true;

@@ -9,6 +9,7 @@
 #include "vizd/http.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #include <errno.h>
@@ -19,18 +20,21 @@
 #include <string.h>
 #include <strings.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "vizd/api.h"
 #include "vizd/app.h"
 #include "vizd/assets.h"
+#include "vizd/deadline.h"
 #include "vizd/json.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
     vz_app *app;
     http_options options;
-    atomic_int active_requests; /* from a request's first callback to its completion */
+    deadline_watch *deadlines;
+    atomic_int active_requests; /* from a request's complete head to its completion */
 };
 
 /* A URL longer than this, or with more query parameters, is refused with 414 (JSON): libmicrohttpd's
@@ -39,8 +43,11 @@ struct http_server {
 #define MAX_URI_BYTES (64 * 1024)
 #define MAX_QUERY_PARAMS 1024
 #define CONNECTION_MEMORY_BYTES (256 * 1024)
-/* A connection with no traffic for this long is closed (libmicrohttpd counts from its last byte). */
+/* A connection with no traffic for this long is closed (libmicrohttpd counts from its last byte), */
 #define IDLE_TIMEOUT_S 120
+/* and one that has not sent a complete request head this long after it opened or after its previous
+ * answer (deadline.h): a slow client cannot keep a connection by sending a header line now and then. */
+#define HEAD_DEADLINE_S 10.0
 #define LISTEN_BACKLOG 1024
 
 /* Per-request state, from the first callback to the completion callback. */
@@ -134,8 +141,8 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn, int status, con
     return ok;
 }
 
-static enum MHD_Result queue_error(struct MHD_Connection *conn, const vz_error *err, const char *allow,
-                                   bool wants_token)
+/* The JSON error answer for err, or NULL when out of memory. */
+static struct MHD_Response *error_response(const vz_error *err)
 {
     /* vz_fail keeps code, path and message valid UTF-8, so the answer is valid JSON text (RFC 8259 8.1). */
     vz_buf body;
@@ -150,13 +157,72 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, const vz_error *
     size_t len;
     char *data = buf_release(&body, &len);
     struct MHD_Response *response = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        free(data);
+        return NULL;
+    }
     MHD_add_response_header(response, "Content-Type", "application/json");
     MHD_add_response_header(response, "Cache-Control", "no-store");
     add_common_headers(response);
+    return response;
+}
+
+static enum MHD_Result queue_error(struct MHD_Connection *conn, const vz_error *err, const char *allow,
+                                   bool wants_token)
+{
+    struct MHD_Response *response = error_response(err);
+    if (!response) return MHD_NO;
     if (allow) MHD_add_response_header(response, "Allow", allow);
     if (wants_token) MHD_add_response_header(response, "WWW-Authenticate", "Bearer");
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)err->status, response);
     MHD_destroy_response(response);
+    return ok;
+}
+
+/* ---- libmicrohttpd's own error answers ---------------------------------------------------------- */
+
+/* libmicrohttpd 0.9.75 answers some requests itself, before any callback of vizd's runs: a head too large
+ * for the connection's memory (431, or 414 when the request line alone is), a malformed request line or
+ * header, Content-Length or chunked body (400, 413), an HTTP version it does not speak (505). It has no
+ * option to replace those HTML pages; it makes them with MHD_create_response_from_buffer and queues them
+ * with MHD_queue_response, an exported function it calls through the dynamic linker. So vizd defines
+ * MHD_queue_response itself, and every call, vizd's and libmicrohttpd's, comes here first. An answer
+ * vizd made carries its security headers; one without is libmicrohttpd's, and is replaced by the JSON
+ * error of the same status before the real MHD_queue_response (dlsym(RTLD_NEXT)) sends it. If a build of
+ * libmicrohttpd bound that call inside itself (-Bsymbolic, static linking), its pages would come back:
+ * tests/api/test_request_head.py checks for them. */
+typedef enum MHD_Result (*queue_response_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static queue_response_fn real_queue_response; /* set once by http_start, before any connection */
+
+static void describe_library_error(unsigned status, vz_error *err)
+{
+    switch (status) {
+    case 413: vz_fail(err, 413, "body_too_large", "", "the body or one of its chunks is too large"); break;
+    case 414: vz_fail(err, 414, "uri_too_long", "", "the request line is too long"); break;
+    case 431:
+        vz_fail(err, 431, "headers_too_large", "", "the request head is larger than the %d bytes a connection "
+                "may use", CONNECTION_MEMORY_BYTES);
+        break;
+    case 505: vz_fail(err, 505, "http_version_not_supported", "", "vizd speaks HTTP/1.0 and HTTP/1.1"); break;
+    case 500: vz_fail(err, 500, "internal", "", "the request could not be processed"); break;
+    default:
+        vz_fail(err, (int)status, "bad_request", "", "the request is malformed (request line, a header, "
+                "Content-Length or chunked encoding)");
+        break;
+    }
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *conn, unsigned int status, struct MHD_Response *response)
+{
+    if (!real_queue_response) return MHD_NO;
+    if (status < 400 || MHD_get_response_header(response, "Content-Security-Policy"))
+        return real_queue_response(conn, status, response);
+    vz_error err;
+    describe_library_error(status, &err);
+    struct MHD_Response *json = error_response(&err);
+    if (!json) return real_queue_response(conn, status, response);
+    enum MHD_Result ok = real_queue_response(conn, status, json);
+    MHD_destroy_response(json);
     return ok;
 }
 
@@ -234,6 +300,16 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn, const http_resp
 void http_suspend(http_conn *conn) { MHD_suspend_connection((struct MHD_Connection *)conn); }
 
 void http_resume(http_conn *conn) { MHD_resume_connection((struct MHD_Connection *)conn); }
+
+bool http_peer_has_closed(http_conn *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info((struct MHD_Connection *)conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!info) return false;
+    char byte;
+    ssize_t n = recv(info->connect_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
 
 /* ---- requests ----------------------------------------------------------------------------------- */
 
@@ -698,6 +774,26 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     return queue_buffer(conn, res.status, res.content_type, &res.body, &res);
 }
 
+/* The head deadline of a connection (on_connection made it), or NULL when it is not watched. */
+static deadline_entry *connection_deadline(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    http_server *server = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        deadline_remove(server->deadlines, *socket_context); /* libmicrohttpd closes the socket after this */
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    *socket_context = info ? deadline_add(server->deadlines, info->connect_fd) : NULL;
+}
+
 static request_state *new_request_state(http_server *server)
 {
     request_state *state = calloc(1, sizeof *state);
@@ -742,6 +838,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* The headers are complete and no body byte has been read: refuse now what will be refused anyway,
          * and reserve nothing for the body (it grows as its bytes arrive, up to --max-body). */
         state->has_head = true;
+        deadline_head_done(server->deadlines, connection_deadline(conn));
         atomic_fetch_add(&server->active_requests, 1); /* a half-sent head does not hold up a shutdown */
         state->req = (http_request){.conn = (http_conn *)conn, .method = method, .path = url};
         state->is_refused = check_head(server, conn, state) < 0;
@@ -767,12 +864,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     http_server *server = cls;
     request_state *state = *con_cls;
     if (!state) return;
-    if (state->has_head) atomic_fetch_sub(&server->active_requests, 1);
+    if (state->has_head) {
+        atomic_fetch_sub(&server->active_requests, 1);
+        deadline_restart(server->deadlines, connection_deadline(conn)); /* the clock of the next request */
+    }
     buf_free(&state->body);
     free(state);
     *con_cls = NULL;
@@ -791,13 +890,24 @@ static int parse_address(const char *host, int port, struct sockaddr_in *addr, v
 
 int http_start(http_server **out, vz_app *app, const http_options *options, vz_error *err)
 {
+    if (!real_queue_response) real_queue_response = (queue_response_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+    if (!real_queue_response) return vz_fail(err, 500, "internal", "", "libmicrohttpd's MHD_queue_response not found");
     struct sockaddr_in addr;
     if (parse_address(options->host, options->port, &addr, err) < 0) return -1;
     http_server *server = calloc(1, sizeof *server);
     if (!server) return vz_fail(err, 500, "internal", "", "out of memory");
     server->app = app;
     server->options = *options;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+    server->deadlines = deadline_start(HEAD_DEADLINE_S);
+    if (!server->deadlines) {
+        free(server);
+        return vz_fail(err, 500, "internal", "", "cannot start the head-deadline thread");
+    }
+    /* poll, not epoll: libmicrohttpd 0.9.75's epoll mode is edge-triggered and stops reading a socket after
+     * a short read, so a client that sends half a request and closes is not noticed until the idle
+     * timeout (2,600 such connections held every slot for 120 s). poll is level-triggered and sees the
+     * close at once; each pool thread polls only its share of the connections. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME;
     /* Connections are capped overall and per client address, event streams included, so that one client
      * cannot hold every slot; libmicrohttpd closes a connection over either cap at once. */
     server->daemon = MHD_start_daemon(flags, (uint16_t)options->port, NULL, NULL, on_request, server,
@@ -805,6 +915,7 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
                                       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)options->threads,
                                       MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
                                       MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+                                      MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
                                       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
                                       MHD_OPTION_CONNECTION_LIMIT, options->max_connections,
                                       MHD_OPTION_PER_IP_CONNECTION_LIMIT, options->max_connections_per_ip,
@@ -812,6 +923,7 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
                                       MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)LISTEN_BACKLOG,
                                       MHD_OPTION_END);
     if (!server->daemon) {
+        deadline_stop(server->deadlines);
         free(server);
         return vz_fail(err, 500, "internal", "", "cannot listen on %s:%d (is the port in use?)", options->host,
                        options->port);
@@ -833,5 +945,6 @@ void http_stop(http_server *server)
         usleep(10 * 1000);
     MHD_stop_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET) close(listener); /* only after MHD_stop_daemon, as its manual says */
+    deadline_stop(server->deadlines); /* every connection is closed: no entry is left */
     free(server);
 }

@@ -1,7 +1,20 @@
 /* api.js -- every request the dashboard makes to vizd (docs/API.md); no other module calls fetch
  * or opens an EventSource.
  *
- * Failed requests throw an Error carrying the server's JSON error message, so a card can show it. */
+ * Failed requests throw an Error carrying the server's JSON error message, so a card can show it.
+ * vizd answers at most MAX_RUNS_PER_REQUEST runs per read (more is a 400 naming run), so reads of a tag
+ * over many runs are split into requests of at most that many runs, sent together, and their series
+ * joined in the order of the runs asked for. */
+
+/** vizd's limit on run= values per request (docs/API.md, "Runs per read"). */
+export const MAX_RUNS_PER_REQUEST = 256;
+
+/** runs cut into consecutive chunks of at most `size` (never an empty chunk; [] for no runs). */
+export function chunkRuns(runs, size = MAX_RUNS_PER_REQUEST) {
+  const chunks = [];
+  for (let i = 0; i < runs.length; i += size) chunks.push(runs.slice(i, i + size));
+  return chunks;
+}
 
 async function request(method, path, params) {
   const url = new URL(path, window.location.href);
@@ -21,6 +34,17 @@ async function request(method, path, params) {
     throw error;
   }
   return body;
+}
+
+/**
+ * GET `path` for one tag and many runs: one request per chunk of runs, the answers' series joined.
+ * `extra` holds the other query parameters. With no runs, one request (vizd answers its error).
+ */
+async function requestPerRunChunk(path, tag, runs, extra = []) {
+  const chunks = runs.length ? chunkRuns(runs) : [[]];
+  const answers = await Promise.all(chunks.map((chunk) =>
+    request('GET', path, [['tag', tag], ...chunk.map((run) => ['run', run]), ...extra])));
+  return { ...answers[0], series: answers.flatMap((answer) => answer.series) };
 }
 
 /** @returns {Promise<object[]>} runs sorted by name: {name, description, hparams, created_at, updated_at, counts} */
@@ -54,11 +78,11 @@ export async function listTags(kind) {
  * @returns {Promise<{tag, series: {run, total, sampled, points}[]}>}
  */
 export async function getScalars(tag, runs, { points, start, end } = {}) {
-  const params = [['tag', tag], ...runs.map((run) => ['run', run])];
+  const params = [];
   if (points !== undefined) params.push(['points', points]);
   if (start !== undefined) params.push(['start', start]);
   if (end !== undefined) params.push(['end', end]);
-  return request('GET', 'api/v1/scalars', params);
+  return requestPerRunChunk('api/v1/scalars', tag, runs, params);
 }
 
 /**
@@ -69,9 +93,7 @@ export async function getScalars(tag, runs, { points, start, end } = {}) {
  *   sum_squares, buckets: [left, right, count][]}[]}[]}>}
  */
 export async function getHistograms(tag, runs, { steps } = {}) {
-  const params = [['tag', tag], ...runs.map((run) => ['run', run])];
-  if (steps !== undefined) params.push(['steps', steps]);
-  return request('GET', 'api/v1/histograms', params);
+  return requestPerRunChunk('api/v1/histograms', tag, runs, steps !== undefined ? [['steps', steps]] : []);
 }
 
 /**
@@ -80,9 +102,7 @@ export async function getHistograms(tag, runs, { steps } = {}) {
  * @returns {Promise<{tag, series: {run, total, steps: {step, wall_time, percentiles}[]}[]}>}
  */
 export async function getDistributions(tag, runs, { steps } = {}) {
-  const params = [['tag', tag], ...runs.map((run) => ['run', run])];
-  if (steps !== undefined) params.push(['steps', steps]);
-  return request('GET', 'api/v1/distributions', params);
+  return requestPerRunChunk('api/v1/distributions', tag, runs, steps !== undefined ? [['steps', steps]] : []);
 }
 
 /**
@@ -92,15 +112,15 @@ export async function getDistributions(tag, runs, { steps } = {}) {
  * @returns {Promise<{tag, series: {run, items: object[]}[]}>}
  */
 export async function getImages(tag, runs) {
-  return request('GET', 'api/v1/images', [['tag', tag], ...runs.map((run) => ['run', run])]);
+  return requestPerRunChunk('api/v1/images', tag, runs);
 }
 
 export async function getTensors(tag, runs) {
-  return request('GET', 'api/v1/tensors', [['tag', tag], ...runs.map((run) => ['run', run])]);
+  return requestPerRunChunk('api/v1/tensors', tag, runs);
 }
 
 export async function getTexts(tag, runs) {
-  return request('GET', 'api/v1/texts', [['tag', tag], ...runs.map((run) => ['run', run])]);
+  return requestPerRunChunk('api/v1/texts', tag, runs);
 }
 
 /** An item's blob URL ("/api/v1/blobs/<sha256 hex>") resolved like every other request, relative to the page. */

@@ -91,6 +91,10 @@ bool http_etag_matches(const char *if_none_match, const char *etag);
 
 void http_suspend(http_conn *conn);
 void http_resume(http_conn *conn);
+/* Whether the client of a suspended connection has closed its end (or the connection failed): a suspended
+ * connection is not watched by the listener, so its owner asks. Safe from any thread while the connection
+ * is suspended. */
+bool http_peer_has_closed(http_conn *conn);
 
 /* Convenience for handlers: a JSON body from a buffer the handler built. */
 void http_set_json(http_response *res, int status);

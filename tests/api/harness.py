@@ -397,8 +397,13 @@ class EventStream:
     until the first event still works. next_event() returns (event_name, data_dict), skipping comments
     such as `: ping`."""
 
-    def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10, receive_buffer=None):
+        """receive_buffer: a small SO_RCVBUF makes a subscriber that reads slowly fall behind quickly."""
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
         self.sock.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           b"Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n")
         self.raw = b""        # bytes received, not yet decoded

@@ -7,6 +7,8 @@ open stream must not keep the daemon from stopping on SIGTERM.
 
 import time
 
+import pytest
+
 from harness import EventStream
 
 
@@ -129,3 +131,45 @@ def test_idle_open_streams_do_not_spin_a_core(vizd):
     finally:
         for stream in streams:
             stream.close()
+
+
+@pytest.mark.slow
+def test_a_subscriber_that_falls_1024_events_behind_is_ended_not_silently_skipped(vizd):
+    # A subscriber that does not read (a tiny receive buffer, and no reads) while 1,300 writes of ~15 KB
+    # events go by: the stream must end (the browser then reconnects and refreshes) rather than jump
+    # over the events it missed. What it did receive is every event up to some point, in order.
+    import http.client
+    tags = [("tag-%02d/" % i) + "x" * 240 for i in range(60)]  # 15 KB of tag names per event
+    with EventStream(vizd.port, receive_buffer=4096) as stream:
+        stream.read_headers()
+        conn = http.client.HTTPConnection("127.0.0.1", vizd.port, timeout=30)
+        try:
+            for step in range(1300):
+                body = b'{"run": "r", "scalars": [%s]}' % b",".join(
+                    b'{"tag": "%s", "step": %d, "value": 1}' % (t.encode(), step) for t in tags)
+                conn.request("POST", "/api/v1/write", body=body, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                resp.read()
+                assert resp.status == 200
+        finally:
+            conn.close()
+        steps = []
+        ended = False
+        try:
+            while True:
+                name, data = stream.next_event(timeout=5)
+                steps.append(data["last_step"])
+        except ConnectionError:
+            ended = True
+        except TimeoutError:
+            pass
+    assert ended, "the stream was not ended; it delivered %d events" % len(steps)
+    assert steps == list(range(len(steps))), "events were skipped: %r" % steps[:20]
+    assert len(steps) < 1300
+
+
+def test_a_subscriber_that_keeps_up_is_not_ended(vizd):
+    with subscribe(vizd) as stream:
+        for step in range(1100):
+            vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": step, "value": 1.0}]})
+            assert stream.next_event()[1]["last_step"] == step
