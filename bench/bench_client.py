@@ -4,7 +4,7 @@
     python3 bench/bench_client.py [--vizd build/vizd] [--calls 200000] [--sync-points 1000000]
 
 Starts vizd on a fresh database in a temporary directory and a free loopback port, then measures, each
-case three times (the figure printed is the median, with the range):
+case three times, the cases taking turns (the figure printed is the median, with the range):
   1. add_scalar per call, vizd up: a loop of --calls add_scalar calls (explicit steps), timed until the
      loop ends (the background thread's work competes for the GIL, so it counts);
   2. the same with vizd slow: every answer delayed 500 ms by a small stdlib proxy in front of vizd;
@@ -114,11 +114,6 @@ def mixed_loop(url, spool_dir, run):
     return elapsed
 
 
-def three(measure):
-    runs = [measure(i) for i in range(3)]
-    return statistics.median(runs), min(runs), max(runs)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vizd", default=os.path.join(REPO, "build", "vizd"))
@@ -135,23 +130,29 @@ def main():
         slow = "http://127.0.0.1:%d" % proxy.server_address[1]
         down = "http://127.0.0.1:%d" % free_port()
         try:
+            # The cases take turns, so that the machine's load drifting over the minute hits each alike.
+            cases = (("up", up), ("slow (500 ms answers)", slow), ("down", down))
+            runs = {name: [] for name, _ in cases}
+            for i in range(3):
+                for name, url in cases:
+                    short = name.split()[0]
+                    runs[name].append(scalar_loop(url, os.path.join(tmp, "spool-" + short), "scalar-%s-%d" % (short, i),
+                                                  args.calls))
             figures = {}
-            for name, url in (("up", up), ("slow (500 ms answers)", slow), ("down", down)):
-                spool = os.path.join(tmp, "spool-" + name.split()[0])
-                median, low, high = three(lambda i: scalar_loop(url, spool, "scalar-%s-%d" % (name.split()[0], i),
-                                                                args.calls))
-                figures[name] = median
+            for name, _ in cases:
+                figures[name] = statistics.median(runs[name])
                 print("add_scalar, vizd %s: %.2f us per call (%.2f - %.2f, %d calls, median of 3)"
-                      % (name, median * 1e6, low * 1e6, high * 1e6, args.calls))
+                      % (name, figures[name] * 1e6, min(runs[name]) * 1e6, max(runs[name]) * 1e6, args.calls))
             print("add_scalar down / up: %.2fx; slow / up: %.2fx"
                   % (figures["down"] / figures["up"], figures["slow (500 ms answers)"] / figures["up"]))
-            mixed = {}
-            for name, url in (("up", up), ("down", down)):
-                spool = os.path.join(tmp, "spool-mixed-" + name)
-                mixed[name] = three(lambda i: mixed_loop(url, spool, "mixed-%s-%d" % (name, i)))
+            mixed = {"up": [], "down": []}
+            for i in range(3):
+                for name, url in (("up", up), ("down", down)):
+                    mixed[name].append(mixed_loop(url, os.path.join(tmp, "spool-mixed-" + name), "mixed-%s-%d" % (name, i)))
+            for name in ("up", "down"):
                 print("100,000 add_scalar + 100 add_histogram + 10 add_image, vizd %s: %.2f s (%.2f - %.2f, median of 3)"
-                      % ((name,) + mixed[name]))
-            print("mixed loop down / up: %.2fx" % (mixed["down"][0] / mixed["up"][0]))
+                      % (name, statistics.median(mixed[name]), min(mixed[name]), max(mixed[name])))
+            print("mixed loop down / up: %.2fx" % (statistics.median(mixed["down"]) / statistics.median(mixed["up"])))
 
             spool = os.path.join(tmp, "spool-sync")
             writer = SummaryWriter("sync", url=down, spool_dir=spool, close_timeout_s=0, retries=0)

@@ -220,23 +220,24 @@ class Outbox:
                     return batch
                 self._retire_spool_if_done()
         with self._lock:
-            records = []
+            merge = Merge()
             for record in self._memory:
                 if record.seq < self._acked_below:
                     continue
-                if records and not _can_merge(records, record):
+                if not merge.accepts(record):
                     break
-                records.append(record)
-                if record.kind == "raw":
+                merge.add(record)
+                if merge.is_full:
                     break
-            return Batch(records, "memory") if records else None
+            return Batch(merge.records, "memory") if merge.records else None
 
     def _read_batch(self, spool, start, end, acked_below):
         """The next records of `spool` from `start` that can go in one request, skipping the meta record,
         unreadable ones and those below acked_below (delivered while they were also in memory). The
         reading position moves past what was skipped."""
         is_own = spool is self._spool
-        records = []
+        merge = Merge()
+        records = merge.records
         end_offset = start
         for offset, next_offset, header, body in spool.read_records(start, end):
             is_skipped = header.get("kind") == "meta" or (acked_below is not None and header.get("seq", -1) < acked_below)
@@ -251,13 +252,13 @@ class Outbox:
                     break
                 end_offset = next_offset
                 continue
-            if records and not _can_merge(records, record):
+            if not merge.accepts(record):
                 break
             if not records and end_offset != start:
                 self._moved_past(spool, end_offset)
-            records.append(record)
+            merge.add(record)
             end_offset = next_offset
-            if record.kind == "raw":
+            if merge.is_full:
                 break
         if not records:
             self._moved_past(spool, end)
@@ -343,18 +344,42 @@ class Outbox:
             return left
 
 
-def _can_merge(records, record):
-    """Whether `record` can go in the same /api/v1/write request as `records`."""
-    first = records[0]
-    if first.kind != "write" or record.kind != "write" or record.run != first.run:
-        return False
-    if len(records) >= MERGE_MAX_RECORDS:
-        return False
-    points = sum(r.counts.get("scalars", 0) for r in records) + record.counts.get("scalars", 0)
-    size = sum(r.size_bytes for r in records) + record.size_bytes
-    if points > MERGE_MAX_POINTS or size > MERGE_MAX_BYTES:
-        return False
-    return not any(key in record.doc and any(key in r.doc for r in records) for key in SINGLE_KEYS)
+class Merge:
+    """Records gathered for one request: /api/v1/write documents of one run, up to MERGE_MAX_POINTS
+    scalar points, MERGE_MAX_BYTES and MERGE_MAX_RECORDS, with at most one of each SINGLE_KEYS; a raw
+    upload always travels alone."""
+
+    def __init__(self):
+        self.records = []
+        self.points = 0
+        self.size_bytes = 0
+        self.single_keys = set()
+
+    def accepts(self, record):
+        if not self.records:
+            return True
+        first = self.records[0]
+        if first.kind != "write" or record.kind != "write" or record.run != first.run:
+            return False
+        if len(self.records) >= MERGE_MAX_RECORDS:
+            return False
+        if self.points + record.counts.get("scalars", 0) > MERGE_MAX_POINTS:
+            return False
+        if self.size_bytes + record.size_bytes > MERGE_MAX_BYTES:
+            return False
+        return not any(key in record.doc for key in self.single_keys)
+
+    def add(self, record):
+        self.records.append(record)
+        self.points += record.counts.get("scalars", 0)
+        self.size_bytes += record.size_bytes
+        if record.kind == "write":
+            self.single_keys.update(key for key in SINGLE_KEYS if key in record.doc)
+
+    @property
+    def is_full(self):
+        """Nothing more can join (a raw upload travels alone)."""
+        return bool(self.records) and self.records[0].kind == "raw"
 
 
 def _peek_header(encoded):

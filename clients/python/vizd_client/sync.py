@@ -98,7 +98,7 @@ def sync(directory, url, token, out):
 def replay(spool, transport, progress):
     """Send every record of `spool` from its acked offset, many per request, moving the acked offset
     after each. Raises VizdError (the spool keeps the rest) when vizd cannot take them now."""
-    records, batch_end = [], spool.acked_offset
+    merge, batch_end = outbox_module.Merge(), spool.acked_offset
     for _, next_offset, header, body in spool.read_records(spool.acked_offset, spool.end_offset):
         if header.get("kind") == "meta":
             continue
@@ -106,13 +106,13 @@ def replay(spool, transport, progress):
             record = spool_format.Record.decode(header, body)
         except (KeyError, ValueError, TypeError):
             continue
-        if records and (records[0].kind == "raw" or not outbox_module._can_merge(records, record)):
-            _send(spool, transport, records, batch_end, progress)
-            records = []
-        records.append(record)
+        if merge.is_full or not merge.accepts(record):
+            _send(spool, transport, merge.records, batch_end, progress)
+            merge = outbox_module.Merge()
+        merge.add(record)
         batch_end = next_offset
-    if records:
-        _send(spool, transport, records, batch_end, progress)
+    if merge.records:
+        _send(spool, transport, merge.records, batch_end, progress)
     spool.set_acked(spool.end_offset)
 
 
