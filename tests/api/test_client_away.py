@@ -21,6 +21,7 @@ answers). What is pinned down:
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -220,8 +221,12 @@ def test_a_training_process_killed_after_flush_with_vizd_down_is_delivered_by_sy
     daemon.start()
     done = sync(spool_dir, url_of(daemon))
     assert done.returncode == 0, done.stderr
-    assert "sent" in done.stderr and "scalar points" in done.stderr and "from 1 spool(s)" in done.stderr
+    assert "sync: spool 1/1 (run 'killed')" in done.stderr  # the progress line
+    said = re.search(r"sync: sent ([0-9,]+) scalar points, 10 histograms, 10 images, 10 texts from 1 spool\(s\)",
+                     done.stderr)
+    assert said, done.stderr
     loss = points_of(daemon.client, "killed", "loss")
+    assert int(said.group(1).replace(",", "")) == len(loss) >= 5000
     assert loss[:5000] == [(s, s * 0.5) for s in range(5000)]
     assert all(value == s * 0.5 for s, value in loss[5000:])  # a complete later record may have made it
     every_500 = list(range(0, 5000, 500))

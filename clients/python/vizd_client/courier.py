@@ -445,6 +445,11 @@ def _bytes_text(n):
     return "%d bytes" % n
 
 
+KIND_ORDER = ("scalars", "histograms", "images", "tensors", "texts", "graph", "hparams")
+
+
 def _counts_text(counts):
+    """ "1,000 scalar points, 3 histograms" of {"histograms": 3, "scalars": 1000}."""
     names = {"scalars": "scalar points"}
-    return ", ".join("%d %s" % (n, names.get(kind, kind)) for kind, n in sorted(counts.items()))
+    kinds = sorted(counts, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER), k))
+    return ", ".join("{:,} {}".format(counts[kind], names.get(kind, kind)) for kind in kinds)
