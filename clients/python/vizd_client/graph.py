@@ -61,6 +61,13 @@ def _dtype_name(tensor):
     return DTYPE_NAMES.get(str(tensor.dtype), str(tensor.dtype).replace("torch.", ""))
 
 
+def _dtype_field(tensor):
+    """{"dtype": NAME} for the dtypes vizd knows, else nothing: a float8 tensor flowing on an edge must not
+    make the whole graph refused."""
+    name = DTYPE_NAMES.get(str(tensor.dtype))
+    return {"dtype": name} if name else {}
+
+
 def first_tensor(value):
     """The tensor torchinfo measures in a module's inputs or outputs: the first one, nested first (the
     last value of a dict, as torchinfo takes it)."""
@@ -146,15 +153,12 @@ class Recorder:
 
     def pre_hook(self, module, args):
         call = {"module": self.paths[id(module)], "type": module.__class__.__name__,
-                "has_child_calls": False, "is_leaf_module": not any(True for _ in module.children()),
-                "call_index": len(self.calls)}
+                "is_leaf_module": not any(True for _ in module.children()), "call_index": len(self.calls)}
         tensor = first_tensor(args)
         if tensor is not None:
             call["input_shape"] = list(tensor.shape)
         if call["is_leaf_module"] and not self.inside_leaf():
             self.used(all_tensors(args), call)
-        if self.open_calls:
-            self.open_calls[-1]["has_child_calls"] = True
         self.calls.append(call)
         self.open_calls.append(call)
 
@@ -180,8 +184,7 @@ class Recorder:
             self.made(made, self.maker_of(given[0]))
             return
         op = {"op": name, "parent": self.open_calls[-1] if self.open_calls else None,
-              "calls_before": len(self.calls), "output_shape": list(made[0].shape),
-              "dtype": _dtype_name(made[0])}
+              "calls_before": len(self.calls), "output_shape": list(made[0].shape), "tensor": made[0]}
         self.ops.append(op)
         self.used(given, op)
         self.made(made, op)
@@ -216,7 +219,7 @@ def record_calls(model, inputs, input_names):
             module.training = was_training
     recorder.outputs = []
     for name, tensor in output_names(output):
-        recorder.outputs.append({"name": name, "shape": list(tensor.shape), "dtype": _dtype_name(tensor)})
+        recorder.outputs.append(dict({"name": name, "shape": list(tensor.shape)}, **_dtype_field(tensor)))
         recorder.used([tensor], "output:" + name)
     return recorder
 
@@ -239,7 +242,7 @@ def insert_containers(calls, modules):
         for d in range(1, depth):
             path = ancestor(call["module"], d)
             if current.get(d) != path:
-                rows.append({"module": path, "type": modules[path].__class__.__name__, "sources": []})
+                rows.append({"module": path, "type": modules[path].__class__.__name__})
                 current[d] = path
                 for deeper in [k for k in current if k > d]:
                     del current[deeper]
@@ -331,7 +334,7 @@ def export_graph(model, input_to_model):
         ends = tuple(end if isinstance(end, str) else id_of[id(end)] for end in (maker, user))
         if ends not in seen:  # several tensors between the same two nodes: one edge, the first's
             seen.add(ends)
-            edges.append([ends[0], ends[1], {"shape": list(tensor.shape), "dtype": _dtype_name(tensor)}])
+            edges.append([ends[0], ends[1], dict({"shape": list(tensor.shape)}, **_dtype_field(tensor))])
     return {"model": model.__class__.__name__,
             "inputs": [{"name": name, "shape": list(x.shape), "dtype": _dtype_name(x)}
                        for name, x in zip(input_names, inputs) if isinstance(x, torch.Tensor)],
@@ -342,8 +345,7 @@ def op_node(op, id_of):
     node = {"id": id_of[id(op)], "kind": "op", "op": op["op"],
             "parent": id_of[id(op["parent"])] if op["parent"] is not None else None,
             "output_shape": op["output_shape"]}
-    if op["dtype"] in DTYPE_NAMES.values():
-        node["dtype"] = op["dtype"]
+    node.update(_dtype_field(op["tensor"]))
     return node
 
 
