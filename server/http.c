@@ -4,8 +4,10 @@
  * (refused with 413 as soon as it passes --max-body, from Content-Length when the client sends one), then
  * the route's handler runs. Handlers fill an http_response or return a vz_error; this file is the one
  * place an error becomes an answer, always {"error": {status, code, message, path}} and never an HTML
- * page. Writes block their pool thread until the group commit that holds them is done; streams (SSE)
- * suspend their connection instead, so they hold no thread. */
+ * page. A request with a body (a write) is handled on a worker thread while its connection is suspended
+ * (small bodies and large ones on separate workers), so no libmicrohttpd thread waits for a parse or a
+ * group commit; long answers are streamed, and event streams suspend their connection too, so none of
+ * them holds a thread. */
 #include "vizd/http.h"
 
 #include <arpa/inet.h>
@@ -28,6 +30,7 @@
 #include "vizd/assets.h"
 #include "vizd/deadline.h"
 #include "vizd/json.h"
+#include "vizd/workers.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -35,7 +38,15 @@ struct http_server {
     http_options options;
     deadline_watch *deadlines;
     atomic_int active_requests; /* from a request's complete head to its completion */
+    workers *small_bodies, *large_bodies; /* run the handlers of requests with a body (see on_request) */
 };
+
+/* A body up to this size is a small request: its handler runs among the small ones, never queued behind
+ * the parse or commit of a large body. Large bodies run at most LARGE_BODY_WORKERS at a time, which also
+ * bounds the memory their parsed forms take together. */
+#define SMALL_BODY_BYTES (256 * 1024)
+#define SMALL_BODY_WORKERS 8
+#define LARGE_BODY_WORKERS 2
 
 /* A URL longer than this, or with more query parameters, is refused with 414 (JSON): libmicrohttpd's
  * per-connection memory (CONNECTION_MEMORY_BYTES) must hold the request line, the headers and one entry per
@@ -59,6 +70,12 @@ typedef struct {
     vz_error refusal;
     char allow[64];
     vz_buf body;
+    /* A handler run by a worker leaves its outcome here for the libmicrohttpd thread to send. */
+    http_server *server;
+    bool is_handled;
+    int handler_rc;
+    http_response res;
+    vz_error err;
 } request_state;
 
 /* What a route's body must be: none, a JSON document, or raw bytes (an image, little-endian values). */
@@ -748,8 +765,41 @@ static enum MHD_Result queue_refusal(struct MHD_Connection *conn, request_state 
     return queue_error(conn, &state->refusal, state->allow[0] ? state->allow : NULL, state->wants_token);
 }
 
+/* Run the route's handler: the answer, or the error, is left in state. */
+static void run_handler(http_server *server, request_state *state)
+{
+    http_request *req = &state->req;
+    req->body = state->body.data ? state->body.data : "";
+    req->body_len = state->body.len;
+    state->res = (http_response){.status = 200, .content_type = "application/json"};
+    buf_init(&state->res.body);
+    /* A body that did not fit its limit or memory is incomplete: answer the error instead (buf.h). */
+    state->handler_rc = state->route->handler(server->app, req, &state->res, &state->err) < 0 ||
+                                buf_check(&state->res.body, "the answer", &state->err) < 0
+                            ? -1
+                            : 0;
+    if (state->handler_rc < 0) buf_free(&state->res.body);
+    state->is_handled = true;
+}
+
+static enum MHD_Result queue_handled(struct MHD_Connection *conn, request_state *state)
+{
+    if (state->handler_rc < 0) return queue_error(conn, &state->err, NULL, false);
+    if (state->res.stream.read) return queue_stream(conn, &state->res);
+    return queue_buffer(conn, state->res.status, state->res.content_type, &state->res.body, &state->res);
+}
+
+/* On a worker: run the handler, then wake the connection, whose next callback sends the answer. */
+static void run_handler_job(void *arg)
+{
+    request_state *state = arg;
+    run_handler(state->server, state);
+    MHD_resume_connection((struct MHD_Connection *)state->req.conn);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server, request_state *state)
 {
+    if (state->is_handled) return queue_handled(conn, state);
     if (state->is_refused) return queue_refusal(conn, state);
     if (!state->route) return serve_static(conn, server, state->req.path);
     vz_error err;
@@ -760,18 +810,21 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     }
     /* Out of memory while the body arrived: it is incomplete, and the handler must not see it. */
     if (buf_check(&state->body, "the request body", &err) < 0) return queue_error(conn, &err, NULL, false);
-    http_request *req = &state->req;
-    req->body = state->body.data ? state->body.data : "";
-    req->body_len = state->body.len;
-    http_response res = {.status = 200, .content_type = "application/json"};
-    buf_init(&res.body);
-    /* A body that did not fit its limit or memory is incomplete: answer the error instead (buf.h). */
-    if (state->route->handler(server->app, req, &res, &err) < 0 || buf_check(&res.body, "the answer", &err) < 0) {
-        buf_free(&res.body);
+    /* A request with a body (a write) is handled on a worker while its connection is suspended: parsing
+     * a large body and waiting for the group commit must not hold a libmicrohttpd thread, which also
+     * answers every other connection it holds (a /healthz among them). Reads stay here: they are short,
+     * and the long ones are streamed. */
+    if (state->route->body != BODY_NONE) {
+        state->server = server;
+        workers *pool = state->body.len <= SMALL_BODY_BYTES ? server->small_bodies : server->large_bodies;
+        MHD_suspend_connection(conn);
+        if (workers_submit(pool, run_handler_job, state) == 0) return MHD_YES;
+        MHD_resume_connection(conn);
+        vz_out_of_memory(&err, "the request");
         return queue_error(conn, &err, NULL, false);
     }
-    if (res.stream.read) return queue_stream(conn, &res);
-    return queue_buffer(conn, res.status, res.content_type, &res.body, &res);
+    run_handler(server, state);
+    return queue_handled(conn, state);
 }
 
 /* The head deadline of a connection (on_connection made it), or NULL when it is not watched. */
@@ -873,6 +926,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         deadline_restart(server->deadlines, connection_deadline(conn)); /* the clock of the next request */
     }
     buf_free(&state->body);
+    buf_free(&state->res.body);
     free(state);
     *con_cls = NULL;
 }
@@ -903,6 +957,13 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
         free(server);
         return vz_fail(err, 500, "internal", "", "cannot start the head-deadline thread");
     }
+    if (workers_start(&server->small_bodies, SMALL_BODY_WORKERS, err) < 0 ||
+        workers_start(&server->large_bodies, LARGE_BODY_WORKERS, err) < 0) {
+        workers_stop(server->small_bodies);
+        deadline_stop(server->deadlines);
+        free(server);
+        return -1;
+    }
     /* poll, not epoll: libmicrohttpd 0.9.75's epoll mode is edge-triggered and stops reading a socket after
      * a short read, so a client that sends half a request and closes is not noticed until the idle
      * timeout (2,600 such connections held every slot for 120 s). poll is level-triggered and sees the
@@ -924,6 +985,8 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
                                       MHD_OPTION_END);
     if (!server->daemon) {
         deadline_stop(server->deadlines);
+        workers_stop(server->small_bodies);
+        workers_stop(server->large_bodies);
         free(server);
         return vz_fail(err, 500, "internal", "", "cannot listen on %s:%d (is the port in use?)", options->host,
                        options->port);
@@ -943,6 +1006,10 @@ void http_stop(http_server *server)
     MHD_socket listener = MHD_quiesce_daemon(server->daemon);
     for (int waited_ms = 0; atomic_load(&server->active_requests) > 0 && waited_ms < STOP_GRACE_MS; waited_ms += 10)
         usleep(10 * 1000);
+    /* A handler still running on a worker resumes its connection when done: it must be done before the
+     * daemon (and the connection) is gone. */
+    workers_stop(server->small_bodies);
+    workers_stop(server->large_bodies);
     MHD_stop_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET) close(listener); /* only after MHD_stop_daemon, as its manual says */
     deadline_stop(server->deadlines); /* every connection is closed: no entry is left */

@@ -3,7 +3,8 @@
  * One connection writes, owned by one writer thread. Handlers hand it a parsed, validated write and wait;
  * the writer takes every write queued at that moment, applies each inside its own SAVEPOINT within one
  * transaction (group commit: one fsync for many requests, yet a failing request rolls back alone), commits,
- * and only then wakes the waiters. So an answer is sent only for data that is on disk. WAL mode lets
+ * and only then wakes the waiters. So an answer is sent only for data that is on disk. A large write (see
+ * job_is_large) gets a transaction of its own, after the small ones queued with it. WAL mode lets
  * readers, each on a connection of its own from a small pool, read while the writer writes.
  *
  * Scalars are stored in blocks (see migrations/0001_init.sql): a write merges its points, sorted by step,
@@ -39,6 +40,7 @@ typedef struct store_job {
     int rc;
     vz_error err;
     bool done;
+    bool is_large; /* see job_is_large */
     struct store_job *next;
 } store_job;
 
@@ -1161,6 +1163,52 @@ static bool checkpoint_when_idle(vz_store *s)
     return rc == SQLITE_OK;
 }
 
+/* A write this heavy is applied in a transaction of its own, after the small ones queued with it: a
+ * one-point write must not wait in a group for a big neighbour's thousands of series or megabytes of
+ * blobs, nor fail with it should its transaction fail. */
+#define LARGE_JOB_POINTS 20000
+#define LARGE_JOB_ITEMS 1000
+#define LARGE_JOB_BYTES (1024 * 1024)
+
+static bool job_is_large(const store_job *job)
+{
+    if (job->kind != JOB_WRITE) return false;
+    const vz_write *w = job->write;
+    size_t points = 0, bytes = w->graph_json ? strlen(w->graph_json) : 0;
+    for (size_t i = 0; i < w->scalar_count; i++) points += w->scalars[i].count;
+    for (size_t i = 0; i < w->media_count; i++) bytes += w->media[i].size + (w->media[i].text ? strlen(w->media[i].text) : 0);
+    return points > LARGE_JOB_POINTS || w->scalar_count + w->histogram_count + w->media_count > LARGE_JOB_ITEMS ||
+           bytes > LARGE_JOB_BYTES;
+}
+
+/* Take the next group off the queue (lock held, queue not empty): every small job queued, in order, up to
+ * MAX_GROUP_WRITES; or, when only large ones wait, the first of them alone. The jobs left keep their order. */
+static store_job *take_group(vz_store *s)
+{
+    store_job *group = NULL, **group_end = &group, **link = &s->queue_head;
+    int n = 0;
+    while (*link && n < MAX_GROUP_WRITES) {
+        store_job *job = *link;
+        if (job->is_large) {
+            link = &job->next;
+            continue;
+        }
+        *link = job->next; /* unlink, append to the group */
+        job->next = NULL;
+        *group_end = job;
+        group_end = &job->next;
+        n++;
+    }
+    if (!group) { /* only large jobs: the first one */
+        group = s->queue_head;
+        s->queue_head = group->next;
+        group->next = NULL;
+    }
+    s->queue_tail = NULL;
+    for (store_job *job = s->queue_head; job; job = job->next) s->queue_tail = job;
+    return group;
+}
+
 static void *writer_main(void *arg)
 {
     vz_store *s = arg;
@@ -1180,11 +1228,7 @@ static void *writer_main(void *arg)
         }
         if (!s->queue_head) break; /* stopping, and every queued job is done */
         has_unflushed_wal = true;
-        store_job *group = s->queue_head, *last = group;
-        for (int n = 1; last->next && n < MAX_GROUP_WRITES; n++) last = last->next;
-        s->queue_head = last->next;
-        if (!s->queue_head) s->queue_tail = NULL;
-        last->next = NULL;
+        store_job *group = take_group(s);
         pthread_mutex_unlock(&s->lock);
         commit_group(s, group);
         pthread_mutex_lock(&s->lock);
@@ -1199,6 +1243,7 @@ static void *writer_main(void *arg)
  * wait for all of them. */
 static void run_jobs(vz_store *s, store_job *jobs, size_t n)
 {
+    for (size_t i = 0; i < n; i++) jobs[i].is_large = job_is_large(&jobs[i]); /* weighed before locking */
     pthread_mutex_lock(&s->lock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->lock);

@@ -47,7 +47,7 @@ def json_post(client, run, tag):
 
 def assert_nothing_stored(client):
     assert client.get("/api/v1/runs").json == {"runs": []}
-    assert client.get("/api/v1/tags").json == {"runs": {}}
+    assert client.get("/api/v1/tags").json == {"runs": {}, "next": None}
 
 
 @pytest.mark.parametrize("kind,path,extra,body,content_type", RAW_PATHS, ids=[p[0] for p in RAW_PATHS])

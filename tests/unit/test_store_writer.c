@@ -194,3 +194,43 @@ Test(blob_names, blobs_written_before_the_names_existed_are_named_when_the_store
     free(again);
     free(path);
 }
+
+/* ---- small writes go first ---- */
+
+typedef struct {
+    char runs[4][16];
+    int count;
+} commit_log;
+
+static void log_commit(void *ctx, const vz_write *write)
+{
+    commit_log *log = ctx;
+    if (log->count < 4) snprintf(log->runs[log->count++], sizeof log->runs[0], "%s", write->run);
+}
+
+Test(group_commit, small_writes_queued_behind_a_large_one_are_committed_before_it)
+{
+    vz_store *store = open_temp_store(NULL);
+    commit_log log = {.count = 0};
+    store_set_commit_hook(store, log_commit, &log);
+    vz_scalar_item big_item, small_items[2];
+    fill_item(&big_item, "t", 50000, 0, 1, NULL);
+    fill_item(&small_items[0], "t", 1, 0, 1, NULL);
+    fill_item(&small_items[1], "t", 1, 0, 1, NULL);
+    vz_write big = {.run = "big", .scalars = &big_item, .scalar_count = 1};
+    vz_write first = {.run = "small1", .scalars = &small_items[0], .scalar_count = 1};
+    vz_write second = {.run = "small2", .scalars = &small_items[1], .scalar_count = 1};
+    vz_write *writes[] = {&big, &first, &second};
+    int rcs[3];
+    vz_error errs[3];
+    cr_assert_eq(store_write_group(store, writes, 3, rcs, errs), 0);
+    cr_assert_eq(log.count, 3);
+    cr_assert_str_eq(log.runs[0], "small1");
+    cr_assert_str_eq(log.runs[1], "small2");
+    cr_assert_str_eq(log.runs[2], "big");
+    cr_assert_eq(point_count(store, "big", "t"), 50000);
+    free_item(&big_item);
+    free_item(&small_items[0]);
+    free_item(&small_items[1]);
+    store_close(store);
+}
