@@ -23,13 +23,14 @@ function freePort() {
   });
 }
 
-/** Starts $VIZD_BIN on a fresh database; resolves once GET /healthz answers ok. */
-export async function startVizd() {
+/** Starts $VIZD_BIN on a fresh database (with extra command-line flags, e.g. --import DIR); resolves
+ * once GET /healthz answers ok. */
+export async function startVizd(extraArgs = []) {
   const bin = process.env.VIZD_BIN;
   if (!bin) throw new Error('set VIZD_BIN to the vizd binary, e.g. VIZD_BIN=build/vizd');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vizd-web-'));
   const port = await freePort();
-  const child = spawn(path.resolve(ROOT, bin), ['--db', path.join(dir, 'runs.sqlite'), '--port', String(port), '--host', '127.0.0.1'],
+  const child = spawn(path.resolve(ROOT, bin), ['--db', path.join(dir, 'runs.sqlite'), '--port', String(port), '--host', '127.0.0.1', ...extraArgs],
     { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10000;
