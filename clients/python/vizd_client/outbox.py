@@ -28,6 +28,8 @@ other way round. Callers logging a record take only _lock, unless memory is full
 """
 
 import collections
+import json
+import struct
 import threading
 
 from . import spool as spool_format
@@ -67,7 +69,6 @@ class Outbox:
         self._spool = None
         self._read_offset = 0                   # in the own spool: where take() reads next
         self._generation = 0                    # bumped when the own spool's offsets change
-        self._spool_failed = False
         self.leftovers = []
         self.is_closed = False
 
@@ -87,10 +88,6 @@ class Outbox:
     @property
     def last_seq(self):
         return self._next_seq - 1
-
-    @property
-    def memory_bytes(self):
-        return self._memory_bytes
 
     def adopt_leftovers(self):
         """Take over the spools of this run that no one has open; answer them."""
@@ -114,22 +111,22 @@ class Outbox:
         with self._file_lock:
             with self._lock:
                 records = list(self._memory)
-            while records:
-                chunk, chunk_bytes = [], 0
-                while records and (not chunk or chunk_bytes + records[0].size_bytes <= SPILL_CHUNK_BYTES):
-                    chunk_bytes += records[0].size_bytes
-                    chunk.append(records.pop(0))
+            start = 0
+            while start < len(records):
+                end, chunk_bytes = start, 0
+                while end < len(records) and (end == start or chunk_bytes + records[end].size_bytes <= SPILL_CHUNK_BYTES):
+                    chunk_bytes += records[end].size_bytes
+                    end += 1
                 try:
-                    self._append(chunk)
+                    self._append(records[start:end])
                 except OSError as exc:
-                    self._spool_failed = True
                     self.on_spool_error(exc)
                     self._trim_memory()
                     return False
-                self._spool_failed = False
                 with self._lock:
-                    for _ in chunk:
+                    for _ in range(end - start):
                         self._memory_bytes -= self._memory.popleft().size_bytes
+                start = end
             if sync and self._spool is not None and self._spool.is_open:
                 try:
                     self._spool.sync()
@@ -311,15 +308,6 @@ class Outbox:
         spool = self._spool
         return spool.path if spool is not None else None
 
-    def waiting_bytes(self):
-        """Bytes not yet delivered: in memory (estimated) and in the spools."""
-        with self._file_lock:
-            total = self._memory_bytes
-            total += sum(s.end_offset - s.acked_offset for s in self.leftovers if s.is_open)
-            if self._spool is not None and self._spool.is_open:
-                total += self._spool.end_offset - self._read_offset
-            return total
-
     def close(self):
         """Spill what memory still holds, fsync, and let go of every spool (left for a later writer or
         `python -m vizd_client sync`). Answers the paths of the spools left behind."""
@@ -384,8 +372,6 @@ class Merge:
 
 def _peek_header(encoded):
     """(header, body) of an encoded record."""
-    import json
-    import struct
     payload = encoded[spool_format.RECORD_HEADER.size:]
     (length,) = struct.unpack_from("<I", payload)
     return json.loads(payload[4:4 + length].decode("utf-8")), payload[4 + length:]
