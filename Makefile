@@ -205,6 +205,7 @@ build/bench_histogram: bench/bench_histogram.c server/histogram.c server/error.c
 
 bench: build/vizd build/bench_histogram
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/memory.py
 	./build/bench_histogram
 	$(PYTHON) bench/bench_client.py
 

@@ -175,31 +175,21 @@ void histograms_free(vz_write *w)
 
 /* ---- raw upload: POST /api/v1/histograms?run=&tag=&step=[&dtype=][&bins=] ---------------------- */
 
-static int decode_raw_values(const http_request *req, const char *dtype, double **out, size_t *n, vz_error *err)
+/* Check the body's length against the dtype; the values are then binned where they lie (see
+ * hist_from_le_bytes): the body is the only copy of them. */
+static int check_raw_values(const http_request *req, const char *dtype, bool *is_float32, size_t *n, vz_error *err)
 {
-    bool is_float32 = !dtype || strcmp(dtype, "float32") == 0;
-    if (!is_float32 && strcmp(dtype, "float64") != 0)
+    *is_float32 = !dtype || strcmp(dtype, "float32") == 0;
+    if (!*is_float32 && strcmp(dtype, "float64") != 0)
         return vz_fail(err, 400, "invalid_value", "dtype", "expected float32 or float64");
-    size_t width = is_float32 ? sizeof(float) : sizeof(double);
+    size_t width = *is_float32 ? sizeof(float) : sizeof(double);
     if (req->body_len == 0) return vz_fail(err, 400, "invalid_value", "body", "expected at least one value");
     if (req->body_len % width)
         return vz_fail(err, 400, "invalid_value", "body", "%zu bytes is not a whole number of %s values",
-                       req->body_len, is_float32 ? "float32" : "float64");
+                       req->body_len, *is_float32 ? "float32" : "float64");
     *n = req->body_len / width;
-    *out = malloc(*n * sizeof **out);
-    if (!*out) return vz_out_of_memory(err, "the histogram values");
-    for (size_t i = 0; i < *n; i++) { /* the body is little-endian, like every platform we build for */
-        if (is_float32) {
-            float f;
-            memcpy(&f, req->body + i * width, sizeof f);
-            (*out)[i] = f;
-        } else {
-            memcpy(&(*out)[i], req->body + i * width, sizeof(double));
-        }
-    }
     return 0;
 }
-
 
 int api_histograms_upload(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
@@ -212,16 +202,12 @@ int api_histograms_upload(vz_app *app, const http_request *req, http_response *r
     if (bins < 0 || bins > HIST_MAX_EQUAL_BINS)
         return vz_fail(err, 400, "invalid_value", "bins", "expected 0 (TensorBoard's edges) or 1 to %d",
                        HIST_MAX_EQUAL_BINS);
-    double *values = NULL;
+    bool is_float32;
     size_t n = 0;
-    if (decode_raw_values(req, http_query(req, "dtype"), &values, &n, err) < 0) return -1;
+    if (check_raw_values(req, http_query(req, "dtype"), &is_float32, &n, err) < 0) return -1;
     vz_histogram_item item = {.step = step, .needs_step = needs_step};
-    if (http_query_wall_time(req, clock_now_s(), &item.wall_time_s, err) < 0) {
-        free(values);
-        return -1;
-    }
-    int rc = hist_from_values(values, n, (int)bins, &item.histogram, err);
-    free(values);
+    if (http_query_wall_time(req, clock_now_s(), &item.wall_time_s, err) < 0) return -1;
+    int rc = hist_from_le_bytes(req->body, n, is_float32, (int)bins, &item.histogram, err);
     if (rc < 0) return -1;
     item.tag = (char *)tag;
     vz_write write = {.run = (char *)run, .histograms = &item, .histogram_count = 1};

@@ -102,10 +102,38 @@ typedef struct {
     size_t finite_count;
 } value_stats;
 
-static void gather_stats(const double *values, size_t n, value_stats *s)
+/* The values being binned, read a chunk at a time: doubles used where they lie, or little-endian float32
+ * (a raw upload's body) widened a chunk at a time, so a body of 16 M float32 values is never copied whole
+ * into doubles. Sums run in value order whatever the chunking, so the figures do not depend on it. */
+typedef struct {
+    const unsigned char *bytes;
+    size_t n;
+    bool is_float32;
+} value_source;
+
+#define CHUNK_VALUES 4096
+
+/* Values [from, from + count) of src (count <= CHUNK_VALUES), in scratch if they had to be converted. */
+static const double *source_chunk(const value_source *src, size_t from, size_t count, double *scratch)
 {
-    *s = (value_stats){.min = INFINITY, .max = -INFINITY,
-                       .finite_min = INFINITY, .finite_max = -INFINITY};
+    if (!src->is_float32 && (uintptr_t)src->bytes % sizeof(double) == 0)
+        return (const double *)(const void *)src->bytes + from;
+    size_t width = src->is_float32 ? sizeof(float) : sizeof(double);
+    for (size_t i = 0; i < count; i++) {
+        const unsigned char *at = src->bytes + (from + i) * width;
+        if (src->is_float32) {
+            float f;
+            memcpy(&f, at, sizeof f);
+            scratch[i] = f;
+        } else {
+            memcpy(&scratch[i], at, sizeof(double));
+        }
+    }
+    return scratch;
+}
+
+static void add_stats(const double *values, size_t n, value_stats *s)
+{
     for (size_t i = 0; i < n; i++) {
         double x = values[i];
         if (isnan(x)) {
@@ -264,23 +292,28 @@ static int keep_occupied_bins(const double *edges, const double *counts, size_t 
 }
 
 /* Counts are doubles, as in HistogramProto: exact up to 2^53 values. */
-static int bin_and_keep(const double *values, size_t n, const double *edges, size_t bin_count,
-                        bool has_default_edges, vz_histogram *h, vz_error *err)
+static int bin_and_keep(const value_source *src, const double *edges, size_t bin_count, bool has_default_edges,
+                        vz_histogram *h, vz_error *err)
 {
     double *counts = calloc(bin_count, sizeof *counts);
     if (!counts)
         return vz_fail(err, 503, "out_of_memory", "", "not enough memory for %zu histogram bins", bin_count);
-    if (has_default_edges)
-        count_default_bins(values, n, counts);
-    else
-        count_equal_bins(values, n, edges, bin_count, counts);
+    double scratch[CHUNK_VALUES];
+    for (size_t from = 0; from < src->n; from += CHUNK_VALUES) {
+        size_t n = src->n - from < CHUNK_VALUES ? src->n - from : CHUNK_VALUES;
+        const double *values = source_chunk(src, from, n, scratch);
+        if (has_default_edges)
+            count_default_bins(values, n, counts);
+        else
+            count_equal_bins(values, n, edges, bin_count, counts);
+    }
     int rc = keep_occupied_bins(edges, counts, bin_count, h, err);
     free(counts);
     return rc;
 }
 
-static int bin_equal_widths(const double *values, size_t n, size_t bin_count, const value_stats *s,
-                            vz_histogram *h, vz_error *err)
+static int bin_equal_widths(const value_source *src, size_t bin_count, const value_stats *s, vz_histogram *h,
+                            vz_error *err)
 {
     if (s->finite_count == 0) return 0;
     double first = s->finite_min, last = s->finite_max;
@@ -297,30 +330,46 @@ static int bin_equal_widths(const double *values, size_t n, size_t bin_count, co
                  ? vz_fail(err, 400, "invalid_value", "bins",
                            "cannot make %zu bins of non-zero width between %.17g and %.17g",
                            bin_count, first, last)
-                 : bin_and_keep(values, n, edges, bin_count, false, h, err);
+                 : bin_and_keep(src, edges, bin_count, false, h, err);
     free(edges);
+    return rc;
+}
+
+static int hist_from_source(const value_source *src, int bins, vz_histogram *out, vz_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (src->n == 0) return vz_fail(err, 400, "invalid_value", "values", "expected at least one value");
+    if (bins < 0 || bins > HIST_MAX_EQUAL_BINS)
+        return vz_fail(err, 400, "invalid_value", "bins", "expected 0 (default edges) or 1 to %d",
+                       HIST_MAX_EQUAL_BINS);
+    value_stats stats = {.min = INFINITY, .max = -INFINITY, .finite_min = INFINITY, .finite_max = -INFINITY};
+    double scratch[CHUNK_VALUES];
+    for (size_t from = 0; from < src->n; from += CHUNK_VALUES) {
+        size_t n = src->n - from < CHUNK_VALUES ? src->n - from : CHUNK_VALUES;
+        add_stats(source_chunk(src, from, n, scratch), n, &stats);
+    }
+    set_stats(out, &stats);
+    int rc;
+    if (bins == 0) {
+        pthread_once(&defaults_once, build_default_edges);
+        rc = bin_and_keep(src, defaults.edges, defaults.edge_count - 1, true, out, err);
+    } else {
+        rc = bin_equal_widths(src, (size_t)bins, &stats, out, err);
+    }
+    if (rc < 0) hist_free(out);
     return rc;
 }
 
 int hist_from_values(const double *values, size_t n, int bins, vz_histogram *out, vz_error *err)
 {
-    memset(out, 0, sizeof *out);
-    if (n == 0) return vz_fail(err, 400, "invalid_value", "values", "expected at least one value");
-    if (bins < 0 || bins > HIST_MAX_EQUAL_BINS)
-        return vz_fail(err, 400, "invalid_value", "bins", "expected 0 (default edges) or 1 to %d",
-                       HIST_MAX_EQUAL_BINS);
-    value_stats stats;
-    gather_stats(values, n, &stats);
-    set_stats(out, &stats);
-    int rc;
-    if (bins == 0) {
-        pthread_once(&defaults_once, build_default_edges);
-        rc = bin_and_keep(values, n, defaults.edges, defaults.edge_count - 1, true, out, err);
-    } else {
-        rc = bin_equal_widths(values, n, (size_t)bins, &stats, out, err);
-    }
-    if (rc < 0) hist_free(out);
-    return rc;
+    value_source src = {(const unsigned char *)values, n, false};
+    return hist_from_source(&src, bins, out, err);
+}
+
+int hist_from_le_bytes(const void *bytes, size_t n, bool is_float32, int bins, vz_histogram *out, vz_error *err)
+{
+    value_source src = {bytes, n, is_float32};
+    return hist_from_source(&src, bins, out, err);
 }
 
 /* ---- precomputed histograms -------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -925,10 +926,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub(&server->active_requests, 1);
         deadline_restart(server->deadlines, connection_deadline(conn)); /* the clock of the next request */
     }
+    bool was_large = state->body.cap > SMALL_BODY_BYTES;
     buf_free(&state->body);
     buf_free(&state->res.body);
     free(state);
     *con_cls = NULL;
+    /* A large body, its parsed tree and the write built from it (tens of MB) were freed in many pieces,
+     * on several threads' malloc arenas, which glibc keeps for reuse: the daemon's memory stayed near its
+     * peak (6 MB -> 350 MB after one 19 MB write). Hand the free pages back; this costs a few ms, so only
+     * after large bodies. */
+    if (was_large) malloc_trim(0);
 }
 
 static int parse_address(const char *host, int port, struct sockaddr_in *addr, vz_error *err)

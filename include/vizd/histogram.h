@@ -10,6 +10,7 @@
 #ifndef VIZD_HISTOGRAM_H
 #define VIZD_HISTOGRAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vizd/error.h"
@@ -52,6 +53,9 @@ typedef struct {
  * finite value. Fills *out, which the caller releases with hist_free. On error (status 400, err->path
  * "values" or "bins", or 500 when memory runs out) *out is left empty and needs no hist_free. */
 int hist_from_values(const double *values, size_t n, int bins, vz_histogram *out, vz_error *err);
+/* The same from n little-endian float32 or float64 values as a raw upload's body holds, read in place a
+ * chunk at a time (no copy of the values is made). */
+int hist_from_le_bytes(const void *bytes, size_t n, bool is_float32, int bins, vz_histogram *out, vz_error *err);
 
 /* Validate a precomputed histogram and copy it into *out (released with hist_free). path is the JSON
  * path of the histogram in the request ("histograms[2]", or "" at top level): an error names the

@@ -609,3 +609,39 @@ Test(histogram_precomputed, the_path_has_no_leading_dot_at_top_level)
     cr_assert_eq(hist_from_buckets(&in, "", &h, &err), -1);
     cr_assert_str_eq(err.path, "max");
 }
+
+/* A raw upload's body is binned where it lies, a chunk at a time: the result must be the one the same
+ * values give as an array of doubles, whatever the chunking (here 3 chunks and a part) and alignment. */
+Test(histogram, raw_float32_and_unaligned_float64_bytes_bin_exactly_as_doubles_do)
+{
+    enum { N = 3 * 4096 + 123 };
+    static float as_float[N];
+    static double as_double[N];
+    static unsigned char unaligned[N * sizeof(double) + 1];
+    for (size_t i = 0; i < N; i++) {
+        as_float[i] = (float)(sin((double)i * 0.37) * 1e3 + (double)(i % 7) * 1e-3);
+        as_double[i] = as_float[i];
+    }
+    as_float[17] = NAN;
+    as_double[17] = NAN;
+    memcpy(unaligned + 1, as_double, sizeof as_double);
+    for (int bins = 0; bins <= 30; bins += 30) {
+        vz_histogram expected, from_float, from_unaligned;
+        vz_error err;
+        cr_assert_eq(hist_from_values(as_double, N, bins, &expected, &err), 0, "%s", err.message);
+        cr_assert_eq(hist_from_le_bytes(as_float, N, true, bins, &from_float, &err), 0, "%s", err.message);
+        cr_assert_eq(hist_from_le_bytes(unaligned + 1, N, false, bins, &from_unaligned, &err), 0, "%s", err.message);
+        const vz_histogram *got[2] = {&from_float, &from_unaligned};
+        for (int k = 0; k < 2; k++) {
+            cr_assert(got[k]->sum == expected.sum && got[k]->sum_squares == expected.sum_squares);
+            cr_assert(got[k]->min == expected.min && got[k]->max == expected.max && got[k]->num == expected.num);
+            cr_assert_eq(got[k]->nan_count, 1);
+            cr_assert_eq(got[k]->bucket_count, expected.bucket_count);
+            cr_assert_eq(memcmp(got[k]->bucket_counts, expected.bucket_counts, expected.bucket_count * sizeof(double)), 0);
+            cr_assert_eq(memcmp(got[k]->bucket_limits, expected.bucket_limits, expected.bucket_count * sizeof(double)), 0);
+        }
+        hist_free(&expected);
+        hist_free(&from_float);
+        hist_free(&from_unaligned);
+    }
+}
