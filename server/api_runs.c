@@ -1,15 +1,55 @@
 /* api_runs.c -- GET and DELETE /api/v1/runs, GET /api/v1/tags. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "vizd/api.h"
 #include "vizd/json.h"
 
+/* Runs are streamed one at a time: each carries up to 64 KiB of description and of hparams, and there
+ * may be thousands. */
+typedef struct {
+    store_runs_cursor *cursor;
+    bool has_started;
+    size_t sent;
+} runs_stream;
+
+static void runs_stream_free(void *ctx)
+{
+    runs_stream *st = ctx;
+    store_runs_cursor_close(st->cursor);
+    free(st);
+}
+
+static int produce_runs(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
+{
+    runs_stream *st = ctx;
+    if (!st->has_started) {
+        st->has_started = true;
+        buf_puts(out, "{\"runs\":[");
+    }
+    json_t *run;
+    if (store_runs_cursor_next(st->cursor, &run, err) < 0) return -1;
+    if (!run) {
+        buf_puts(out, "]}\n");
+        *is_done = true;
+        return 0;
+    }
+    if (st->sent++) buf_putc(out, ',');
+    json_write(out, run);
+    json_decref(run);
+    return 0;
+}
+
 int api_runs_list(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
     (void)req;
-    json_t *runs;
-    if (store_list_runs(app->store, &runs, err) < 0) return -1;
-    return http_answer_json(res, runs);
+    runs_stream *st = calloc(1, sizeof *st);
+    if (!st) return vz_out_of_memory(err, "the answer");
+    if (store_runs_cursor_open(app->store, &st->cursor, err) < 0) {
+        free(st);
+        return -1;
+    }
+    return http_answer_produced(res, "application/json", produce_runs, runs_stream_free, st, (size_t)64 << 20, err);
 }
 
 int api_runs_delete(vz_app *app, const http_request *req, http_response *res, vz_error *err)

@@ -159,16 +159,14 @@ typedef struct {
     size_t run_index;           /* the run being sent, or the next one */
     store_scalar_cursor *cursor; /* points=0: the run being sent, a block at a time */
     size_t run_points;          /* points of that run sent so far */
-    bool has_started, has_finished;
-    vz_buf pending;             /* formatted, not yet taken by the client */
-    size_t taken;
+    bool has_started;
+    vz_buf *pending;            /* where the piece being produced goes (http_answer_produced's out) */
 } scalars_stream;
 
 static void stream_free(void *ctx)
 {
     scalars_stream *st = ctx;
     store_scalar_cursor_close(st->cursor);
-    buf_free(&st->pending);
     free(st->strings);
     free(st);
 }
@@ -176,16 +174,16 @@ static void stream_free(void *ctx)
 static void put_run_start(scalars_stream *st)
 {
     if (st->q.is_csv) return;
-    if (st->run_index) buf_putc(&st->pending, ',');
-    buf_puts(&st->pending, "{\"run\":");
-    buf_put_json_string(&st->pending, st->q.runs[st->run_index]);
-    buf_puts(&st->pending, ",\"points\":[");
+    if (st->run_index) buf_putc(st->pending, ',');
+    buf_puts(st->pending, "{\"run\":");
+    buf_put_json_string(st->pending, st->q.runs[st->run_index]);
+    buf_puts(st->pending, ",\"points\":[");
 }
 
 static void put_run_end(scalars_stream *st, size_t total, bool sampled)
 {
     if (!st->q.is_csv)
-        buf_printf(&st->pending, "],\"total\":%zu,\"sampled\":%s}", total, sampled ? "true" : "false");
+        buf_printf(st->pending, "],\"total\":%zu,\"sampled\":%s}", total, sampled ? "true" : "false");
     st->run_index++;
 }
 
@@ -202,7 +200,7 @@ static int put_reduced_run(scalars_stream *st, vz_error *err)
         vz_points pts = display_result(&d, &sampled);
         put_run_start(st);
         for (size_t i = 0; i < pts.count; i++)
-            put_point(&st->pending, st->q.is_csv, run, i == 0, pts.points[i].step, pts.points[i].wall_time_s,
+            put_point(st->pending, st->q.is_csv, run, i == 0, pts.points[i].step, pts.points[i].wall_time_s,
                       pts.points[i].value);
         put_run_end(st, d.total, sampled);
     }
@@ -226,7 +224,7 @@ static int put_raw_block(scalars_stream *st, vz_error *err)
     size_t n;
     if (store_scalar_cursor_next(st->cursor, &steps, &walls, &values, &n, err) < 0) return -1;
     for (size_t i = 0; i < n; i++)
-        put_point(&st->pending, st->q.is_csv, run, st->run_points + i == 0, steps[i], walls[i], values[i]);
+        put_point(st->pending, st->q.is_csv, run, st->run_points + i == 0, steps[i], walls[i], values[i]);
     st->run_points += n;
     if (n == 0) {
         store_scalar_cursor_close(st->cursor);
@@ -236,44 +234,28 @@ static int put_raw_block(scalars_stream *st, vz_error *err)
     return 0;
 }
 
-/* Format the next piece of the answer into pending. */
-static int produce(scalars_stream *st, vz_error *err)
+/* Format the next piece of the answer into out. */
+static int produce(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
 {
+    scalars_stream *st = ctx;
+    st->pending = out;
     if (!st->has_started) {
         st->has_started = true;
         if (st->q.is_csv) {
-            buf_puts(&st->pending, "run,step,wall_time,value\n");
+            buf_puts(out, "run,step,wall_time,value\n");
         } else {
-            buf_puts(&st->pending, "{\"tag\":");
-            buf_put_json_string(&st->pending, st->q.tag);
-            buf_puts(&st->pending, ",\"series\":[");
+            buf_puts(out, "{\"tag\":");
+            buf_put_json_string(out, st->q.tag);
+            buf_puts(out, ",\"series\":[");
         }
         return 0;
     }
     if (st->run_index == st->q.run_count) {
-        if (!st->q.is_csv) buf_puts(&st->pending, "]}\n");
-        st->has_finished = true;
+        if (!st->q.is_csv) buf_puts(out, "]}\n");
+        *is_done = true;
         return 0;
     }
     return st->q.points ? put_reduced_run(st, err) : put_raw_block(st, err);
-}
-
-static ssize_t stream_read(void *ctx, http_conn *conn, char *out, size_t max)
-{
-    (void)conn;
-    scalars_stream *st = ctx;
-    while (st->taken == st->pending.len && !st->has_finished) {
-        st->pending.len = st->taken = 0;
-        vz_error err;
-        if (produce(st, &err) < 0 || buf_check(&st->pending, "the answer", &err) < 0)
-            return HTTP_STREAM_FAILED; /* the status is sent already: cut the answer off as failed */
-    }
-    size_t n = st->pending.len - st->taken;
-    if (n == 0) return HTTP_STREAM_END;
-    if (n > max) n = max;
-    memcpy(out, st->pending.data + st->taken, n);
-    st->taken += n;
-    return (ssize_t)n;
 }
 
 /* Copy the query's strings into one allocation the stream owns. */
@@ -300,15 +282,12 @@ int api_scalars(vz_app *app, const http_request *req, http_response *res, vz_err
     scalars_stream *st = calloc(1, sizeof *st);
     if (!st) return vz_out_of_memory(err, "the answer");
     st->store = app->store;
-    /* pending holds one piece at a time: a block of points, or one reduced run (<= 400,000 points) */
-    buf_init_limited(&st->pending, (size_t)64 << 20);
     if (parse_query(req, &st->q, err) < 0 || store_check_runs(app->store, st->q.runs, st->q.run_count, err) < 0 ||
         copy_strings(st, err) < 0) {
         stream_free(st);
         return -1;
     }
-    res->stream = (http_stream){.read = stream_read, .done = stream_free, .ctx = st, .block_bytes = 65536};
-    res->status = 200;
-    res->content_type = st->q.is_csv ? "text/csv; charset=utf-8" : "application/json";
-    return 0;
+    /* A piece is a block of points, or one reduced run (at most 400,000 points). */
+    return http_answer_produced(res, st->q.is_csv ? "text/csv; charset=utf-8" : "application/json", produce,
+                                stream_free, st, (size_t)64 << 20, err);
 }

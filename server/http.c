@@ -315,6 +315,60 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn, const http_resp
     return ok;
 }
 
+/* ---- answers produced a piece at a time ------------------------------------------------------------ */
+
+typedef struct {
+    http_producer produce;
+    void (*free_ctx)(void *ctx);
+    void *ctx;
+    vz_buf pending; /* produced, not yet taken by the client */
+    size_t taken;
+    bool is_done;
+} produced_answer;
+
+static ssize_t produced_read(void *arg, http_conn *conn, char *out, size_t max)
+{
+    (void)conn;
+    produced_answer *a = arg;
+    while (a->taken == a->pending.len && !a->is_done) {
+        a->pending.len = a->taken = 0;
+        vz_error err;
+        if (a->produce(a->ctx, &a->pending, &a->is_done, &err) < 0 ||
+            buf_check(&a->pending, "the answer", &err) < 0)
+            return HTTP_STREAM_FAILED; /* the status line is sent already */
+    }
+    size_t n = a->pending.len - a->taken;
+    if (n == 0) return HTTP_STREAM_END;
+    if (n > max) n = max;
+    memcpy(out, a->pending.data + a->taken, n);
+    a->taken += n;
+    return (ssize_t)n;
+}
+
+static void produced_free(void *arg)
+{
+    produced_answer *a = arg;
+    a->free_ctx(a->ctx);
+    buf_free(&a->pending);
+    free(a);
+}
+
+int http_answer_produced(http_response *res, const char *content_type, http_producer produce,
+                         void (*free_ctx)(void *ctx), void *ctx, size_t piece_limit, vz_error *err)
+{
+    produced_answer *a = calloc(1, sizeof *a);
+    if (!a) {
+        free_ctx(ctx);
+        return vz_out_of_memory(err, "the answer");
+    }
+    *a = (produced_answer){.produce = produce, .free_ctx = free_ctx, .ctx = ctx};
+    buf_init_limited(&a->pending, piece_limit);
+    res->stream = (http_stream){.read = produced_read, .done = produced_free, .ctx = a, .block_bytes = 65536};
+    res->status = 200;
+    res->content_type = content_type;
+    return 0;
+}
+
 void http_suspend(http_conn *conn) { MHD_suspend_connection((struct MHD_Connection *)conn); }
 
 void http_resume(http_conn *conn) { MHD_resume_connection((struct MHD_Connection *)conn); }

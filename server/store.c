@@ -1355,45 +1355,99 @@ static json_t *run_json(sqlite3_stmt *st)
                      "updated_at", sqlite3_column_double(st, 4), "counts");
 }
 
+/* A run's graph counts as a kind of its own: 1 or 0, so the dashboard knows which runs have one. */
+static const char list_runs_sql[] =
+    "SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, s.kind, "
+    "sum(s.count) FROM runs r LEFT JOIN series s ON s.run_id = r.id "
+    "GROUP BY r.id, s.kind "
+    "UNION ALL SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, 'graph', "
+    "(SELECT count(*) FROM graphs g WHERE g.run_id = r.id) FROM runs r "
+    "ORDER BY 1, 6";
+
+struct store_runs_cursor {
+    vz_store *store;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    bool has_row; /* st stands on the first row of the next run */
+};
+
+int store_runs_cursor_open(vz_store *s, store_runs_cursor **out, vz_error *err)
+{
+    store_runs_cursor *c = calloc(1, sizeof *c);
+    if (!c) return vz_out_of_memory(err, "listing runs");
+    c->store = s;
+    if (reader_acquire(s, &c->db, err) < 0) {
+        free(c);
+        return -1;
+    }
+    int rc = read_begin(c->db, err);
+    if (rc == 0 && sqlite3_prepare_v2(c->db, list_runs_sql, -1, &c->st, NULL) != SQLITE_OK)
+        rc = sql_fail(err, c->db, "listing runs");
+    if (rc == 0) {
+        int step = sqlite3_step(c->st);
+        c->has_row = step == SQLITE_ROW;
+        if (step != SQLITE_ROW && step != SQLITE_DONE) rc = sql_fail(err, c->db, "listing runs");
+    }
+    if (rc < 0) {
+        store_runs_cursor_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+int store_runs_cursor_next(store_runs_cursor *c, json_t **run, vz_error *err)
+{
+    *run = NULL;
+    if (!c->has_row) return 0;
+    json_t *current = run_json(c->st);
+    if (!current) return vz_out_of_memory(err, "listing runs");
+    const char *name = json_string_value(json_object_get(current, "name"));
+    int step = SQLITE_ROW;
+    while (step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(c->st, 0), name) == 0) {
+        if (sqlite3_column_type(c->st, 5) != SQLITE_NULL &&
+            json_object_set_new(json_object_get(current, "counts"), (const char *)sqlite3_column_text(c->st, 5),
+                                json_integer(sqlite3_column_int64(c->st, 6))) < 0) {
+            json_decref(current);
+            return vz_out_of_memory(err, "listing runs");
+        }
+        step = sqlite3_step(c->st);
+    }
+    c->has_row = step == SQLITE_ROW;
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        json_decref(current);
+        return sql_fail(err, c->db, "listing runs");
+    }
+    *run = current;
+    return 0;
+}
+
+void store_runs_cursor_close(store_runs_cursor *c)
+{
+    if (!c) return;
+    sqlite3_finalize(c->st);
+    if (c->db) {
+        read_end(c->db, 0, NULL);
+        reader_release(c->store, c->db);
+    }
+    free(c);
+}
+
 int store_list_runs(vz_store *s, json_t **out, vz_error *err)
 {
-    sqlite3 *db;
-    if (reader_acquire(s, &db, err) < 0) return -1;
-    sqlite3_stmt *st;
-    /* A run's graph counts as a kind of its own: 1 or 0, so the dashboard knows which runs have one. */
-    const char *sql = "SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, s.kind, "
-                      "sum(s.count) FROM runs r LEFT JOIN series s ON s.run_id = r.id "
-                      "GROUP BY r.id, s.kind "
-                      "UNION ALL SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, 'graph', "
-                      "(SELECT count(*) FROM graphs g WHERE g.run_id = r.id) FROM runs r "
-                      "ORDER BY 1, 6";
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        sql_fail(err, db, "listing runs");
-        reader_release(s, db);
-        return -1;
-    }
-    json_t *runs = json_array(), *current = NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        if (!current || strcmp(json_string_value(json_object_get(current, "name")), name) != 0) {
-            current = run_json(st);
-            json_array_append_new(runs, current);
-        }
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-            json_object_set_new(json_object_get(current, "counts"), (const char *)sqlite3_column_text(st, 5),
-                                json_integer(sqlite3_column_int64(st, 6)));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        sql_fail(err, db, "listing runs");
+    store_runs_cursor *c;
+    if (store_runs_cursor_open(s, &c, err) < 0) return -1;
+    json_t *runs = json_array(), *run = NULL;
+    int rc = runs ? 0 : vz_out_of_memory(err, "listing runs");
+    while (rc == 0 && (rc = store_runs_cursor_next(c, &run, err)) == 0 && run)
+        if (json_array_append_new(runs, run) < 0) rc = vz_out_of_memory(err, "listing runs");
+    store_runs_cursor_close(c);
+    if (rc < 0) {
         json_decref(runs);
-        reader_release(s, db);
         return -1;
     }
-    reader_release(s, db);
     *out = json_pack("{s:o}", "runs", runs);
-    return 0;
+    return *out ? 0 : vz_out_of_memory(err, "listing runs");
 }
 
 static json_t *child_object(json_t *parent, const char *key)

@@ -52,6 +52,15 @@ typedef struct {
     http_stream stream;       /* stream.read non-NULL: a streaming answer instead of body */
 } http_response;
 
+/* An answer produced a piece at a time, as the client takes it (a streaming answer built on http_stream):
+ * produce() appends the next piece to out (which holds at most piece_limit bytes) and sets *is_done after
+ * the last one; it is called again only once the client has taken everything before. An error after the
+ * first piece cuts the answer off as incomplete. free_ctx(ctx) runs when the connection closes, also when
+ * the client went away first. */
+typedef int (*http_producer)(void *ctx, vz_buf *out, bool *is_done, vz_error *err);
+int http_answer_produced(http_response *res, const char *content_type, http_producer produce,
+                         void (*free_ctx)(void *ctx), void *ctx, size_t piece_limit, vz_error *err);
+
 typedef int (*http_handler)(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 
 typedef struct {

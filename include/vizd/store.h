@@ -108,6 +108,12 @@ int store_delete_run(vz_store *store, const char *run, vz_error *err);
 
 /* [{"name", "description", "hparams", "created_at", "updated_at", "counts": {kind: n}}], by name. */
 int store_list_runs(vz_store *store, json_t **out, vz_error *err);
+/* The same runs one at a time, for an answer streamed to a client: next gives a new reference to the next
+ * run's object, NULL after the last. The cursor holds a read snapshot until closed. */
+typedef struct store_runs_cursor store_runs_cursor;
+int store_runs_cursor_open(vz_store *store, store_runs_cursor **out, vz_error *err);
+int store_runs_cursor_next(store_runs_cursor *cursor, json_t **run, vz_error *err);
+void store_runs_cursor_close(store_runs_cursor *cursor);
 /* {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}},
  *  "next": "CURSOR" | null}: at most limit series, those after the cursor `after` (0 for the first page;
  * the cursor is the last series id of the page before). run and kind may be NULL for all. */

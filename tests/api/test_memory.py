@@ -136,3 +136,25 @@ def test_a_client_that_goes_away_mid_answer_stops_the_work(vizd):
         "reading 256 KB and leaving cost %.2f s of CPU; the whole %.0f MB answer costs %.2f s"
         % (partial_cpu, whole / 1e6, whole_cpu))
     assert client.get("/healthz").status == 200
+
+
+@pytest.mark.slow
+def test_the_runs_listing_streams_one_run_at_a_time(vizd):
+    """Every run may carry 64 KiB of description and 64 KiB of hparams: 400 of them make a 52 MB answer."""
+    client = vizd.client
+    description = "d" * 65536
+    hparams = {"note": "n" * (65536 - len('{"note":""}'))}
+    for i in range(400):
+        client.write_ok({"run": "run%03d" % i, "description": description, "hparams": hparams,
+                         "scalars": [{"tag": "t", "value": i}]})
+    time.sleep(0.5)
+    with PeakSampler(vizd.proc.pid) as memory:
+        resp = client.get("/api/v1/runs")
+    assert resp.status == 200, resp
+    runs = resp.json["runs"]
+    assert [r["name"] for r in runs] == ["run%03d" % i for i in range(400)]
+    assert all(r["hparams"] == hparams and r["description"] == description and r["counts"]["scalars"] == 1
+               and r["counts"]["graph"] == 0 for r in runs)
+    assert len(resp.body) > 50_000_000
+    assert memory.growth < 16 << 20, "peak heap grew %.1f MB for a %.1f MB answer" % (
+        memory.growth / 1e6, len(resp.body) / 1e6)
