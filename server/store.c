@@ -1961,9 +1961,12 @@ int store_read_blob(vz_store *s, const char *name, unsigned char **bytes, size_t
             *size = (size_t)sqlite3_column_int64(st, 1);
             if (bytes) {
                 *size = (size_t)sqlite3_column_bytes(st, 2);
-                *bytes = malloc(*size ? *size : 1);
+                *bytes = malloc(*size + 1);
                 if (!*bytes) rc = vz_out_of_memory(err, "a blob");
-                else if (*size) memcpy(*bytes, sqlite3_column_blob(st, 2), *size);
+                else {
+                    if (*size) memcpy(*bytes, sqlite3_column_blob(st, 2), *size);
+                    (*bytes)[*size] = '\0'; /* so a vz_buf can adopt the bytes (api_blob) */
+                }
             }
         } else if (step_rc == SQLITE_DONE) {
             rc = vz_fail(err, 404, "not_found", "", "no such blob");

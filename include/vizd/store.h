@@ -179,7 +179,7 @@ int store_list_media(vz_store *store, const char *run, const char *tag, vz_media
  * item's "url" is /api/v1/blobs/NAME. */
 #define VZ_BLOB_NAME_BYTES 64
 /* The blob called name: its content type (copied into type) and size, and when bytes is not NULL its bytes
- * (caller frees). 404 when there is no such blob. */
+ * (caller frees; a NUL follows them). 404 when there is no such blob. */
 int store_read_blob(vz_store *store, const char *name, unsigned char **bytes, size_t *size, char *type,
                     size_t type_size, vz_error *err);
 
