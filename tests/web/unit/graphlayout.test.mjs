@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
 import * as dagre from '../../../web/node_modules/@dagrejs/dagre/dist/dagre.esm.js';
-import { layoutGraph } from '../../../web/graphlayout.js';
+import { BOX_HEIGHT, BOX_WIDTH, OP_HEIGHT, OP_WIDTH, layoutGraph } from '../../../web/graphlayout.js';
 import { allContainers, indexGraph, visibleGraph } from '../../../web/graphmodel.js';
 
 const resnet = indexGraph(JSON.parse(fs.readFileSync(new URL('../../fixtures/torchinfo/resnet18.graph.json', import.meta.url))));
@@ -49,4 +49,19 @@ test('containers with the same inside are laid out once', () => {
   const layout = layoutGraph(dagre, visibleGraph(resnet, new Set(allContainers(resnet))));
   // 4 stages, 8 blocks of 2 kinds (with and without downsample), 3 downsample Sequentials, the top.
   assert.ok(layout.dagreCalls < 1 + 4 + 8 + 3, `${layout.dagreCalls} dagre calls`);
+});
+
+test('op nodes are smaller boxes of their own size, and arrows keep their tensor and count', () => {
+  const model = indexGraph({
+    inputs: [{ name: 'x', shape: [1, 4] }],
+    nodes: [{ id: '0', module: '', type: 'Net', parent: null }, { id: '1', module: 'fc', type: 'Linear', parent: '0' },
+      { id: 'op0', kind: 'op', op: 'add', parent: '0', output_shape: [1, 4] }],
+    edges: [['input:x', '1', { shape: [1, 4] }], ['1', 'op0', { shape: [1, 4] }], ['input:x', 'op0', { shape: [1, 4] }]],
+  });
+  const layout = layoutGraph(dagre, visibleGraph(model, new Set()));
+  assert.deepEqual([layout.boxes.get('op0').width, layout.boxes.get('op0').height], [OP_WIDTH, OP_HEIGHT]);
+  assert.deepEqual([layout.boxes.get('1').width, layout.boxes.get('1').height], [BOX_WIDTH, BOX_HEIGHT]);
+  assert.ok(OP_WIDTH < BOX_WIDTH && OP_HEIGHT < BOX_HEIGHT);
+  const into = layout.edges.filter((e) => e.to === 'op0');
+  assert.deepEqual(into.map((e) => [e.from, e.shape, e.count]).sort(), [['1', [1, 4], 1], ['input:x', [1, 4], 1]]);
 });
