@@ -699,12 +699,14 @@ static bool is_allowed_host(const http_server *server, const char *host)
 
 /* Cross-site writes: a page elsewhere can make the browser POST to 127.0.0.1 (a form, or fetch in no-cors
  * mode) but cannot hide where it comes from: the browser adds its Origin. A write whose Origin is present
- * and is not this dashboard's own (http:// and the Host it was sent to) is refused. Clients that are not
- * browsers send no Origin and are not affected. */
+ * and is not this dashboard's own (the Host it was sent to, over http, or https behind a TLS proxy) is
+ * refused. Clients that are not browsers send no Origin and are not affected. */
 static bool is_same_origin(const char *origin, const char *host)
 {
     if (!origin) return true;
-    return host && strncmp(origin, "http://", 7) == 0 && strcasecmp(origin + 7, host) == 0;
+    if (!host) return false;
+    const char *rest = strncmp(origin, "http://", 7) == 0 ? origin + 7 : strncmp(origin, "https://", 8) == 0 ? origin + 8 : NULL;
+    return rest && strcasecmp(rest, host) == 0;
 }
 
 /* Whether a Content-Type header names this media type (parameters such as "; charset=utf-8" allowed). */

@@ -23,8 +23,11 @@ def origin_of(client):
 
 # ---- Origin -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1"])
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1",
+                                    "http://127.0.0.1:%d.evil.example", "http://127.0.0.1:%d/x"])
 def test_a_write_from_another_sites_page_is_refused_naming_origin(empty_client, origin):
+    if "%d" in origin:
+        origin = origin % empty_client.port
     resp = empty_client.post("/api/v1/write", json_body=WRITE, headers={"Origin": origin})
     assert_error(resp, 403, "forbidden", "Origin")
     assert empty_client.runs() == []
@@ -47,6 +50,17 @@ def test_a_write_from_the_dashboards_own_origin_is_stored(empty_client):
     resp = empty_client.request("DELETE", "/api/v1/runs", params={"run": "r"},
                                 headers={"Origin": origin_of(empty_client)})
     assert resp.status == 200, resp
+
+
+def test_a_write_through_a_tls_proxy_from_the_dashboards_own_page_is_stored(vizd_factory):
+    # Behind a TLS proxy that passes the Host on, the dashboard's origin is https:// and that name.
+    vizd = vizd_factory(args=["--allow-host", "vizd.example"])
+    resp = vizd.client.post("/api/v1/write", json_body=WRITE,
+                            headers={"Origin": "https://vizd.example", "Host": "vizd.example"})
+    assert resp.status == 200, resp
+    resp = vizd.client.post("/api/v1/write", json_body=WRITE,
+                            headers={"Origin": "https://evil.example", "Host": "vizd.example"})
+    assert_error(resp, 403, "forbidden", "Origin")
 
 
 def test_reads_from_another_origin_are_still_answered(empty_client):
