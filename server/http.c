@@ -1,30 +1,33 @@
-/* http.c -- libmicrohttpd glue: the listener, the routing table, static assets and JSON error answers.
+/* http.c -- libmicrohttpd glue: the listener, the routing table, request checks, static assets and JSON
+ * error answers.
  *
- * libmicrohttpd runs an epoll loop in a small pool of threads. A request's body is collected in full
- * (refused with 413 as soon as it passes --max-body, from Content-Length when the client sends one), then
- * the route's handler runs. Handlers fill an http_response or return a vz_error; this file is the one
- * place an error becomes an answer, always {"error": {status, code, message, path}} and never an HTML
- * page. A request with a body (a write) is handled on a worker thread while its connection is suspended
- * (small bodies and large ones on separate workers), so no libmicrohttpd thread waits for a parse or a
- * group commit; long answers are streamed, and event streams suspend their connection too, so none of
- * them holds a thread. */
+ * libmicrohttpd runs a poll loop in a small pool of threads. As soon as a request's headers are complete,
+ * check_head judges everything the head decides (Host, route, method, token, Origin, content type, query
+ * keys, declared length) and a refusal is answered without reading the body. An accepted body grows as
+ * its bytes arrive (413 past --max-body), then the route's handler runs. Handlers fill an http_response
+ * or return a vz_error; this file is the one place an error becomes an answer, always {"error": {status,
+ * code, message, path}} and never an HTML page, libmicrohttpd's own refusals included. A request with a
+ * body (a write) is handled on a worker thread while its connection is suspended (small bodies and large
+ * ones on separate workers), so no libmicrohttpd thread waits for a parse or a group commit; long answers
+ * are streamed, and event streams suspend their connection too, so none of them holds a thread.
+ * Connections are capped overall and per address, and cut when their head is late (deadline.c). */
 #include "vizd/http.h"
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
-#include <stdatomic.h>
-#include <unistd.h>
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <math.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <limits.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vizd/api.h"
 #include "vizd/app.h"
