@@ -125,20 +125,30 @@ void events_destroy(events_hub *hub)
     free(hub);
 }
 
-/* Every tag of a write, once, and the largest step, over all its kinds. */
+/* An event lists at most this many of its write's tags: the ring keeps 1,024 events, and a write may
+ * touch 10,000 tags per kind. A write with more says "more_tags": true, and a client then refreshes
+ * everything of that run rather than the listed tags. */
+#define EVENT_MAX_TAGS 256
+
+/* The tags of a write, each once, up to EVENT_MAX_TAGS, and the largest step, over all its kinds. */
 typedef struct {
     vz_buf tags;
     size_t tag_count;
-    const char *seen[512];
+    const char *seen[EVENT_MAX_TAGS];
+    bool has_more_tags;
     bool has_step;
     int64_t last_step;
 } write_summary;
 
 static void note_tag(write_summary *sum, const char *tag)
 {
-    for (size_t i = 0; i < sum->tag_count && i < 512; i++)
+    for (size_t i = 0; i < sum->tag_count; i++)
         if (strcmp(sum->seen[i], tag) == 0) return;
-    if (sum->tag_count < 512) sum->seen[sum->tag_count] = tag;
+    if (sum->tag_count == EVENT_MAX_TAGS) {
+        sum->has_more_tags = true;
+        return;
+    }
+    sum->seen[sum->tag_count] = tag;
     if (sum->tag_count++) buf_putc(&sum->tags, ',');
     buf_put_json_string(&sum->tags, tag);
 }
@@ -186,7 +196,7 @@ static char *format_write_event(const vz_write *w)
     }
     buf_puts(&b, "],\"tags\":[");
     if (sum.tags.len) buf_append(&b, sum.tags.data, sum.tags.len);
-    buf_puts(&b, "],\"last_step\":");
+    buf_puts(&b, sum.has_more_tags ? "],\"more_tags\":true,\"last_step\":" : "],\"last_step\":");
     if (sum.has_step) buf_put_int64(&b, sum.last_step);
     else buf_puts(&b, "null");
     buf_puts(&b, "}\n\n");

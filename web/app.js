@@ -170,7 +170,8 @@ function onWrite(event) {
     liveTimer = null;
     const writes = liveWrites;
     liveWrites = [];
-    refresh(writes);
+    // An event of a write with more tags than it lists ("more_tags") cannot say what to redraw: all of it.
+    refresh(writes.some((write) => write.more_tags) ? null : writes);
   }, wait);
 }
 

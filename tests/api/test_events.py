@@ -173,3 +173,17 @@ def test_a_subscriber_that_keeps_up_is_not_ended(vizd):
         for step in range(1100):
             vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": step, "value": 1.0}]})
             assert stream.next_event()[1]["last_step"] == step
+
+
+def test_an_event_lists_at_most_256_tags_and_says_when_there_were_more(vizd):
+    with subscribe(vizd) as stream:
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t%03d" % i, "step": 0, "value": 1.0}
+                                                      for i in range(300)] + [{"tag": "t000", "step": 1, "value": 2}]})
+        _, data = stream.next_event()
+        assert len(data["tags"]) == 256 == len(set(data["tags"]))
+        assert data["more_tags"] is True
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t%03d" % i, "step": 2, "value": 1.0}
+                                                      for i in range(256)]})
+        _, data = stream.next_event()
+        assert len(data["tags"]) == 256
+        assert "more_tags" not in data
