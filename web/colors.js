@@ -1,15 +1,69 @@
-/* colors.js -- run colours, TensorBoard's palette, handed out in run order.
+/* colors.js -- run colours: TensorBoard's palette for the first seven runs, then more colours that
+ * are distinct from it and from each other, handed out in run order.
  *
- * A run keeps its colour for the life of the page: a run that appears later (live update) takes the
- * next colour instead of shifting everyone else's. Pure: no DOM. */
+ * TensorBoard's seven colours repeat from the eighth run on, so two runs on one chart can look the
+ * same. After the palette, hues step by the golden angle (each new hue lands in the widest gap left
+ * by the ones before) and the lightness alternates between two levels, so run 8 and run 30 stay
+ * apart as well. A run keeps its colour for the life of the page: a run that appears later (live
+ * update) takes the next colour instead of shifting everyone else's. Pure: no DOM. */
 
 export const PALETTE = ['#425066', '#12b5cb', '#e52592', '#f9ab00', '#9334e6', '#7cb342', '#e8710a'];
 
-export function colorForIndex(index) {
-  return PALETTE[index % PALETTE.length];
+const GOLDEN_ANGLE = 137.508; // degrees
+const FIRST_HUE = 215; // a blue, unlike the palette's last colours
+const LIGHTNESS = [0.42, 0.6];
+
+function hex2(n) {
+  return Math.round(n * 255).toString(16).padStart(2, '0');
 }
 
-/** Hands each new name the next palette colour, in the order names are first seen. */
+/** HSL (hue in degrees, saturation and lightness in [0, 1]) -> '#rrggbb'. */
+export function hslToHex(h, s, l) {
+  const a = s * Math.min(l, 1 - l);
+  const channel = (n) => {
+    const k = (n + h / 30) % 12;
+    return l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+  };
+  return `#${hex2(channel(0))}${hex2(channel(8))}${hex2(channel(4))}`;
+}
+
+function rgbOf(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** Euclidean distance of two '#rrggbb' colours in RGB (0 .. 441). */
+export function colorDistance(a, b) {
+  const [p, q] = [rgbOf(a), rgbOf(b)];
+  return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
+
+// Colours handed out so far (the palette, then generated ones), grown on demand. A candidate that
+// lands too near a colour already given is skipped; when candidates keep failing the bar is lowered,
+// so the sequence never stalls however many runs there are.
+const colors = [...PALETTE];
+let candidate = 0;
+let minDistance = 80;
+
+function nextColor() {
+  for (let misses = 0; ; misses++) {
+    if (misses === 40) {
+      minDistance *= 0.9;
+      misses = 0;
+    }
+    const k = candidate++;
+    const color = hslToHex((FIRST_HUE + k * GOLDEN_ANGLE) % 360, 0.7, LIGHTNESS[k % LIGHTNESS.length]);
+    if (colors.every((c) => colorDistance(c, color) >= minDistance)) return color;
+  }
+}
+
+/** The colour of the run at `index` in first-seen order: the palette, then generated colours. */
+export function colorForIndex(index) {
+  while (colors.length <= index) colors.push(nextColor());
+  return colors[index];
+}
+
+/** Hands each new name the next colour, in the order names are first seen. */
 export class ColorAssigner {
   constructor() {
     this.byName = new Map();

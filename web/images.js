@@ -146,6 +146,7 @@ export function createImagesTab(ctx) {
   const settings = buildSettings(ctx);
   const viewer = createViewer();
   const tab = createRunTagTab(ctx, {
+    cardNoun: ['card', 'cards'],
     id: 'images',
     title: 'Images',
     kind: 'images',

@@ -11,8 +11,11 @@ function hparamText(value) {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** "1,200 scalars, 1 text, 2 graphs": the counts' kinds are plurals but for "graph". */
 function countsText(counts) {
-  const parts = Object.entries(counts || {}).filter(([, n]) => n > 0).map(([kind, n]) => `${n.toLocaleString()} ${kind}`);
+  const singular = (kind) => (kind.endsWith('s') ? kind.slice(0, -1) : kind);
+  const noun = (kind, n) => (n === 1 ? singular(kind) : `${singular(kind)}s`);
+  const parts = Object.entries(counts || {}).filter(([, n]) => n > 0).map(([kind, n]) => `${n.toLocaleString()} ${noun(kind, n)}`);
   return parts.length ? parts.join(', ') : '-';
 }
 

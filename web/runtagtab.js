@@ -11,7 +11,7 @@
 
 import { CardGroups, tagFilterToolbar } from './cardgroups.js';
 import { element, showFilterValidity } from './dom.js';
-import { makeMatcher } from './filter.js';
+import { emptyFilterText, filterCountText, makeMatcher } from './filter.js';
 import { groupTags, runsWithTag, tagsOfKind } from './tags.js';
 
 /** A fieldset of radio buttons bound to one state key; `sync()` shows the current state. */
@@ -42,10 +42,11 @@ const keyOf = (tag, run) => `${tag}\u0000${run}`;
  * @param {{id: string, title: string, kind: string, filterKey: string, settings: HTMLElement,
  *   onShow?: () => void, drawKeys: string[], emptyText: string,
  *   createCard: (tag: string, run: string) => object}} options
- *   filterKey: the state key of this tab's tag filter; drawKeys: state keys whose change redraws
+ *   filterKey: the state key of this tab's tag filter; drawKeys: state keys whose change redraws;
+ *   cardNoun: what the count calls one card and several ([singular, plural]: a text is no chart)
  */
 export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onShow, drawKeys, emptyText, createCard,
-  runWideKinds = [] }) {
+  runWideKinds = [], cardNoun = ['chart', 'charts'] }) {
   const { state } = ctx;
   const content = element('section', `tab-content ${id}`);
   const { toolbar, input: tagFilter, count: tagCount } = tagFilterToolbar(ctx, filterKey);
@@ -83,9 +84,9 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
     // that comes first must not make it fetch or draw.
     for (const card of board.cards.values()) if (card.el.hidden) card.setVisible(false);
     const total = board.cards.size;
-    tagCount.textContent = total ? `${shown} of ${total} charts` : '';
+    tagCount.textContent = filterCountText(matcher, shown, total, (n) => (n === 1 ? cardNoun[0] : cardNoun[1]));
     empty.hidden = shown > 0;
-    empty.textContent = total === 0 ? emptyText : 'No chart matches the run selection and tag filter.';
+    empty.textContent = total === 0 ? emptyText : emptyFilterText(matcher, `No ${cardNoun[0]} matches the run selection and tag filter.`);
   }
 
   /** (tag, run) keys touched by write events of this kind. */

@@ -16,7 +16,7 @@ import { bindDragZoom } from './dragzoom.js';
 import { LazyCard } from './lazycard.js';
 import { createLineChart } from './linechart.js';
 import { outlierRange } from './outliers.js';
-import { buildBand, buildLines, isolatedPointRadius, parsePoints, stepRangeForX } from './series.js';
+import { BAND_VISIBLE_PX, bandThickness, buildBand, buildLines, isolatedPointRadius, parsePoints, stepRangeForX } from './series.js';
 import { axisTitle } from './xaxis.js';
 
 const RAW_ALPHA = 0.25;
@@ -177,8 +177,16 @@ export class ScalarCard extends LazyCard {
     this.resetButton.hidden = this.zoom === null;
     this.note.classList.toggle('error', this.error !== null);
     if (this.error !== null) this.note.textContent = this.error;
-    else if (sampled) this.note.textContent = `min/max band: ${drawn.toLocaleString()} of ${total.toLocaleString()} points drawn`;
-    else this.note.textContent = '';
+    else if (sampled && this.bandVisible()) {
+      this.note.textContent = `min/max band: ${drawn.toLocaleString()} of ${total.toLocaleString()} points drawn`;
+    } else this.note.textContent = '';
+  }
+
+  /** Whether the min/max bands just drawn are thick enough anywhere on screen to be seen. */
+  bandVisible() {
+    const { x, y } = this.chart.scales;
+    if (!x || !y) return false;
+    return bandThickness(this.chart.vizdBands, (v) => y.getPixelForValue(v), x.min, x.max) >= BAND_VISIBLE_PX;
   }
 
   /** Show x in [x0, x1] (x-axis units), fetching its steps at full resolution. */

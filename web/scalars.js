@@ -7,7 +7,7 @@
 
 import { CardGroups, tagFilterToolbar } from './cardgroups.js';
 import { element, showFilterValidity } from './dom.js';
-import { makeMatcher } from './filter.js';
+import { emptyFilterText, filterCountText, makeMatcher } from './filter.js';
 import { ScalarCard } from './scalarcard.js';
 import { groupTags, tagsOfKind } from './tags.js';
 import { X_AXES, axisTitle } from './xaxis.js';
@@ -91,12 +91,12 @@ export function createScalarsTab(ctx) {
     showFilterValidity(tagFilter, matcher);
     const shown = board.filter((card) => matcher.test(card.tag));
     const total = board.cards.size;
-    tagCount.textContent = total ? `${shown} of ${total} tags` : '';
+    tagCount.textContent = filterCountText(matcher, shown, total, (n) => (n === 1 ? 'tag' : 'tags'));
     empty.hidden = shown > 0;
     if (total === 0) {
       empty.textContent = 'No scalar data yet. Write some with POST /api/v1/write and it will appear here.';
     } else {
-      empty.textContent = 'No tag matches the filter.';
+      empty.textContent = emptyFilterText(matcher, 'No tag matches the filter.');
     }
   }
 

@@ -135,3 +135,23 @@ export function formatValue(value) {
   if (value !== 0 && (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-4)) return value.toExponential(4);
   return String(Number(value.toPrecision(5)));
 }
+
+/** A band thinner than this many pixels everywhere hides behind the lines drawn over it. */
+export const BAND_VISIBLE_PX = 3;
+
+/**
+ * The tallest bucket of the bands in pixels, counting only buckets that overlap [xMin, xMax]
+ * (what is on screen); toPixel maps a y value to its pixel. The card names the band in its note only
+ * when this reaches BAND_VISIBLE_PX: a note about a band one cannot see only puzzles.
+ * @param {{band: {x0: number, x1: number, min: number, max: number}[]}[]} bands
+ */
+export function bandThickness(bands, toPixel, xMin = -Infinity, xMax = Infinity) {
+  let thickest = 0;
+  for (const { band } of bands) {
+    for (const b of band) {
+      if (b.x1 < xMin || b.x0 > xMax) continue;
+      thickest = Math.max(thickest, Math.abs(toPixel(b.min) - toPixel(b.max)));
+    }
+  }
+  return thickest;
+}

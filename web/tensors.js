@@ -323,6 +323,7 @@ function tileNote(desc, view, count) {
 
 export function createTensorsTab(ctx) {
   return createRunTagTab(ctx, {
+    cardNoun: ['card', 'cards'],
     id: 'tensors',
     title: 'Tensors',
     kind: 'tensors',

@@ -107,6 +107,7 @@ class TextCard extends MediaCard {
 
 export function createTextsTab(ctx) {
   return createRunTagTab(ctx, {
+    cardNoun: ['card', 'cards'],
     id: 'text',
     title: 'Text',
     kind: 'texts',

@@ -1,17 +1,41 @@
-/* colors.test.mjs -- web/colors.js: TensorBoard's palette, handed out in run order. */
+/* colors.test.mjs -- web/colors.js: TensorBoard's palette, then distinct generated colours, handed out
+ * in run order. */
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ColorAssigner, PALETTE, colorForIndex, withAlpha } from '../../../web/colors.js';
+import { ColorAssigner, PALETTE, colorDistance, colorForIndex, hslToHex, withAlpha } from '../../../web/colors.js';
 
 test('the palette is TensorBoard\'s, in order', () => {
   assert.deepEqual(PALETTE, ['#425066', '#12b5cb', '#e52592', '#f9ab00', '#9334e6', '#7cb342', '#e8710a']);
 });
 
-test('colours repeat after the seventh run', () => {
+test('the palette comes first, then colours that are not the palette again', () => {
   assert.equal(colorForIndex(0), '#425066');
   assert.equal(colorForIndex(6), '#e8710a');
-  assert.equal(colorForIndex(7), '#425066');
+  assert.notEqual(colorForIndex(7), '#425066');
+  assert.ok(!PALETTE.includes(colorForIndex(7)));
+});
+
+test('twelve runs have twelve distinct colours, each well apart from the others', () => {
+  const colors = Array.from({ length: 12 }, (_, i) => colorForIndex(i));
+  assert.equal(new Set(colors).size, 12);
+  for (const c of colors) assert.match(c, /^#[0-9a-f]{6}$/);
+  // The nearest two of TensorBoard's own seven are ~61 apart (#f9ab00, #e8710a): nothing added is nearer.
+  for (let i = 7; i < 12; i++) {
+    for (let j = 0; j < i; j++) assert.ok(colorDistance(colors[i], colors[j]) >= 61, `${colors[i]} vs ${colors[j]}`);
+  }
+});
+
+test('hundreds of runs still get colours, all distinct', () => {
+  const colors = Array.from({ length: 300 }, (_, i) => colorForIndex(i));
+  assert.equal(new Set(colors).size, 300);
+});
+
+test('hslToHex converts the primaries and a grey', () => {
+  assert.equal(hslToHex(0, 1, 0.5), '#ff0000');
+  assert.equal(hslToHex(120, 1, 0.5), '#00ff00');
+  assert.equal(hslToHex(240, 1, 0.5), '#0000ff');
+  assert.equal(hslToHex(77, 0, 0.5), '#808080');
 });
 
 test('runs get colours in run order', () => {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildBand, buildLines, isolatedPointRadius, nearestIndex, parsePoints, stepRangeForX } from '../../../web/series.js';
+import { BAND_VISIBLE_PX, bandThickness, buildBand, buildLines, isolatedPointRadius, nearestIndex, parsePoints, stepRangeForX } from '../../../web/series.js';
 
 test('the non-finite strings of the API become numbers', () => {
   const points = parsePoints([[0, 1.5, 'NaN'], [1, 2.5, 'Infinity'], [2, 3.5, '-Infinity'], [3, 4.5, 0.25]]);
@@ -57,4 +57,13 @@ test('points without a drawable neighbour get a dot, others none', () => {
   assert.equal(isolatedPointRadius(ys([1, 2, 3]), 2), 0);
   assert.deepEqual(isolatedPointRadius(ys([5]), 2), [2]);
   assert.deepEqual(isolatedPointRadius(ys([1, null, 3, null, 4, 5]), 2), [2, 0, 2, 0, 0, 0]);
+});
+
+test('the band\'s thickness is its tallest bucket in pixels, counting only what is on screen', () => {
+  const bands = [{ band: [{ x0: 0, x1: 9, min: 1, max: 1.001 }, { x0: 10, x1: 19, min: 0, max: 5 }] }];
+  const toPixel = (v) => 300 - v * 20; // 20 px per unit, y grows downwards
+  assert.equal(bandThickness(bands, toPixel), 100);
+  assert.ok(bandThickness(bands, toPixel, 0, 9) < BAND_VISIBLE_PX); // only the flat bucket on screen
+  assert.equal(bandThickness([], toPixel), 0);
+  assert.equal(bandThickness([{ band: [] }], toPixel), 0);
 });
