@@ -53,11 +53,14 @@ struct http_server {
 #define LARGE_BODY_WORKERS 2
 
 /* A URL longer than this, or with more query parameters, is refused with 414 (JSON): libmicrohttpd's
- * per-connection memory (CONNECTION_MEMORY_BYTES) must hold the request line, the headers and one entry per
- * parameter with room to spare, or it would cut the query silently or answer with its own HTML page. */
-#define MAX_URI_BYTES (64 * 1024)
-#define MAX_QUERY_PARAMS 1024
-#define CONNECTION_MEMORY_BYTES (256 * 1024)
+ * per-connection memory (CONNECTION_MEMORY_BYTES) must hold the request line, the headers and one 64-byte
+ * record per parameter with room to spare, or it would cut the query silently or answer with its own
+ * page. That memory is not kept small for nothing: libmicrohttpd zeroes all of it between two requests on
+ * a connection, so each kept-alive connection holds all of it (96 KiB x 512 connections per address =
+ * 48 MiB; 256 KiB made that 128 MiB). 512 parameters leave room for 256 run= values and the rest. */
+#define MAX_URI_BYTES (32 * 1024)
+#define MAX_QUERY_PARAMS 512
+#define CONNECTION_MEMORY_BYTES (96 * 1024)
 /* A connection with no traffic for this long is closed (libmicrohttpd counts from its last byte), */
 #define IDLE_TIMEOUT_S 120
 /* and one that has not sent a complete request head this long after it opened or after its previous

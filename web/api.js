@@ -2,17 +2,41 @@
  * or opens an EventSource.
  *
  * Failed requests throw an Error carrying the server's JSON error message, so a card can show it.
- * vizd answers at most MAX_RUNS_PER_REQUEST runs per read (more is a 400 naming run), so reads of a tag
- * over many runs are split into requests of at most that many runs, sent together, and their series
- * joined in the order of the runs asked for. */
+ * vizd answers at most MAX_RUNS_PER_REQUEST runs per read (more is a 400 naming run) and URLs of at most
+ * 32 KiB (414 beyond), so reads of a tag over many runs are split into requests of at most that many
+ * runs and RUNS_QUERY_BYTES of run= parameters, sent together, and their series joined in the order of
+ * the runs asked for. */
 
 /** vizd's limit on run= values per request (docs/API.md, "Runs per read"). */
 export const MAX_RUNS_PER_REQUEST = 256;
+/** The run= parameters of one request stay under this many bytes, leaving room in vizd's 32 KiB URL. */
+export const RUNS_QUERY_BYTES = 24 * 1024;
 
-/** runs cut into consecutive chunks of at most `size` (never an empty chunk; [] for no runs). */
-export function chunkRuns(runs, size = MAX_RUNS_PER_REQUEST) {
+/** The bytes `&run=NAME` takes in a URL (URLSearchParams encodes as encodeURIComponent does, but a
+ * space as "+", which is shorter). */
+function runParamBytes(run) {
+  return 5 + encodeURIComponent(run).length;
+}
+
+/**
+ * runs cut into consecutive chunks of at most `size` runs and `maxBytes` of run= parameters (never an
+ * empty chunk; [] for no runs; a run too long for any chunk alone still gets one of its own).
+ */
+export function chunkRuns(runs, size = MAX_RUNS_PER_REQUEST, maxBytes = RUNS_QUERY_BYTES) {
   const chunks = [];
-  for (let i = 0; i < runs.length; i += size) chunks.push(runs.slice(i, i + size));
+  let chunk = [];
+  let bytes = 0;
+  for (const run of runs) {
+    const runBytes = runParamBytes(run);
+    if (chunk.length && (chunk.length === size || bytes + runBytes > maxBytes)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(run);
+    bytes += runBytes;
+  }
+  if (chunk.length) chunks.push(chunk);
   return chunks;
 }
 

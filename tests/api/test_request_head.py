@@ -264,3 +264,16 @@ def test_a_malformed_content_length_gets_a_json_error_after_a_repeated_head(empt
     assert b"content-type: application/json" in data.lower()
     assert strict_json(data.rsplit(b"\r\n\r\n", 1)[1])["error"]["status"] == status
     assert empty_client.healthz().status == 200
+
+
+def test_256_runs_with_100_byte_names_fit_in_one_request(vizd):
+    # The largest read the dashboard sends in one request: 256 run= values, each name long (the URL is
+    # about 27 KB, under the 32 KiB limit), and a browser's worth of headers.
+    runs = [("run-%d-" % i).ljust(100, "x") for i in range(3)]
+    for run in runs:
+        vizd.client.write_ok({"run": run, "scalars": [{"tag": "t", "step": 0, "value": 1.0}]})
+    params = [("tag", "t")] + [("run", runs[i % 3]) for i in range(256)] + [("points", "1000")]
+    headers = {"User-Agent": "Mozilla/5.0 " + "x" * 200, "Accept": "application/json", "Cookie": "c=" + "y" * 4000}
+    resp = vizd.client.get("/api/v1/scalars", params=params, headers=headers)
+    assert resp.status == 200, resp
+    assert len(resp.json["series"]) == 256
