@@ -9,6 +9,8 @@ times GET /healthz every 20 ms on a new connection from 127.0.0.2 (a client othe
   2. streams:   1,100 event-stream subscribers held open;
   3. heads:     2,000 connections that sent part of a request head and then nothing;
   4. slowloris: 1,100 connections each sending one more header line every second, never ending it.
+Then 5. keep-alive: vizd's resident memory before and after 500 connections that each made one request
+and stay open (libmicrohttpd keeps each one's per-connection memory, zeroed, hence touched).
 Prints one line per attack: probes, failures, p50/p99/max latency (a failure counts as infinitely slow
 in p99). Attacks come from 127.0.0.1 only and are bounded in count and time. Measures; asserts nothing.
 """
@@ -81,6 +83,33 @@ def slowloris(port, seconds):
     return "%d opened, %d still open at the end" % (len(socks), alive)
 
 
+def resident_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(f.read().split("VmRSS:")[1].split()[0])
+
+
+def keep_alive_memory(binary, extra_args):
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        proc = start_vizd(binary, os.path.join(tmp, "runs.sqlite"), port, extra_args)
+        try:
+            before = resident_kib(proc.pid)
+            socks = []
+            for _ in range(500):
+                sock = attacks.connect(port)
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                sock.recv(4096)
+                socks.append(sock)
+            time.sleep(0.5)
+            after = resident_kib(proc.pid)
+            attacks.close_all(socks)
+            print("%-10s resident memory %.1f MiB, with 500 kept-alive connections %.1f MiB" % (
+                "keep-alive", before / 1024, after / 1024), flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vizd", default="build/vizd")
@@ -96,6 +125,7 @@ def main():
                held(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 1100))
     run_attack("heads", args.vizd, extra, args.seconds, held(b"GET /api/v1/runs HTTP/1.1\r\nHost: 127", 2000))
     run_attack("slowloris", args.vizd, extra, args.seconds, slowloris)
+    keep_alive_memory(args.vizd, extra)
 
 
 if __name__ == "__main__":
