@@ -41,6 +41,7 @@ typedef struct store_job {
     vz_error err;
     bool done;
     bool is_large; /* see job_is_large */
+    bool was_passed_over; /* a group of small jobs went first once: this large one goes next */
     struct store_job *next;
 } store_job;
 
@@ -1182,14 +1183,17 @@ static bool job_is_large(const store_job *job)
 }
 
 /* Take the next group off the queue (lock held, queue not empty): every small job queued, in order, up to
- * MAX_GROUP_WRITES; or, when only large ones wait, the first of them alone. The jobs left keep their order. */
+ * MAX_GROUP_WRITES; or, when only large ones wait, the first of them alone. A large job is passed over
+ * once at most, so a steady stream of small writes cannot starve it. The jobs left keep their order. */
 static store_job *take_group(vz_store *s)
 {
     store_job *group = NULL, **group_end = &group, **link = &s->queue_head;
     int n = 0;
-    while (*link && n < MAX_GROUP_WRITES) {
+    bool is_large_due = s->queue_head->is_large && s->queue_head->was_passed_over;
+    while (*link && n < MAX_GROUP_WRITES && !is_large_due) {
         store_job *job = *link;
         if (job->is_large) {
+            job->was_passed_over = true;
             link = &job->next;
             continue;
         }
@@ -1199,7 +1203,7 @@ static store_job *take_group(vz_store *s)
         group_end = &job->next;
         n++;
     }
-    if (!group) { /* only large jobs: the first one */
+    if (!group) { /* only large jobs wait, or the first one is due: it goes alone */
         group = s->queue_head;
         s->queue_head = group->next;
         group->next = NULL;
