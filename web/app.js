@@ -8,6 +8,7 @@
  * A hidden tab is brought up to date when it is shown again. */
 
 import * as api from './api.js';
+import { cleanCardWidths } from './cardwidth.js';
 import { ColorAssigner } from './colors.js';
 import { createDistributionsTab } from './distributions.js';
 import { makeMatcher } from './filter.js';
@@ -40,6 +41,7 @@ const state = {
   logY: false,
   ignoreOutliers: false,
   histogramMode: 'offset', // 'offset' | 'overlay'
+  cardWidths: {},          // tab id -> card width in px (cardwidth.js; missing: the tab's default)
   graphRun: null,          // Graph tab: the run whose model graph is shown (null: the first with one)
 };
 
@@ -47,6 +49,7 @@ const state = {
 const SETTINGS_KEY = 'vizd.settings';
 const SAVED_SETTINGS = {
   smoothing: 'number', xAxis: 'string', logY: 'boolean', ignoreOutliers: 'boolean', histogramMode: 'string',
+  cardWidths: 'object',
 };
 
 function loadSettings() {
@@ -62,6 +65,7 @@ function loadSettings() {
   if (!(state.smoothing >= 0 && state.smoothing <= 0.999)) state.smoothing = 0.6;
   if (!['step', 'relative', 'wall'].includes(state.xAxis)) state.xAxis = 'step';
   if (!HISTOGRAM_MODES.includes(state.histogramMode)) state.histogramMode = 'offset';
+  state.cardWidths = cleanCardWidths(state.cardWidths);
 }
 
 function saveSettings() {

@@ -1,24 +1,40 @@
 /* cardgroups.js -- the page layout every card tab shares (Scalars here through scalars.js; Histograms,
- * Distributions, Images, Tensors and Text through runtagtab.js): a toolbar with the tag filter and a
- * count, and the cards in collapsible groups by tag prefix (tags.js), each card told by an
+ * Distributions, Images, Tensors and Text through runtagtab.js): a toolbar with the tag filter, a count
+ * and the card-width control, and the cards in collapsible groups by tag prefix (tags.js), each card told by an
  * IntersectionObserver when it comes near the screen or leaves it, so that only those fetch
  * (lazycard.js).
  *
  * The tab chooses each card's key (the tag on the Scalars tab; tag and run on the others), decides
  * which cards exist (sync) and which are shown (filter); this module keeps the cards, the groups and
- * the DOM in step with that. Group names come from tags and are untrusted: they go in as text. */
+ * the DOM in step with that. Group names come from tags and are untrusted: they go in as text.
+ *
+ * Density: each group tells the stylesheet how many cards it shows (--shown), so a group of one or two
+ * cards asks for only that much of a row and small groups share rows (style.css) instead of each
+ * leaving most of the screen empty; --card-width, from the card-width control, is the narrowest a card
+ * may be. */
 
+import { CARD_WIDTH, cardWidthOf } from './cardwidth.js';
 import { element, filterInput } from './dom.js';
 import { groupOf } from './tags.js';
 
-/** The toolbar above the cards: a tag filter bound to state[filterKey] and a count beside it. */
-export function tagFilterToolbar(ctx, filterKey) {
+/** The toolbar above the cards: a tag filter bound to state[filterKey], a count beside it, and the
+ * card-width control of tab `tabId` (state.cardWidths[tabId]). */
+export function tagFilterToolbar(ctx, filterKey, tabId) {
   const toolbar = element('div', 'toolbar');
   const input = filterInput('filter tag-filter', 'Filter tags (regex)', 'Filter tags (regular expression)',
     (value) => ctx.setState({ [filterKey]: value }));
   const count = element('span', 'muted tag-count');
-  toolbar.append(input, count);
-  return { toolbar, input, count };
+  const widthLabel = element('label', 'card-width-control');
+  const width = element('input', 'card-width');
+  Object.assign(width, { type: 'range', min: String(CARD_WIDTH.min), max: String(CARD_WIDTH.max), step: String(CARD_WIDTH.step) });
+  width.value = String(cardWidthOf(ctx.state.cardWidths, tabId));
+  width.title = 'How wide a card is at least: narrower puts more cards on a screen';
+  width.addEventListener('input', () => {
+    ctx.setState({ cardWidths: { ...ctx.state.cardWidths, [tabId]: Number(width.value) } });
+  });
+  widthLabel.append(element('span', 'muted', 'Card width'), width);
+  toolbar.append(input, count, widthLabel);
+  return { toolbar, input, count, width };
 }
 
 export class CardGroups {
@@ -30,6 +46,11 @@ export class CardGroups {
     this.observer = new IntersectionObserver((entries) => {
       for (const entry of entries) this.cards.get(entry.target.dataset.key)?.setVisible(entry.isIntersecting);
     }, { rootMargin: '300px 0px' });
+  }
+
+  /** Cards at least `px` wide (the card-width control). */
+  setCardWidth(px) {
+    this.el.style.setProperty('--card-width', `${px}px`);
   }
 
   /** The group called `name`, made (collapsible by a click on its head) if it does not exist yet. */
@@ -105,6 +126,7 @@ export class CardGroups {
       const count = inGroup.get(name) || 0;
       group.el.hidden = count === 0;
       group.count.textContent = String(count);
+      group.el.style.setProperty('--shown', String(Math.max(1, count)));
     }
     return shown;
   }

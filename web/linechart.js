@@ -90,9 +90,11 @@ export function yScaleOptions() {
 
 /**
  * @param {HTMLCanvasElement} canvas
- * @param {{xAxis: () => string, onResize: () => void}} hooks the current x-axis mode; called on resize
+ * @param {{xAxis: () => string, onResize: () => void, onHover?: (tooltip: object) => void}} hooks the
+ *   current x-axis mode; called on resize; given onHover, the tooltip is not drawn on the canvas but
+ *   handed to onHover at every mouse move (its opacity 0 when the mouse has left), for a value table
  */
-export function createLineChart(canvas, { xAxis, onResize }) {
+export function createLineChart(canvas, { xAxis, onResize, onHover }) {
   const x = xScaleOptions(xAxis);
   x.ticks.includeBounds = false; // a zoomed view's edges are not round numbers: no tick there
   return new Chart(canvas, {
@@ -123,6 +125,8 @@ export function createLineChart(canvas, { xAxis, onResize }) {
         },
         tooltip: {
           animation: false,
+          enabled: !onHover,
+          external: onHover ? ({ tooltip }) => onHover(tooltip) : undefined,
           callbacks: {
             title: (items) => {
               if (items.length === 0) return '';

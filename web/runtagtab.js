@@ -10,6 +10,7 @@
  * ticking a run again shows its cards at once. Run and tag names are untrusted: they go in as text. */
 
 import { CardGroups, tagFilterToolbar } from './cardgroups.js';
+import { cardWidthOf } from './cardwidth.js';
 import { element, showFilterValidity } from './dom.js';
 import { emptyFilterText, filterCountText, makeMatcher } from './filter.js';
 import { groupTags, runsWithTag, tagsOfKind } from './tags.js';
@@ -49,9 +50,10 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
   runWideKinds = [], cardNoun = ['chart', 'charts'] }) {
   const { state } = ctx;
   const content = element('section', `tab-content ${id}`);
-  const { toolbar, input: tagFilter, count: tagCount } = tagFilterToolbar(ctx, filterKey);
+  const { toolbar, input: tagFilter, count: tagCount, width } = tagFilterToolbar(ctx, filterKey, id);
   const empty = element('p', 'empty');
   const board = new CardGroups();
+  board.setCardWidth(cardWidthOf(state.cardWidths, id));
   content.append(toolbar, empty, board.el);
 
   /** Runs (in run order) that have `tag` of this kind. */
@@ -117,6 +119,10 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
     }
     const keys = new Set(change.keys);
     if (keys.has(filterKey) || keys.has('runFilter') || keys.has('deselected')) applyFilters();
+    if (keys.has('cardWidths')) {
+      board.setCardWidth(cardWidthOf(state.cardWidths, id));
+      width.value = String(cardWidthOf(state.cardWidths, id));
+    }
     if (drawKeys.some((key) => keys.has(key))) for (const card of board.cards.values()) card.requestDraw();
   }
 

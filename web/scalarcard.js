@@ -3,7 +3,8 @@
  * The card fetches as many points as its plot is wide in CSS pixels (the server answers with the M4
  * reduction: at most 4 points per pixel, every extreme exact), draws per run a faint raw line, a
  * bold smoothed line and, where the server reduced the data, a shaded band between each bucket's
- * min and max. Dragging across the plot zooms: the selected step range is fetched again at full
+ * min and max. While the mouse is over the plot, a table under it lists every run's smoothed value,
+ * value, step and relative time at the hovered step (valuetable.js). Dragging across the plot zooms: the selected step range is fetched again at full
  * resolution; a double click goes back to the whole series. Downloads fetch every point (points=0).
  * Only cards on screen fetch and draw; the others remember that they are out of date (lazycard.js). */
 
@@ -17,6 +18,7 @@ import { LazyCard } from './lazycard.js';
 import { createLineChart } from './linechart.js';
 import { outlierRange } from './outliers.js';
 import { BAND_VISIBLE_PX, bandThickness, buildBand, buildLines, isolatedPointRadius, parsePoints, stepRangeForX } from './series.js';
+import { VALUE_COLUMNS, valueRows } from './valuetable.js';
 import { axisTitle } from './xaxis.js';
 
 const RAW_ALPHA = 0.25;
@@ -34,7 +36,9 @@ export class ScalarCard extends LazyCard {
     this.firstWallTimes = new Map(); // run -> wall time of its first point (relative time origin)
     this.zoom = null;               // {start, end, x0, x1}: steps fetched, x range shown
     this.buildDom();
-    this.chart = createLineChart(this.canvas, { xAxis: () => this.ctx.state.xAxis, onResize: () => this.resized() });
+    this.chart = createLineChart(this.canvas, {
+      xAxis: () => this.ctx.state.xAxis, onResize: () => this.resized(), onHover: (tooltip) => this.showValues(tooltip),
+    });
     bindDragZoom(this.canvas, this.chart, this.zoomRect, {
       onZoom: (x0, x1) => this.zoomTo(x0, x1),
       onReset: () => this.resetZoom(),
@@ -58,9 +62,39 @@ export class ScalarCard extends LazyCard {
     this.canvas.setAttribute('aria-label', `Chart of ${this.tag}`);
     this.zoomRect = element('div', 'zoom-rect');
     this.zoomRect.hidden = true;
-    this.box.append(this.canvas, this.zoomRect);
+    this.values = this.buildValueTable();
+    this.box.append(this.canvas, this.zoomRect, this.values);
     this.note = element('div', 'card-note');
     this.el.append(head, this.box, this.note);
+  }
+
+  /** The (hidden) value table: a head row of TensorBoard's columns and a body filled on hover. */
+  buildValueTable() {
+    const table = element('table', 'value-table');
+    table.hidden = true;
+    const head = element('tr');
+    head.append(element('th', null, 'Run'), ...VALUE_COLUMNS.map(([, title]) => element('th', null, title)));
+    const thead = element('thead');
+    thead.append(head);
+    this.valueRows = element('tbody');
+    table.append(thead, this.valueRows);
+    return table;
+  }
+
+  /** Fills the value table from the chart's tooltip, or hides it when the mouse has left the plot. */
+  showValues(tooltip) {
+    const points = tooltip.opacity > 0 ? tooltip.dataPoints || [] : [];
+    this.values.hidden = points.length === 0;
+    if (points.length === 0) return;
+    this.valueRows.replaceChildren(...valueRows(points).map((row) => {
+      const tr = element('tr');
+      const runCell = element('td', 'value-run');
+      const swatch = element('span', 'swatch');
+      swatch.style.backgroundColor = row.color;
+      runCell.append(swatch, element('span', 'run-name', row.run));
+      tr.append(runCell, ...VALUE_COLUMNS.map(([key]) => element('td', 'number', row[key])));
+      return tr;
+    }));
   }
 
   /** Runs drawn on this card: the shown runs that have this tag. */
@@ -142,7 +176,8 @@ export class ScalarCard extends LazyCard {
       const firstWallTime = this.firstWallTimes.get(run) ?? s.points[0][1];
       const lines = buildLines(s.points, { xAxis, firstWallTime, smoothing, logY });
       const common = { label: run, borderJoinStyle: 'round', vizdSteps: lines.steps,
-        vizdValues: lines.values, vizdSmoothed: lines.smoothedValues };
+        vizdValues: lines.values, vizdSmoothed: lines.smoothedValues,
+        vizdWallTimes: s.points.map((p) => p[1]), vizdFirstWallTime: firstWallTime };
       datasets.push({ ...common, vizdKind: 'raw', data: lines.raw, borderColor: withAlpha(color, RAW_ALPHA),
         borderWidth: 1, order: 2, pointRadius: 0, pointHoverRadius: 0 });
       datasets.push({ ...common, vizdKind: 'smoothed', data: lines.smoothed, borderColor: color,

@@ -6,6 +6,7 @@
  * loads no faster than needed and a live write refetches only the cards it touched. */
 
 import { CardGroups, tagFilterToolbar } from './cardgroups.js';
+import { cardWidthOf } from './cardwidth.js';
 import { element, showFilterValidity } from './dom.js';
 import { emptyFilterText, filterCountText, makeMatcher } from './filter.js';
 import { ScalarCard } from './scalarcard.js';
@@ -73,9 +74,10 @@ function buildSettings(ctx) {
 export function createScalarsTab(ctx) {
   const { state } = ctx;
   const content = element('section', 'tab-content scalars');
-  const { toolbar, input: tagFilter, count: tagCount } = tagFilterToolbar(ctx, 'tagFilter');
+  const { toolbar, input: tagFilter, count: tagCount, width } = tagFilterToolbar(ctx, 'tagFilter', 'scalars');
   const empty = element('p', 'empty');
   const board = new CardGroups(); // tag -> ScalarCard
+  board.setCardWidth(cardWidthOf(state.cardWidths, 'scalars'));
   content.append(toolbar, empty, board.el);
 
   /** Cards and groups to match the tags that exist now, in sorted order. */
@@ -127,6 +129,10 @@ export function createScalarsTab(ctx) {
     }
     const keys = new Set(change.keys);
     if (keys.has('tagFilter')) applyTagFilter();
+    if (keys.has('cardWidths')) {
+      board.setCardWidth(cardWidthOf(state.cardWidths, 'scalars'));
+      width.value = String(cardWidthOf(state.cardWidths, 'scalars'));
+    }
     if (keys.has('xAxis')) for (const card of cards.values()) card.xAxisChanged();
     if (keys.has('runFilter') || keys.has('deselected')) for (const card of cards.values()) card.runsChanged();
     if (keys.has('smoothing') || keys.has('logY') || keys.has('ignoreOutliers')) {

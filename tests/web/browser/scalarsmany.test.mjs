@@ -1,11 +1,12 @@
 /* scalarsmany.test.mjs -- the Scalars tab with many runs and tags, as a TensorBoard user meets it:
  * twelve runs have twelve distinct colours, numbered tags come in natural order, an invalid regex is
- * called one, a band too thin to see is not announced, and the Text tab and Runs table count in
- * words that agree with their numbers. */
+ * called one, a band too thin to see is not announced, the Text tab and Runs table count in words
+ * that agree with their numbers, and a 1400x900 window shows at least four charts of a typical
+ * training run, with a card-width control that is remembered. */
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openBrowser, screenshot, series, showCard, startVizd, waitIdle } from './harness.mjs';
+import { SCREENSHOTS, openBrowser, screenshot, series, showCard, startVizd, waitIdle } from './harness.mjs';
 
 const RUNS = Array.from({ length: 12 }, (_, i) => `sweep/run${i}`);
 const LAYERS = [0, 3, 6, 11];
@@ -84,6 +85,63 @@ test('the Text tab counts cards and the Runs table says "1 text"', async () => {
   const counts = await page.textContent(`.runs-table tr[data-run="${RUNS[0]}"] td.number`);
   assert.match(counts, /\b1 text\b/);
   assert.doesNotMatch(counts, /texts/);
+});
+
+/** Cards of the Scalars tab wholly inside the window, and the most of them side by side in a row. */
+function chartsOnScreen(p) {
+  return p.$$eval('.tab-content.scalars .card', (cards) => {
+    const inside = cards.filter((c) => {
+      const r = c.getBoundingClientRect();
+      return c.checkVisibility() && r.top >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+    });
+    const rows = new Map();
+    for (const c of inside) {
+      const top = Math.round(c.getBoundingClientRect().top);
+      rows.set(top, (rows.get(top) || 0) + 1);
+    }
+    return { count: inside.length, across: Math.max(0, ...rows.values()) };
+  });
+}
+
+test('a 1400x900 window shows at least four charts of a typical run; the card width control changes that', async () => {
+  const typical = await startVizd();
+  const other = await openBrowser();
+  try {
+    for (const [i, run] of ['mnist/lr=0.1', 'mnist/lr=0.01', 'mnist/lr=0.001'].entries()) {
+      await typical.write({ run, scalars: [
+        series('loss/train', 300, (s) => 2 * Math.exp(-s / (60 + i * 20)) + 0.1),
+        series('loss/val', 30, (s) => 2 * Math.exp(-s / 6) + 0.2),
+        series('accuracy/train', 300, (s) => 1 - Math.exp(-s / 50)),
+        series('accuracy/val', 30, (s) => 1 - Math.exp(-s / 5)),
+        series('lr', 300, (s) => 0.1 * 0.99 ** s),
+      ] });
+    }
+    const p = other.page;
+    await p.goto(typical.url);
+    await p.waitForSelector('.card[data-tag="lr"] canvas');
+    await waitIdle(p);
+    const dense = await chartsOnScreen(p);
+    assert.ok(dense.count >= 4, `${dense.count} charts on screen`);
+    assert.equal(dense.across, 3); // the one-card group "lr" shares the row of "loss"
+    await p.screenshot({ path: `${SCREENSHOTS}/scalars-density.png` });
+
+    // The widest setting: one card a row, fewer on screen; the setting outlives a reload.
+    await p.locator('.tab-content.scalars .card-width').fill('1200');
+    await waitIdle(p);
+    const wide = await chartsOnScreen(p);
+    assert.equal(wide.across, 1);
+    assert.ok(wide.count < dense.count);
+    await p.reload();
+    await p.waitForSelector('.card[data-tag="lr"] canvas');
+    assert.equal(await p.inputValue('.tab-content.scalars .card-width'), '1200');
+    assert.equal((await chartsOnScreen(p)).across, 1);
+    await p.locator('.tab-content.scalars .card-width').fill('340');
+    assert.equal((await chartsOnScreen(p)).across, 3);
+    assert.deepEqual(other.errors, []);
+  } finally {
+    await other.browser.close();
+    await typical.stop();
+  }
 });
 
 test('the console has no errors', () => {
