@@ -136,6 +136,11 @@ int json_parse_body(const char *body, size_t len, json_t **out, vz_error *err)
     /* Jansson itself refuses nesting beyond 2048 levels, so depth_of's recursion is bounded. */
     /* NUL inside strings is let through the parser so the name rules can refuse it naming the field. */
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    /* Valid JSON too large for the memory left is no fault of the client's: the out-of-memory answer.
+     * Jansson 2.14 reports some failed allocations with that code and others with no message at all
+     * (line -1), never a syntax error. */
+    if (!root && (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0'))
+        return vz_out_of_memory(err, "parsing the body");
     if (!root && strstr(jerr.text, "maximum parsing depth"))
         return vz_fail(err, 400, "too_deep", "", "JSON nested deeper than %d levels", VZ_MAX_JSON_DEPTH);
     if (!root && (strstr(jerr.text, "too big integer") || strstr(jerr.text, "too big negative integer"))) {
