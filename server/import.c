@@ -32,6 +32,8 @@ typedef struct {
     import_batch_fn on_batch;
     void *ctx;
     import_stats *stats;
+    vz_source_progress *source; /* NULL, or the file's progress, sent with every batch (follow mode) */
+    const tfe_record_reader *reader;
 } batch;
 
 static int out_of_memory(vz_error *err)
@@ -63,10 +65,23 @@ static void batch_reset(batch *b)
     b->write.run = run;
 }
 
+/* Hand the batch on. It is only ever called between records, so the reader's offset is exactly where
+ * the batch's data ends: saved with it, a resumed read neither repeats nor skips a value. A followed file
+ * sends its progress even with no items (records of nothing vizd keeps still move the offset on). */
 static int batch_flush(batch *b, vz_error *err)
 {
-    if (b->items == 0) return 0;
+    vz_source_progress reached;
+    if (b->source) {
+        if (b->items == 0 && b->reader->offset == b->source->offset) return 0;
+        reached = *b->source;
+        reached.offset = b->reader->offset;
+        b->write.source = &reached;
+    } else if (b->items == 0) {
+        return 0;
+    }
     int rc = b->on_batch(b->ctx, &b->write, err);
+    if (rc == 0 && b->source) b->source->offset = reached.offset; /* only once it is stored */
+    b->write.source = NULL;
     batch_reset(b);
     return rc;
 }
@@ -106,7 +121,9 @@ void import_describe_skips(const import_stats *stats, vz_buf *out)
 
 static int batch_counted(batch *b, vz_error *err)
 {
-    return ++b->items >= IMPORT_BATCH_ITEMS ? batch_flush(b, err) : 0;
+    (void)err;
+    b->items++; /* the batch is handed on after the record, once full (see batch_flush) */
+    return 0;
 }
 
 static char *copy_bytes(tfe_bytes bytes)
@@ -347,18 +364,26 @@ static int fail_in_file(vz_error *err, const char *path)
     return vz_fail(err, inner.status, inner.code, "", "%s: %s", path, inner.message);
 }
 
-int import_file(const char *path, const char *run, import_batch_fn on_batch, void *ctx, import_stats *stats,
-                vz_error *err)
+static int read_file(const char *path, const char *run, vz_source_progress *source, import_batch_fn on_batch,
+                     void *ctx, import_stats *stats, vz_error *err)
 {
     import_stats unused = {0};
     if (!stats) stats = &unused;
     if (name_check(run, "run", err) < 0) return -1;
     FILE *file = fopen(path, "rb");
     if (!file) return vz_fail(err, 404, "not_found", "", "%s: cannot open", path);
-    batch b = {.on_batch = on_batch, .ctx = ctx, .stats = stats};
     tfe_record_reader reader;
     tfe_record_reader_init(&reader, file);
+    batch b = {.on_batch = on_batch, .ctx = ctx, .stats = stats, .source = source, .reader = &reader};
     int rc = 0;
+    if (source && source->offset) {
+        if (fseeko(file, (off_t)source->offset, SEEK_SET) != 0) {
+            fclose(file);
+            return vz_fail(err, 500, "io_error", "", "%s: cannot seek to byte %llu", path,
+                           (unsigned long long)source->offset);
+        }
+        reader.offset = source->offset;
+    }
     b.write.run = strdup(run);
     if (!b.write.run) rc = out_of_memory(err);
     tfe_bytes record;
@@ -393,6 +418,7 @@ int import_file(const char *path, const char *run, import_batch_fn on_batch, voi
             rc = vz_fail(err, 400, "corrupt_record", "", "%s: record at byte %llu: %s", path,
                          (unsigned long long)reader.record_offset, inner.message);
         }
+        if (rc == 0 && b.items >= IMPORT_BATCH_ITEMS) rc = batch_flush(&b, err);
     }
     if (rc == 0) rc = batch_flush(&b, err);
     if (rc == 0) {
@@ -405,6 +431,18 @@ int import_file(const char *path, const char *run, import_batch_fn on_batch, voi
     tfe_record_reader_free(&reader);
     fclose(file);
     return rc;
+}
+
+int import_file(const char *path, const char *run, import_batch_fn on_batch, void *ctx, import_stats *stats,
+                vz_error *err)
+{
+    return read_file(path, run, NULL, on_batch, ctx, stats, err);
+}
+
+int import_file_from(const char *path, const char *run, vz_source_progress *progress, import_batch_fn on_batch,
+                     void *ctx, import_stats *stats, vz_error *err)
+{
+    return read_file(path, run, progress, on_batch, ctx, stats, err);
 }
 
 /* ---- logdir ---------------------------------------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include "vizd/clock.h"
 #include "vizd/app.h"
 #include "vizd/http.h"
+#include "vizd/follow.h"
 #include "vizd/import.h"
 
 #define DEFAULT_MAX_BODY_BYTES (64u * 1024 * 1024)
@@ -29,6 +30,7 @@ static const char usage[] =
     "usage: vizd [--db PATH] [--port N] [--host ADDR] [--web DIR] [--max-body BYTES] [--threads N]\n"
     "            [--token-file FILE] [--allow-host NAME]... [--max-connections N]\n"
     "            [--max-connections-per-ip N] [--import LOGDIR [--import-only]]\n"
+    "            [--logdir [NAME:]DIR]... [--logdir-poll-ms N]\n"
     "\n"
     "Stores training metrics posted over HTTP in one SQLite file and serves a dashboard for them.\n"
     "\n"
@@ -47,6 +49,10 @@ static const char usage[] =
     "  --import LOGDIR    import TensorBoard event files (torch / tensorboardX SummaryWriter) from LOGDIR\n"
     "                     into --db at start-up; each directory with events.out.tfevents.* is a run\n"
     "  --import-only      exit after --import instead of serving\n"
+    "  --logdir [NAME:]DIR  follow TensorBoard event files in DIR live, as tensorboard --logdir does\n"
+    "                     (repeatable; runs are named NAME/PATH); resumes where it stopped after a restart\n"
+    "  --logdir-poll-ms N   look for changes every N ms instead of through inotify (default: inotify,\n"
+    "                     or polling every 500 ms where inotify is unavailable)\n"
     "  --help             this text\n"
     "  --version          the version\n";
 
@@ -63,6 +69,9 @@ typedef struct {
     unsigned max_connections, max_connections_per_ip;
     const char *allowed_hosts[MAX_ALLOWED_HOSTS];
     size_t allowed_host_count;
+    follow_logdir logdirs[FOLLOW_MAX_LOGDIRS];
+    size_t logdir_count;
+    unsigned logdir_poll_ms;
 } options;
 
 static int parse_number(const char *flag, const char *text, unsigned long long min, unsigned long long max,
@@ -89,6 +98,7 @@ static int parse_options(int argc, char **argv, options *opt)
         {"import-only", no_argument, 0, 'I'},       {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'v'},           {"allow-host", required_argument, 0, 'A'},
         {"max-connections", required_argument, 0, 'C'}, {"max-connections-per-ip", required_argument, 0, 'P'},
+        {"logdir", required_argument, 0, 'L'},          {"logdir-poll-ms", required_argument, 0, 'Q'},
         {0, 0, 0, 0},
     };
     *opt = (options){.db_path = "runs.sqlite", .host = "127.0.0.1", .port = 6006,
@@ -131,6 +141,23 @@ static int parse_options(int argc, char **argv, options *opt)
         case 'P':
             if (parse_number("--max-connections-per-ip", optarg, 0, 1000000, &n) < 0) return -1;
             opt->max_connections_per_ip = (unsigned)n;
+            break;
+        case 'L': {
+            vz_error err;
+            if (opt->logdir_count == FOLLOW_MAX_LOGDIRS) {
+                fprintf(stderr, "vizd: --logdir: at most %d\n", FOLLOW_MAX_LOGDIRS);
+                return -1;
+            }
+            if (follow_parse_logdir(optarg, &opt->logdirs[opt->logdir_count], &err) < 0) {
+                fprintf(stderr, "vizd: --logdir %s: %s\n", optarg, err.message);
+                return -1;
+            }
+            opt->logdir_count++;
+            break;
+        }
+        case 'Q':
+            if (parse_number("--logdir-poll-ms", optarg, 10, 600000, &n) < 0) return -1;
+            opt->logdir_poll_ms = (unsigned)n;
             break;
         case 'h': fputs(usage, stdout); return 1;
         case 'v': printf("vizd %s\n", VIZD_VERSION); return 1;
@@ -260,10 +287,22 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "vizd %s: serving %s on http://%s:%d\n", VIZD_VERSION, opt.db_path, opt.host, opt.port);
+    /* After the server: the dashboard answers at once while a large logdir is still being read. */
+    follower *follow = NULL;
+    follow_options follow_opt = {.poll_ms = opt.logdir_poll_ms};
+    if (opt.logdir_count && follow_start(&follow, app.store, opt.logdirs, opt.logdir_count, &follow_opt, &err) < 0) {
+        fprintf(stderr, "vizd: %s\n", err.message);
+        events_shutdown(app.events);
+        http_stop(server);
+        store_close(app.store);
+        events_destroy(app.events);
+        return 1;
+    }
 
     int sig;
     sigwait(&stop_signals, &sig);
     fprintf(stderr, "vizd: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    follow_stop(follow);
     if (events_shutdown(app.events) > 0)
         usleep(100 * 1000); /* let the ended streams send their last bytes before the daemon goes */
     http_stop(server);

@@ -1038,6 +1038,28 @@ static int apply_media(vz_store *s, int64_t run_id, vz_write *w, vz_error *err)
     return rc;
 }
 
+/* ---- followed event files (follow.c) -----------------------------------------------------------
+ * How far each followed file has been read, saved inside the write that carries the data of the records
+ * before that offset: the two commit together or not at all, so a restart resumes exactly there. Prepared
+ * per write rather than kept with the writer's statements: one such write carries thousands of points. */
+
+static int save_source_progress(vz_store *s, const vz_source_progress *p, vz_error *err)
+{
+    sqlite3_stmt *st;
+    if (prepare(s->writer_db, &st,
+                "INSERT INTO followed_files(path, inode, first_crc, offset) VALUES(?1, ?2, ?3, ?4) "
+                "ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, first_crc = excluded.first_crc, "
+                "offset = excluded.offset", err) < 0)
+        return -1;
+    bind_text(st, 1, p->path);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)p->inode);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)p->first_crc);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)p->offset);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "saving a followed file's offset");
+}
+
 static int apply_write(vz_store *s, vz_write *w, vz_error *err)
 {
     int64_t run_id = 0;
@@ -1045,7 +1067,8 @@ static int apply_write(vz_store *s, vz_write *w, vz_error *err)
     if (apply_scalars(s, run_id, w, err) < 0) return -1;
     if (apply_histograms(s, run_id, w, err) < 0) return -1;
     if (apply_media(s, run_id, w, err) < 0) return -1;
-    return w->graph_json ? upsert_graph(s, run_id, w->graph_json, err) : 0;
+    if (w->graph_json && upsert_graph(s, run_id, w->graph_json, err) < 0) return -1;
+    return w->source ? save_source_progress(s, w->source, err) : 0;
 }
 
 static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
@@ -1347,6 +1370,30 @@ static int read_end(sqlite3 *db, int rc, vz_error *err)
         if (rc == 0) rc = sql_fail(err, db, "finishing a read");
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
+    return rc;
+}
+
+int store_read_sources(vz_store *s, store_source_fn visit, void *ctx, vz_error *err)
+{
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_stmt *st = NULL;
+    int rc = read_begin(db, err);
+    if (rc == 0) rc = prepare(db, &st, "SELECT path, inode, first_crc, offset FROM followed_files", err);
+    while (rc == 0) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) {
+            rc = sql_fail(err, db, "reading followed files");
+            break;
+        }
+        vz_source_progress p = {(const char *)sqlite3_column_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+                                (uint32_t)sqlite3_column_int64(st, 2), (uint64_t)sqlite3_column_int64(st, 3)};
+        if (p.path) rc = visit(ctx, &p, err);
+    }
+    sqlite3_finalize(st);
+    rc = read_end(db, rc, err);
+    reader_release(s, db);
     return rc;
 }
 

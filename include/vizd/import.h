@@ -49,6 +49,13 @@ typedef int (*import_batch_fn)(void *ctx, vz_write *batch, vz_error *err);
 int import_file(const char *path, const char *run, import_batch_fn on_batch, void *ctx, import_stats *stats,
                 vz_error *err);
 
+/* Read an event file from progress->offset on, as import_file does, for follow mode: every batch carries
+ * progress (its offset then being where the batch's data ends), so the store saves it with the data. A
+ * final record cut short is left for the next call; progress->offset stops before it. progress->path is
+ * the key the offset is saved under. */
+int import_file_from(const char *path, const char *run, vz_source_progress *progress, import_batch_fn on_batch,
+                     void *ctx, import_stats *stats, vz_error *err);
+
 /* Walk a TensorBoard logdir: every directory holding events.out.tfevents.* files is a run named by its
  * path relative to dir (the logdir itself: its base name). Files are read in name order (the names
  * carry their creation time) and committed with store_write in batches. */

@@ -59,6 +59,16 @@ typedef struct {
     char *text;               /* texts; owned */
 } vz_media_item;
 
+/* How far a followed event file has been read (follow.c): its path, inode, the stored CRC of its first
+ * record (tells a file rewritten in place) and the byte offset after the last record whose data is in the
+ * store. */
+typedef struct {
+    const char *path;
+    uint64_t inode;
+    uint32_t first_crc;
+    uint64_t offset;
+} vz_source_progress;
+
 /* Everything one request writes, for one run. Owned by whoever built it (see write_free in api.h). */
 typedef struct {
     char *run;
@@ -71,6 +81,7 @@ typedef struct {
     char *graph_json; /* NULL, or a validated model graph (JSON text) that replaces the run's graph */
     vz_media_item *media;
     size_t media_count;
+    const vz_source_progress *source; /* NULL, or saved in the same transaction as the rest (not owned) */
 } vz_write;
 
 /* Called on the writer thread after each successful commit, once per write in it, with the steps the
@@ -182,6 +193,11 @@ int store_list_media(vz_store *store, const char *run, const char *tag, vz_media
  * (caller frees; a NUL follows them). 404 when there is no such blob. */
 int store_read_blob(vz_store *store, const char *name, unsigned char **bytes, size_t *size, char *type,
                     size_t type_size, vz_error *err);
+
+/* Visit every saved vz_source_progress (the path is valid during the call only); visit returning -1
+ * stops with its error. */
+typedef int (*store_source_fn)(void *ctx, const vz_source_progress *progress, vz_error *err);
+int store_read_sources(vz_store *store, store_source_fn visit, void *ctx, vz_error *err);
 
 /* {"db_path", "db_bytes", and counts: "runs", "series", "scalar_points", "scalar_blocks", "histogram_steps",
  * "images", "tensors", "texts", "graphs", "blobs"} */
