@@ -2,6 +2,7 @@
 or every later answer carry (issue 9): each refusal is a 4xx naming its field, and stores nothing."""
 
 import base64
+import json
 import struct
 import zlib
 
@@ -93,6 +94,22 @@ def test_ten_thousand_distinct_tags_are_accepted_and_one_more_is_refused_naming_
     hist = [{"tag": "h%05d" % i, "step": 0, "values": [1.0]} for i in range(10001)]
     assert_error(client.write({"run": "over", "histograms": hist}), 413, "too_large", path="histograms[10000].tag")
     assert set(runs_of(client)) == {"ok"}
+
+
+def test_the_distinct_tag_count_reads_escaped_spellings_as_the_same_tag(empty_client):
+    """The count runs on the body's bytes before the parse: a tag spelled with an escape ("t\\u0031" is
+    "t1") must not count as one more tag, and "tag" keys in a text or nested in hparams are no item's tag."""
+    client = empty_client
+    items = ", ".join('{"tag": "t%d", "value": %d}' % (i, i) for i in range(10000))
+    body = ('{"run": "esc", "description": "\\"tag\\": \\"x\\"", "hparams": {"nested": [%s]}, '
+            '"scalars": [%s, {"tag": "t\\u0031", "value": -1}], '
+            '"texts": [{"tag": "note", "step": 0, "text": "%s"}]}'
+            % (", ".join('{"tag": "y%d"}' % i for i in range(20)), items, '{\\"tag\\":\\"z\\"}' * 20000))
+    resp = client.post("/api/v1/write", body=body)
+    assert resp.status == 200, resp
+    assert resp.json["written"]["scalars"] == 10001 and resp.json["written"]["texts"] == 1
+    one_more = body.replace('"scalars": [', '"scalars": [{"tag": "extra", "value": 1}, ', 1)
+    assert_error(client.post("/api/v1/write", body=one_more), 413, "too_large", path="scalars[10000].tag")
 
 
 def test_tags_come_in_pages_that_together_list_every_series_once(empty_client):
