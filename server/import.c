@@ -3,7 +3,9 @@
  * tfevents.c decodes records; this file decides what each Summary.Value becomes and gathers the results
  * into vz_write batches of at most IMPORT_BATCH_ITEMS items, so a file of millions of points is never
  * held in memory at once and each batch commits in one transaction. An event's graph_def becomes the
- * run's model graph (graphdef.c; the last one of a run wins, as a new add_graph replaces the graph). What
+ * run's model graph (graphdef.c; the last one of a run wins, as a new add_graph replaces the graph), and
+ * the hparams plugin data add_hparams writes the run's hparams. Batches are handed on only between
+ * records, so a batch always ends at a record boundary: --logdir saves that offset with it. What
  * vizd has no place for (audio, pr curves, other plugins, run metadata) is counted as skipped, by kind
  * and with its first tags, rather than refused: an event file mixes kinds, and the rest of it is still
  * worth importing. */
@@ -11,6 +13,7 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,8 @@ typedef struct {
     import_stats *stats;
     vz_source_progress *source; /* NULL, or the file's progress, sent with every batch (follow mode) */
     const tfe_record_reader *reader;
+    json_t *hparams; /* add_hparams' values and metric tags found so far in this file; NULL when none */
+    bool has_new_hparams;
 } batch;
 
 static int out_of_memory(vz_error *err)
@@ -70,6 +75,14 @@ static void batch_reset(batch *b)
  * sends its progress even with no items (records of nothing vizd keeps still move the offset on). */
 static int batch_flush(batch *b, vz_error *err)
 {
+    if (b->has_new_hparams) {
+        /* Kept for the whole file: each batch's hparams replace the run's, so each holds all found. */
+        free(b->write.hparams_json);
+        b->write.hparams_json = json_dumps(b->hparams, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!b->write.hparams_json) return out_of_memory(err);
+        b->has_new_hparams = false;
+        b->items++;
+    }
     vz_source_progress reached;
     if (b->source) {
         if (b->items == 0 && b->reader->offset == b->source->offset) return 0;
@@ -275,6 +288,172 @@ static int add_text(batch *b, const char *tag, int64_t step, double wall_time_s,
     return batch_counted(b, err);
 }
 
+/* A TensorBoard summary v2 histogram: a [k, 3] tensor of (left edge, right edge, count) rows. */
+static int add_histogram_v2(batch *b, const char *tag, int64_t step, double wall_time_s, const tfe_tensor *t,
+                            vz_error *err)
+{
+    double *cells;
+    size_t n;
+    vz_error why;
+    if (t->dims != 2 || t->shape[1] != 3 || tfe_tensor_reals(t, &cells, &n, &why) < 0 || n == 0) {
+        note_skip(b->stats, "histograms (not a [k, 3] tensor)", tag);
+        return 0;
+    }
+    size_t k = n / 3;
+    tfe_value v = {.kind = TFE_VALUE_HISTO};
+    v.histo.bucket_limits = malloc(k * sizeof(double));
+    v.histo.buckets = malloc(k * sizeof(double));
+    if (!v.histo.bucket_limits || !v.histo.buckets) {
+        free(cells);
+        tfe_value_free(&v);
+        return out_of_memory(err);
+    }
+    /* Only the buckets survive in this form: min and max are the outer edges, the sums are taken from
+     * bucket centres (what TensorBoard itself can know of them). */
+    v.histo.min = cells[0];
+    v.histo.max = cells[3 * (k - 1) + 1];
+    for (size_t i = 0; i < k; i++) {
+        double left = cells[3 * i], right = cells[3 * i + 1], count = cells[3 * i + 2], centre = (left + right) / 2;
+        v.histo.bucket_limits[i] = right;
+        v.histo.buckets[i] = count;
+        v.histo.num += count;
+        v.histo.sum += count * centre;
+        v.histo.sum_squares += count * centre * centre;
+    }
+    v.histo.bucket_limit_count = v.histo.bucket_count = k;
+    free(cells);
+    int rc = add_histogram(b, tag, step, wall_time_s, &v, err);
+    tfe_value_free(&v);
+    return rc;
+}
+
+/* google.protobuf.Value as JSON: number_value (2), string_value (3), bool_value (4); NULL for others. */
+static json_t *pb_value_json(tfe_bytes bytes, vz_error *err)
+{
+    tfe_pb pb;
+    tfe_field f;
+    json_t *value = NULL;
+    tfe_pb_init(&pb, bytes.data, bytes.size);
+    int got;
+    while ((got = tfe_pb_next(&pb, &f, err)) == 1) {
+        json_decref(value);
+        value = NULL;
+        if (f.number == 2 && f.wire_type == TFE_WIRE_FIXED64) {
+            double x = tfe_field_double(&f);
+            value = isfinite(x) ? json_real(x) : NULL;
+        } else if (f.number == 3 && f.wire_type == TFE_WIRE_BYTES && utf8_is_valid((const char *)f.bytes.data, f.bytes.size) &&
+                   !memchr(f.bytes.data, 0, f.bytes.size)) {
+            value = json_stringn((const char *)f.bytes.data, f.bytes.size);
+        } else if (f.number == 4 && f.wire_type == TFE_WIRE_VARINT) {
+            value = json_boolean(f.varint != 0);
+        }
+    }
+    if (got < 0) {
+        json_decref(value);
+        return NULL;
+    }
+    return value;
+}
+
+/* Read one field (number) of a message's sub-messages: calls visit for each. */
+static int each_field(tfe_bytes message, uint32_t number, int (*visit)(batch *, tfe_bytes, vz_error *), batch *b,
+                      vz_error *err)
+{
+    tfe_pb pb;
+    tfe_field f;
+    tfe_pb_init(&pb, message.data, message.size);
+    int got;
+    while ((got = tfe_pb_next(&pb, &f, err)) == 1)
+        if (f.number == number && f.wire_type == TFE_WIRE_BYTES && visit(b, f.bytes, err) < 0) return -1;
+    return got;
+}
+
+static json_t *hparams_object(batch *b)
+{
+    if (!b->hparams) b->hparams = json_object();
+    return b->hparams;
+}
+
+/* SessionStartInfo.hparams (1): map entries of key (1) and google.protobuf.Value (2). */
+static int read_hparam(batch *b, tfe_bytes entry, vz_error *err)
+{
+    tfe_pb pb;
+    tfe_field f;
+    tfe_bytes key = {0}, value = {0};
+    tfe_pb_init(&pb, entry.data, entry.size);
+    int got;
+    while ((got = tfe_pb_next(&pb, &f, err)) == 1) {
+        if (f.number == 1 && f.wire_type == TFE_WIRE_BYTES) key = f.bytes;
+        if (f.number == 2 && f.wire_type == TFE_WIRE_BYTES) value = f.bytes;
+    }
+    if (got < 0) return -1;
+    char *name = copy_bytes(key);
+    json_t *json = pb_value_json(value, err);
+    json_t *object = hparams_object(b);
+    if (name && json && object && strlen(name) == key.size && utf8_is_valid(name, key.size))
+        json_object_set(object, name, json);
+    json_decref(json);
+    free(name);
+    b->has_new_hparams = true;
+    return 0;
+}
+
+/* Experiment.metric_infos (5): MetricInfo.name (1) is a MetricName whose tag (2) names a scalar. */
+static int read_metric(batch *b, tfe_bytes info, vz_error *err)
+{
+    tfe_pb pb, name_pb;
+    tfe_field f, g;
+    tfe_pb_init(&pb, info.data, info.size);
+    int got;
+    while ((got = tfe_pb_next(&pb, &f, err)) == 1) {
+        if (f.number != 1 || f.wire_type != TFE_WIRE_BYTES) continue;
+        tfe_pb_init(&name_pb, f.bytes.data, f.bytes.size);
+        while (tfe_pb_next(&name_pb, &g, err) == 1) {
+            if (g.number != 2 || g.wire_type != TFE_WIRE_BYTES) continue;
+            json_t *object = hparams_object(b);
+            if (!object) return out_of_memory(err);
+            json_t *metrics = json_object_get(object, "metrics");
+            if (!json_is_array(metrics)) json_object_set_new(object, "metrics", metrics = json_array());
+            if (utf8_is_valid((const char *)g.bytes.data, g.bytes.size) && !memchr(g.bytes.data, 0, g.bytes.size))
+                json_array_append_new(metrics, json_stringn((const char *)g.bytes.data, g.bytes.size));
+            b->has_new_hparams = true;
+        }
+    }
+    return got;
+}
+
+static int read_session_start(batch *b, tfe_bytes info, vz_error *err)
+{
+    return each_field(info, 1, read_hparam, b, err);
+}
+
+static int read_experiment(batch *b, tfe_bytes experiment, vz_error *err)
+{
+    return each_field(experiment, 5, read_metric, b, err);
+}
+
+/* The hparams plugin data add_hparams writes (HParamsPluginData: experiment 2, session_start_info 3,
+ * session_end_info 4) into the run's hparams: {name: value, ..., "metrics": [tag, ...]}. */
+static int import_hparams(batch *b, const tfe_value *v, const char *tag, vz_error *err)
+{
+    vz_error why;
+    tfe_pb pb;
+    tfe_field f;
+    tfe_pb_init(&pb, v->plugin_content.data, v->plugin_content.size);
+    int got, rc = 0;
+    while (rc == 0 && (got = tfe_pb_next(&pb, &f, &why)) == 1) {
+        if (f.wire_type != TFE_WIRE_BYTES) continue;
+        if (f.number == 2) rc = read_experiment(b, f.bytes, &why);
+        else if (f.number == 3) rc = read_session_start(b, f.bytes, &why);
+    }
+    if (rc < 0 && why.status >= 500) {
+        *err = why;
+        return -1;
+    }
+    if (rc < 0 || got < 0) note_skip(b->stats, "hparams (unreadable)", tag);
+    return 0;
+}
+
 static bool plugin_is(const tfe_value *v, const char *name)
 {
     size_t n = strlen(name);
@@ -315,6 +494,10 @@ static int import_value(batch *b, const tfe_event *event, const tfe_value *v, vz
                tfe_tensor_scalar(&v->tensor, &scalar)) {
         /* torch's add_scalar(new_style=True) and TensorBoard's summary v2 write a one-element tensor. */
         rc = add_scalar(b, tag, event->step, event->wall_time_s, scalar, err);
+    } else if (v->kind == TFE_VALUE_TENSOR && plugin_is(v, "histograms")) {
+        rc = add_histogram_v2(b, tag, event->step, event->wall_time_s, &v->tensor, err);
+    } else if (plugin_is(v, "hparams")) {
+        rc = import_hparams(b, v, tag, err);
     } else if (v->kind == TFE_VALUE_TENSOR && plugin_is(v, "text") && v->tensor.dtype == TFE_DT_STRING) {
         rc = add_text(b, tag, event->step, event->wall_time_s, &v->tensor, err);
     } else if (v->kind == TFE_VALUE_TENSOR && plugin_is(v, "images") && v->tensor.dtype == TFE_DT_STRING &&
@@ -428,6 +611,7 @@ static int read_file(const char *path, const char *run, vz_source_progress *sour
     free(b.write.run);
     b.write.run = NULL;
     batch_reset(&b);
+    json_decref(b.hparams);
     tfe_record_reader_free(&reader);
     fclose(file);
     return rc;

@@ -527,3 +527,45 @@ bool tfe_tensor_scalar(const tfe_tensor *t, double *out)
     }
     return true;
 }
+
+int tfe_tensor_reals(const tfe_tensor *t, double **out, size_t *count, vz_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    size_t width;
+    switch (t->dtype) {
+    case TFE_DT_FLOAT: case TFE_DT_INT32: width = 4; break;
+    case TFE_DT_DOUBLE: case TFE_DT_INT64: width = 8; break;
+    default: return vz_fail(err, 400, "invalid_value", "", "a tensor of dtype %d is not numeric", t->dtype);
+    }
+    uint64_t n = tfe_tensor_elements(t);
+    if (t->has_too_many_dims || (t->value_count ? t->value_count : t->content.size / width) != n ||
+        (!t->value_count && t->content.size % width))
+        return vz_fail(err, 400, "invalid_value", "", "a tensor's values do not match its shape");
+    if (n == 0) return 0;
+    double *values = malloc((size_t)n * sizeof *values);
+    if (!values) return vz_out_of_memory(err, "reading a tensor");
+    for (size_t i = 0; i < n; i++) {
+        if (t->value_count) {
+            values[i] = t->values[i];
+            continue;
+        }
+        const unsigned char *p = t->content.data + i * width;
+        if (t->dtype == TFE_DT_FLOAT) {
+            uint32_t bits = le32(p);
+            float x;
+            memcpy(&x, &bits, sizeof x);
+            values[i] = x;
+        } else if (t->dtype == TFE_DT_INT32) {
+            values[i] = (double)(int32_t)le32(p);
+        } else if (t->dtype == TFE_DT_DOUBLE) {
+            uint64_t bits = le64(p);
+            memcpy(&values[i], &bits, sizeof values[i]);
+        } else {
+            values[i] = (double)(int64_t)le64(p);
+        }
+    }
+    *out = values;
+    *count = (size_t)n;
+    return 0;
+}

@@ -1,8 +1,9 @@
 /* import.h -- importing TensorBoard event files (torch.utils.tensorboard, tensorboardX) into the store.
  *
  * simple_value and one-element scalar tensors become scalars, HistogramProto histograms, Summary.Image
- * images, text-plugin string tensors texts, an event's graph_def (add_graph) the run's model graph
- * (graphdef.c). Anything else (audio, pr curves, hparams, other plugins, run metadata) is skipped and
+ * images, text-plugin string tensors texts, summary v2 [k, 3] histogram tensors histograms, add_hparams'
+ * plugin data the run's hparams, an event's graph_def (add_graph) the run's model graph
+ * (graphdef.c). Anything else (audio, pr curves, other plugins, run metadata) is skipped and
  * counted by kind, with the first few tags of each, so the import can say what it left out. */
 #ifndef VIZD_IMPORT_H
 #define VIZD_IMPORT_H

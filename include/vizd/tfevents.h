@@ -141,5 +141,8 @@ uint64_t tfe_tensor_elements(const tfe_tensor *t);
 /* The single value of a one-element float, double, int32 or int64 tensor, from its typed field or its
  * tensor_content. Returns false for anything else. */
 bool tfe_tensor_scalar(const tfe_tensor *t, double *out);
+/* Every value of a float, double, int32 or int64 tensor, in row-major order, as a new array of doubles
+ * (caller frees; NULL with count 0 for an empty tensor). 400 when the values do not match the shape. */
+int tfe_tensor_reals(const tfe_tensor *t, double **out, size_t *count, vz_error *err);
 
 #endif

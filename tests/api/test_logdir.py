@@ -248,3 +248,69 @@ def test_a_thousand_run_directories(vizd_factory, tmp_path):
         assert wait_for(lambda: served_counts(vizd.client).get(("r1000", "loss")) == 4, SERVE_WITHIN_S)
     finally:
         writer.close()
+
+
+def test_add_hparams_from_torch_sets_the_runs_hparams_and_metric_tags(vizd_factory, tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+    logdir = tmp_path / "runs"
+    vizd = vizd_factory(args=["--logdir", str(logdir)])
+    with SummaryWriter(str(logdir)) as writer:
+        writer.add_hparams({"lr": 0.1, "optimizer": "sgd", "batch": 32, "nesterov": True},
+                           {"hparam/accuracy": 0.75, "hparam/loss": 0.5}, run_name="trial0")
+
+    def trial():
+        runs = {r["name"]: r for r in vizd.client.runs()}
+        return runs.get("trial0") if runs.get("trial0", {}).get("hparams") else None  # torch: logdir/run_name
+
+    run = wait_for(trial, SERVE_WITHIN_S)
+    assert run, vizd.client.runs()
+    # torch writes a bool as the number 1 (it tests for int before bool); TensorBoard shows 1 too.
+    assert run["hparams"] == {"lr": 0.1, "optimizer": "sgd", "batch": 32, "nesterov": 1,
+                              "metrics": ["hparam/accuracy", "hparam/loss"]}
+    assert wait_for(lambda: served_counts(vizd.client).get(("trial0", "hparam/accuracy")) == 1,
+                    SERVE_WITHIN_S)
+    assert vizd.client.series("hparam/accuracy", "trial0", points=0)["points"][0][2] == 0.75
+
+
+def test_summary_v2_scalars_histograms_and_texts(vizd_factory, tmp_path):
+    """Written with TensorBoard's own summary v2 protobuf builders (no TensorFlow needed for them)."""
+    import numpy as np
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.plugins.histogram import summary_v2 as histogram_v2
+    from tensorboard.plugins.scalar import summary_v2 as scalar_v2
+    from tensorboard.plugins.text import summary_v2 as text_v2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    logdir = tmp_path / "runs"
+    vizd = vizd_factory(args=["--logdir", str(logdir)])
+    writer = EventFileWriter(str(logdir / "v2"))
+    rng = np.random.default_rng(0)
+    protos = []
+    for step in range(3):
+        data = rng.normal(step, 1.0, 500)
+        histogram = histogram_v2.histogram_pb("weights", data, buckets=12)
+        protos.append(histogram.value[0].tensor)
+        for summary in (scalar_v2.scalar_pb("loss", 1.0 / (step + 1)), histogram,
+                        text_v2.text_pb("note", "step %d" % step)):
+            writer.add_event(Event(wall_time=time.time(), step=step, summary=summary))
+    writer.flush()
+
+    def served():
+        tags = vizd.client.get("/api/v1/tags", params={"run": "v2"}).json["runs"].get("v2", {})
+        return tags if all(tags.get(k, {}).get(t, {}).get("count") == 3 for k, t in
+                           (("scalars", "loss"), ("histograms", "weights"), ("texts", "note"))) else None
+
+    assert wait_for(served, SERVE_WITHIN_S), vizd.client.get("/api/v1/tags").json
+    points = vizd.client.series("loss", "v2", points=0)["points"]
+    assert [(p[0], p[2]) for p in points] == [(s, float(np.float32(1.0 / (s + 1)))) for s in range(3)]
+    steps = vizd.client.get("/api/v1/histograms", params={"run": "v2", "tag": "weights"}).json["series"][0]["steps"]
+    for got, tensor in zip(steps, protos):
+        cells = np.frombuffer(tensor.tensor_content, dtype=np.float64).reshape(-1, 3) if tensor.tensor_content \
+            else np.array(tensor.double_val).reshape(-1, 3)
+        nonzero = [row for row in cells if row[2]]
+        assert [b[2] for b in got["buckets"]] == [row[2] for row in cells][
+            list(cells[:, 2]).index(nonzero[0][2]):len(cells) - list(cells[::-1, 2]).index(nonzero[-1][2])]
+        assert got["num"] == cells[:, 2].sum()
+    texts = vizd.client.get("/api/v1/texts", params={"run": "v2", "tag": "note"}).json
+    assert [item["text"] for item in texts["series"][0]["items"]] == ["step 0", "step 1", "step 2"]
+    writer.close()
