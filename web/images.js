@@ -2,11 +2,16 @@
  * step in a grid; brightness, contrast and actual size in the sidebar apply to every card (CSS
  * filters, as TensorBoard's image dashboard has them); a click enlarges an image in a dialog.
  *
+ * Images are drawn at the card's width (the toolbar's card-width control sizes them), never enlarged
+ * past imagesize.js's limit and pixelated when enlarged; "actual size" draws them 1:1 and the card
+ * scrolls rather than cropping them.
+ *
  * Images are shown with <img> from their blob URL: the browser decodes them, and the server only
  * stores PNG, JPEG, GIF and WebP checked by magic bytes, so no image can carry a script. */
 
 import * as api from './api.js';
 import { element } from './dom.js';
+import { isEnlarged, maxDisplayWidth, tileMinWidth } from './imagesize.js';
 import { MediaCard } from './mediacard.js';
 import { createRunTagTab } from './runtagtab.js';
 
@@ -22,6 +27,10 @@ class ImageCard extends MediaCard {
     this.grid = element('div', 'image-grid');
     this.body.append(this.grid);
     this.shownKey = null;
+    // The card's width changes with the window and the card-width control: whether an image is
+    // enlarged (pixelated) follows it.
+    this.resizeObserver = new ResizeObserver(() => this.markEnlarged());
+    this.resizeObserver.observe(this.grid);
   }
 
   async fetchData() {
@@ -35,6 +44,7 @@ class ImageCard extends MediaCard {
     if (key !== this.shownKey) {
       this.shownKey = key;
       this.grid.replaceChildren(...items.map((item) => this.figure(item)));
+      if (items.length) this.grid.style.setProperty('--tile', `${tileMinWidth(Math.min(...items.map((i) => i.width)))}px`);
     }
     this.applyDisplay();
     const step = this.slider.step;
@@ -49,6 +59,7 @@ class ImageCard extends MediaCard {
     img.alt = `${this.tag}, step ${item.step}, image ${item.index}`;
     img.width = item.width;
     img.height = item.height;
+    img.style.maxWidth = `${maxDisplayWidth(item.width)}px`;
     img.decoding = 'async';
     img.title = 'Click to enlarge';
     img.addEventListener('click', () => this.viewer.open(item, this.tag, this.run, img.style.filter));
@@ -62,10 +73,25 @@ class ImageCard extends MediaCard {
     const filter = imageFilter(state.imageBrightness, state.imageContrast);
     this.grid.classList.toggle('actual-size', state.imageActualSize);
     for (const img of this.grid.querySelectorAll('img')) img.style.filter = filter;
+    this.markEnlarged();
+  }
+
+  /** Pixelated where an image is drawn wider than its pixels, smooth where it is shrunk. */
+  markEnlarged() {
+    for (const img of this.grid.querySelectorAll('img')) {
+      img.classList.toggle('enlarged', isEnlarged(img.getBoundingClientRect().width, Number(img.getAttribute('width'))));
+    }
+  }
+
+  destroy() {
+    this.resizeObserver.disconnect();
+    super.destroy();
   }
 
   debug() {
-    return { ...super.debug(), images: this.grid.querySelectorAll('img').length };
+    const imgs = [...this.grid.querySelectorAll('img')];
+    return { ...super.debug(), images: imgs.length,
+      shown: imgs.map((img) => ({ width: img.getBoundingClientRect().width, enlarged: img.classList.contains('enlarged') })) };
   }
 }
 

@@ -1,5 +1,5 @@
 /* media.test.mjs -- the Images, Tensors and Text tabs in headless Chromium against a real vizd.
- * Real PNGs (made here with zlib), a conv weight [8, 4, 3, 3] (the seed's VGG11 features[3] in small),
+ * Real PNGs (made with zlib by the harness), a conv weight [8, 4, 3, 3] (the seed's VGG11 features[3] in small),
  * a feature map [6, 16, 16] with a NaN, a grad-cam heatmap [7, 7] over an image of the same step,
  * and a Markdown note with a <script> and a javascript: link. Checked: the image grid, brightness,
  * enlarge; kernel tiles, switching channels, hover, export; the NaN colour; the CAM blend pixel for
@@ -8,9 +8,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import zlib from 'node:zlib';
 import { resizeBilinear, showCamOnImage } from '../../../web/cam.js';
-import { openBrowser, screenshot, screenshotOf, startVizd, waitIdle } from './harness.mjs';
+import { openBrowser, png, screenshot, screenshotOf, startVizd, waitIdle } from './harness.mjs';
 
 const RUN = 'cnn/vgg11';
 const RUN_B = 'cnn/resnet18';
@@ -21,38 +20,6 @@ let errors;
 
 // ---- data ------------------------------------------------------------------------------------
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes) {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
-/** An 8-bit RGB PNG of width x height with pixel(x, y) -> [r, g, b]. */
-function png(width, height, pixel) {
-  const raw = Buffer.alloc(height * (1 + width * 3));
-  for (let y = 0; y < height; y++) {
-    raw[y * (1 + width * 3)] = 0; // filter: none
-    for (let x = 0; x < width; x++) raw.set(pixel(x, y), y * (1 + width * 3) + 1 + x * 3);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header),
-    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 const f32 = (values) => Buffer.from(new Float32Array(values).buffer).toString('base64');
 
 // The CAM's image: a 64 x 48 gradient with a bright square (the "object").
