@@ -148,9 +148,18 @@ def test_a_write_in_flight_when_sigterm_arrives_is_answered_and_kept(vizd):
 
     n = 300_000
     body = json.dumps({"run": "r", "scalars": [{"tag": "t", "steps": list(range(n)), "values": [0.5] * n}]})
+    data = body.encode()
     conn = http.client.HTTPConnection("127.0.0.1", vizd.port, timeout=60)
-    conn.request("POST", "/api/v1/write", body.encode(), {"Content-Type": "application/json"})
-    vizd.proc.send_signal(signal.SIGTERM)  # the whole body is sent; vizd is parsing or storing it
+    conn.putrequest("POST", "/api/v1/write")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(len(data)))
+    conn.endheaders(data[:-16])
+    # "Received" means vizd has read the request's head. On loopback the kernel buffers megabytes, so a
+    # send that returned proves nothing: a connection still in the accept queue when SIGTERM arrives is
+    # closed unanswered, as by any server. Give vizd time to take the head before the last bytes go out.
+    time.sleep(0.5)
+    conn.send(data[-16:])
+    vizd.proc.send_signal(signal.SIGTERM)  # the whole body is sent; vizd is reading, parsing or storing it
     resp = conn.getresponse()
     assert resp.status == 200, resp.read()
     assert json.loads(resp.read())["written"]["scalars"] == n
