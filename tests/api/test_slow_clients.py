@@ -68,12 +68,18 @@ def test_1100_event_streams_from_one_address_do_not_lock_out_other_clients(vizd)
 
 def test_the_cap_per_address_can_be_set(vizd_factory):
     vizd = vizd_factory(args=["--max-connections-per-ip", "20"])
-    socks = attacks.open_many(vizd.port, 40, b"GET /api/v1/runs HTTP/1.1\r\nHost: 127")
+    head = b"GET /api/v1/runs HTTP/1.1\r\nHost: 127"
+    socks = attacks.open_many(vizd.port, 40, head)
+
+    def holds_the_cap():
+        # A slot may still be held for a moment by the start-up probe's connection: top up once it is free.
+        if attacks.count_open(socks) < 20:
+            socks.extend(attacks.open_many(vizd.port, 2, head))
+        return attacks.count_open(socks) == 20
+
     try:
-        # 20 at most; one slot may still be held by the start-up probe's connection, closing (slowly under
-        # the sanitizers).
         assert wait_for(lambda: attacks.count_open(socks) <= 20, 3), attacks.count_open(socks)
-        assert attacks.count_open(socks) >= 18
+        assert wait_for(holds_the_cap, 5), attacks.count_open(socks)
         assert attacks.healthz_once(vizd.port, attacks.BYSTANDER) is not None
         assert attacks.healthz_once(vizd.port, attacks.ATTACKER) is None  # at its cap
     finally:
