@@ -16,9 +16,14 @@ log=build/fuzz/$target.log
 # -rss_limit_mb: the machine is shared (and CI's may be small); every input vizd accepts stays far below.
 # -timeout: one input taking 10 s is a hang worth reporting. The longest input tried is libFuzzer's guess
 # from the seeds (at least 4 KiB).
-if ! "$bin" "$work" "tests/fuzz/corpus/$target" $dict -max_total_time="$seconds" -rss_limit_mb=1024 \
-    -timeout=10 -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$target-" \
-    >"$log" 2>&1; then
+"$bin" "$work" "tests/fuzz/corpus/$target" $dict -max_total_time="$seconds" -rss_limit_mb=1024 \
+    -timeout=10 -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$target-" >"$log" 2>&1 &
+pid=$!
+rc=0
+wait "$pid" || rc=$?
+# The event-file targets remove their scratch file on a normal exit; after a crash it is left behind.
+rm -f "/dev/shm/vizd-fuzz-$pid.tfevents" "/tmp/vizd-fuzz-$pid.tfevents"
+if [ "$rc" != 0 ]; then
   tail -n 60 "$log"
   echo "fuzz: $target FAILED (log: $log; input: build/fuzz/artifacts/$target-*)"
   exit 1
