@@ -8,13 +8,13 @@
  *   overlay  every step a line on shared axes; the right axis is the count
  *
  * Step colours run from the run colour brightened (oldest) to darkened (newest), interpolated in
- * HCL as TensorBoard does. Each line goes through the bin centres, down to the baseline at the
+ * HCL as TensorBoard does, in both modes: in offset mode the newest ridge, in front, is the darkest. Each line goes through the bin centres, down to the baseline at the
  * first and last bin. Hovering picks the bin under the mouse and the step whose ridge is nearest
  * vertically, outlines it in black and shows step, bin range and count in a tooltip (text only).
  * The canvas backing store is devicePixelRatio times its CSS size, so lines and text stay sharp. */
 
 import { element } from './dom.js';
-import { formatCount, formatNumber, formatTick, niceDomain, niceTicks, stepColorRamp, timeTicks } from './plotmath.js';
+import { formatCount, formatNumber, formatTick, niceDomain, niceTicks, stepAge, stepColorRamp, timeTicks } from './plotmath.js';
 import { binEdges, binIndex } from './rebin.js';
 import { axisTitle, formatX, xValue } from './xaxis.js';
 
@@ -127,12 +127,7 @@ export class HistogramChart {
     // Draw back to front: oldest first.
     const order = steps.map((_, i) => i).sort((a, b) => times[a] - times[b] || steps[a].step - steps[b].step);
     const ramp = stepColorRamp(this.data.color);
-    // Issue 3 asks for older ridgelines further back and darker in offset mode (TensorBoard's own ramp
-    // darkens towards the newest step, which overlay mode keeps).
-    const colors = times.map((t) => {
-      const age = t1 > t0 ? (t - t0) / (t1 - t0) : 1;
-      return ramp(mode === 'offset' ? 1 - age : age);
-    });
+    const colors = times.map((t) => ramp(stepAge(t, t0, t1)));
     return { width, height, left, right, top, bottom, offset, ridges: mode === 'offset', sliceHeight, baseTop, times, t0, t1, x0, x1,
       xTickCount, xPixel, baseline, yPixel, maxCount, order, colors, rightTicks };
   }

@@ -84,6 +84,8 @@ class HistogramCard extends LazyCard {
       tag: this.tag, run: this.run, ...this.lifecycle(), hidden: this.el.hidden, steps: this.steps.map((s) => s.step),
       bins: this.card ? this.card.n : 0, range: this.card ? [this.card.lo, this.card.hi] : null,
       drawCount: this.drawCount, error: this.error,
+      // The colour each step was drawn in, by step: offset mode draws the newest darkest.
+      stepColors: this.chart.geometry ? Object.fromEntries(this.steps.map((s, i) => [s.step, this.chart.geometry.colors[i]])) : null,
     };
   }
 

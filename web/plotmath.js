@@ -162,3 +162,10 @@ export function stepColorRamp(hex) {
     return `rgb(${r}, ${g}, ${b})`;
   };
 }
+
+/** Where a step at time `t` sits between the oldest (t0 -> 0) and newest (t1 -> 1) step: the argument
+ * of stepColorRamp, so the newest step is drawn darkest in both histogram modes, as in TensorBoard.
+ * A single step (t0 = t1) counts as the newest. */
+export function stepAge(t, t0, t1) {
+  return t1 > t0 ? (t - t0) / (t1 - t0) : 1;
+}

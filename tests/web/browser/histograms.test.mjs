@@ -115,6 +115,32 @@ test('offset mode draws ridgelines on a canvas sized for the device pixel ratio'
   await screenshot(page, 'histograms-offset.png');
 });
 
+test('offset mode shades the newest ridge darkest, as TensorBoard does', async () => {
+  // On the canvas: the front (newest) ridges, low in the plot, are darker than the back ones high up
+  // (the middle of the plot only: the step labels are on the right).
+  const [top, bottom] = await page.$eval(`${cardSelector(TAG, RUN_A)} canvas`, (canvas) => {
+    const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const darkestInRows = (y0, y1) => {
+      let best = 765;
+      for (let y = y0; y < y1; y++) {
+        for (let x = Math.round(width * 0.1); x < width * 0.7; x++) {
+          const i = (y * width + x) * 4;
+          if (data[i + 3] === 255) best = Math.min(best, data[i] + data[i + 1] + data[i + 2]);
+        }
+      }
+      return best;
+    };
+    return [darkestInRows(Math.round(height * 0.08), Math.round(height * 0.2)), darkestInRows(Math.round(height * 0.7), Math.round(height * 0.85))];
+  });
+  assert.ok(bottom < top, `front ridges ${bottom} vs back ridges ${top}`);
+  const state = (await cardStates('histograms')).find((c) => c.tag === TAG && c.run === RUN_A);
+  const luma = (rgb) => rgb.match(/\d+/g).map(Number).reduce((a, v, i) => a + v * [0.299, 0.587, 0.114][i], 0);
+  const shades = state.steps.map((step) => luma(state.stepColors[step]));
+  assert.equal(shades.length, 20);
+  for (let i = 1; i < shades.length; i++) assert.ok(shades[i] <= shades[i - 1], `step ${state.steps[i]} lighter than the one before`);
+  assert.ok(shades.at(-1) < shades[0] - 40, `newest ${shades.at(-1)} vs oldest ${shades[0]}`);
+});
+
 test('overlay mode changes the drawing; the mode is remembered', async () => {
   const canvas = `${cardSelector(TAG, RUN_A)} canvas`;
   const offset = await canvasPixels(canvas);

@@ -3,10 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  formatCount, formatNumber, formatTick, hclToRgb, hexToHcl, niceDomain, niceTicks, stepColorRamp, tickStep, timeTickStep,
-  timeTicks,
-} from '../../../web/plotmath.js';
+import { formatCount, formatNumber, formatTick, hclToRgb, hexToHcl, niceDomain, niceTicks, stepAge, stepColorRamp, tickStep, timeTickStep, timeTicks } from '../../../web/plotmath.js';
 
 test('tick spacing is 1, 2 or 5 times a power of ten', () => {
   assert.equal(tickStep(0, 10, 10), 1);
@@ -78,4 +75,14 @@ test('time axes tick at round units of time', () => {
   assert.equal(timeTickStep(2, 4), 0.5);
   assert.deepEqual(timeTicks(0, 1843, 9).ticks, [0, 300, 600, 900, 1200, 1500, 1800]);
   assert.deepEqual(timeTicks(1764000000, 1764001843, 9).ticks.map((t) => t % 300), [0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('a step\'s age runs from 0 (oldest) to 1 (newest), so the newest is the darkest', () => {
+  assert.equal(stepAge(10, 10, 30), 0);
+  assert.equal(stepAge(20, 10, 30), 0.5);
+  assert.equal(stepAge(30, 10, 30), 1);
+  assert.equal(stepAge(5, 5, 5), 1);
+  const ramp = stepColorRamp('#425066');
+  const luma = (rgb) => rgb.match(/\d+/g).map(Number).reduce((a, v, i) => a + v * [0.299, 0.587, 0.114][i], 0);
+  assert.ok(luma(ramp(stepAge(30, 10, 30))) < luma(ramp(stepAge(10, 10, 30))));
 });
