@@ -203,10 +203,15 @@ build/bench_histogram: bench/bench_histogram.c server/histogram.c server/error.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -o $@ bench/bench_histogram.c server/histogram.c server/error.c -lm -lpthread
 
-bench: build/vizd build/bench_histogram
+build/bench_crc32c: bench/bench_crc32c.c server/crc32c.c include/vizd/crc32c.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -o $@ bench/bench_crc32c.c server/crc32c.c -lpthread
+
+bench: build/vizd build/bench_histogram build/bench_crc32c
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/memory.py
 	./build/bench_histogram
+	./build/bench_crc32c
 	$(PYTHON) bench/bench_client.py
 
 install: build/vizd

@@ -11,8 +11,9 @@
  * protobuf parsers must. */
 #include "vizd/tfevents.h"
 
+#include "vizd/crc32c.h"
+
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,27 +21,10 @@
 #define HEADER_BYTES 12 /* length (8) + masked CRC of the length (4) */
 #define FOOTER_BYTES 4
 #define CRC_MASK_DELTA 0xa282ead8u
-#define CRC32C_POLY_REFLECTED 0x82f63b78u
-
-static uint32_t crc_table[256];
-static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
-
-static void crc_table_build(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ CRC32C_POLY_REFLECTED : c >> 1;
-        crc_table[i] = c;
-    }
-}
-
+/* CRC32C itself lives in crc32c.c (slicing-by-8, or the SSE4.2 instruction). */
 uint32_t tfe_crc32c(const void *data, size_t size)
 {
-    pthread_once(&crc_table_once, crc_table_build);
-    const unsigned char *p = data;
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < size; i++) crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-    return crc ^ 0xffffffffu;
+    return crc32c(data, size);
 }
 
 uint32_t tfe_masked_crc(uint32_t crc)
