@@ -41,7 +41,8 @@
 
 #define EVENT_FILE_PREFIX "events.out.tfevents."
 #define MAX_DEPTH 64
-#define PROGRESS_AFTER_S 1.0   /* a pass shorter than this prints no progress */
+#define PROGRESS_AFTER_S 1.0   /* a pass shorter than this prints no progress ... */
+#define PROGRESS_LARGE_BYTES (32u << 20) /* ... unless it has this much to read: shown from the start */
 #define PROGRESS_PLAIN_S 5.0   /* between two progress lines when stderr is not a terminal */
 #define WATCH_MASK (IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)
 
@@ -305,14 +306,14 @@ static void print_progress(follower *f, bool is_final)
 {
     double now = clock_now_s(), elapsed = now - f->pass_started_s;
     bool is_tty = isatty(STDERR_FILENO);
-    if (!is_final && (elapsed < PROGRESS_AFTER_S || (!is_tty && f->has_printed_progress &&
-                                                      now - f->last_progress_s < PROGRESS_PLAIN_S)))
+    bool is_large = elapsed >= PROGRESS_AFTER_S || f->pass_bytes >= PROGRESS_LARGE_BYTES;
+    if (!is_final && (!is_large || (!is_tty && f->has_printed_progress && now - f->last_progress_s < PROGRESS_PLAIN_S)))
         return;
     if (is_final && !f->has_printed_progress) return;
     size_t points = f->stats.scalars + f->stats.histograms + f->stats.images + f->stats.texts;
     double rate = elapsed > 0 ? points / elapsed : 0, byte_rate = elapsed > 0 ? f->pass_bytes_done / elapsed : 0;
     double eta = byte_rate > 0 ? (f->pass_bytes - f->pass_bytes_done) / byte_rate : 0;
-    fprintf(stderr, "%svizd: --logdir: %zu/%zu files, %zu records, %.0f points/s, %s %.0f s%s",
+    fprintf(stderr, "%svizd: --logdir: %zu/%zu files, %zu records, %.0f points/s, %s %.1f s%s",
             is_tty ? "\r\033[K" : "", f->pass_files_done, f->pending_count, f->stats.events, rate,
             is_final ? "took" : "ETA", is_final ? elapsed : eta, is_tty && !is_final ? "" : "\n");
     f->has_printed_progress = true;

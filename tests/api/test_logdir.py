@@ -314,3 +314,22 @@ def test_summary_v2_scalars_histograms_and_texts(vizd_factory, tmp_path):
     texts = vizd.client.get("/api/v1/texts", params={"run": "v2", "tag": "note"}).json
     assert [item["text"] for item in texts["series"][0]["items"]] == ["step 0", "step 1", "step 2"]
     writer.close()
+
+
+@pytest.mark.slow
+def test_a_long_first_read_prints_progress_lines_when_stderr_is_not_a_terminal(vizd_factory, tmp_path):
+    import re
+    write_logdir(tmp_path / "one", "tensorboardX", runs=1, steps=30000)
+    source = glob.glob(str(tmp_path / "one" / "run000" / "*"))[0]
+    logdir = tmp_path / "runs"
+    for r in range(16):  # 960,000 points, 38 MB: a large first read
+        os.makedirs(logdir / ("r%02d" % r))
+        shutil.copyfile(source, logdir / ("r%02d" % r) / os.path.basename(source))
+    vizd = vizd_factory(args=["--logdir", str(logdir)])
+    assert wait_for(lambda: "following" in vizd.stderr, 120, interval=0.2), vizd.stderr
+    lines = vizd.stderr.splitlines()
+    progress = [l for l in lines if re.fullmatch(r"vizd: --logdir: \d+/16 files, \d+ records, \d+ points/s, ETA [\d.]+ s", l)]
+    final = [l for l in lines if re.fullmatch(r"vizd: --logdir: 16/16 files, 960016 records, \d+ points/s, took [\d.]+ s", l)]
+    assert progress and final, vizd.stderr
+    assert "\r" not in vizd.stderr  # the updating line is for terminals only
+    assert "read 16 files: 960000 scalars" in vizd.stderr
