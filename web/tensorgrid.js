@@ -1,22 +1,29 @@
 /* tensorgrid.js -- how a tensor becomes a grid of tiles on the Tensors tab, without the DOM:
  *
- *   kernels       [out, in, kh, kw]: one output channel's kernels, one tile per input channel (the
- *                 seed's VGG11 features[3] figure), or one input channel across every output channel
+ *   kernels       [out, in, kh, kw]: by default one input channel across every output filter (one
+ *                 tile per filter: the seed's grid of a conv layer's 64 filters); or one output
+ *                 filter's kernels, a tile per input channel; or, for a first layer on RGB input
+ *                 (in = 3), every filter as one colour tile, its three input channels as R, G, B
  *   feature_maps  [C, H, W] or [N, C, H, W] (more leading dimensions count as N): one tile per
  *                 channel of sample n
  *   heatmap       [H, W] (leading dimensions count as N): one tile
  *
  * Without a display.kind hint the shape decides: 4-D with kernels of at most 11 x 11 are kernels,
  * other 3-D and 4-D are feature maps, 2-D and 1-D a heatmap. The grid is painted into an RGBA buffer
- * at an integer scale (nearest neighbour, so every value is a block of one colour) with transparent
- * gaps, and a canvas pixel can be traced back to the tensor index it shows. */
+ * at an integer scale (nearest neighbour, so every value is a block of one colour) with gaps in a
+ * neutral grey: white gaps would vanish into bwr's white zero, and a transparent gap shows the white
+ * card. A canvas pixel can be traced back to the tensor index it shows. */
 
 import { NAN_RGB, colorIndex, colormapTable } from './colormaps.js';
 import { finiteRange, scaleFor } from './normalize.js';
 
 export const TENSOR_KINDS = ['kernels', 'feature_maps', 'heatmap'];
 const MAX_KERNEL_SIDE = 11;
-export const GRID_GAP = 2;
+export const GRID_GAP = 3;
+export const GAP_RGB = [112, 112, 112]; // neutral grey: neither bwr's white zero nor either of its ends
+// Colour tiles centre on grey (a weight of 0 is half intensity in every channel): white sets them apart.
+export const RGB_GAP_RGB = [255, 255, 255];
+export const KERNEL_VIEWS = ['in', 'out', 'rgb']; // across output filters; of one output filter; RGB tiles
 
 const product = (dims) => dims.reduce((a, b) => a * b, 1);
 
@@ -41,16 +48,28 @@ export function describeTensor(shape, hint) {
   return { kind, shape, batch: product(shape.slice(0, -2)), h: shape.at(-2), w: shape.at(-1) };
 }
 
+/** The kernel view a selection asks for, or 'in' (every output filter) when it cannot be shown:
+ * colour tiles need exactly three input channels. */
+export function kernelView(desc, axis) {
+  if (axis === 'rgb') return desc.in === 3 ? 'rgb' : 'in';
+  return axis === 'out' ? 'out' : 'in';
+}
+
 /**
- * The tiles shown for a selection: [{offset, prefix, label}], each an h x w block of the flat data
- * starting at `offset`; prefix is the tile's leading indices (the pixel adds [y, x]).
- * @param {{axis?: 'out'|'in', channel?: number, n?: number}} selection
+ * The tiles shown for a selection: [{offset, prefix, label, rgb?}], each an h x w block of the flat
+ * data starting at `offset`; prefix is the tile's leading indices (the pixel adds [y, x]). An rgb
+ * tile is three such blocks one after the other (the filter's input channels 0, 1, 2).
+ * @param {{axis?: 'in'|'out'|'rgb', channel?: number, n?: number}} selection
  */
 export function tilesOf(desc, selection = {}) {
   const tiles = [];
   const size = desc.h * desc.w;
   if (desc.kind === 'kernels') {
-    const axis = selection.axis === 'in' ? 'in' : 'out';
+    const axis = kernelView(desc, selection.axis);
+    if (axis === 'rgb') {
+      for (let o = 0; o < desc.out; o++) tiles.push({ offset: o * 3 * size, prefix: [o], label: `out ${o}`, rgb: true });
+      return tiles;
+    }
     const channel = clampIndex(selection.channel, axis === 'out' ? desc.out : desc.in);
     const count = axis === 'out' ? desc.in : desc.out;
     for (let k = 0; k < count; k++) {
@@ -104,18 +123,31 @@ export function layoutGrid(count, h, w, { maxWidth = 800, maxTile = 360, gap = G
 export function paintGrid(data, tiles, layout, { colormap, mode, globalRange }) {
   const { width, height, cols, scale, gap, tileW, tileH, h, w } = layout;
   const rgba = new Uint8ClampedArray(width * height * 4);
+  paintGaps(rgba, layout, tiles[0]?.rgb ? RGB_GAP_RGB : GAP_RGB);
   const lut = colormapTable(colormap);
   const global = globalRange || finiteRange(data);
+  const size = h * w;
   tiles.forEach((tile, k) => {
-    const scaleOf = scaleFor(mode, finiteRange(data, tile.offset, tile.offset + h * w), global);
+    // An rgb tile is normalised over its three channels together, so the filter's hue survives.
+    const scaleOf = scaleFor(mode, finiteRange(data, tile.offset, tile.offset + (tile.rgb ? 3 : 1) * size), global);
     const left = (k % cols) * (tileW + gap);
     const top = Math.floor(k / cols) * (tileH + gap);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
-        const i = colorIndex(scaleOf(data[tile.offset + y * w + x]));
-        const r = i < 0 ? NAN_RGB[0] : lut[i * 3];
-        const g = i < 0 ? NAN_RGB[1] : lut[i * 3 + 1];
-        const b = i < 0 ? NAN_RGB[2] : lut[i * 3 + 2];
+        let r;
+        let g;
+        let b;
+        const at = tile.offset + y * w + x;
+        if (tile.rgb) {
+          const [tr, tg, tb] = [scaleOf(data[at]), scaleOf(data[at + size]), scaleOf(data[at + 2 * size])];
+          const nan = Number.isNaN(tr) || Number.isNaN(tg) || Number.isNaN(tb);
+          [r, g, b] = nan ? NAN_RGB : [Math.round(tr * 255), Math.round(tg * 255), Math.round(tb * 255)];
+        } else {
+          const i = colorIndex(scaleOf(data[at]));
+          r = i < 0 ? NAN_RGB[0] : lut[i * 3];
+          g = i < 0 ? NAN_RGB[1] : lut[i * 3 + 1];
+          b = i < 0 ? NAN_RGB[2] : lut[i * 3 + 2];
+        }
         for (let dy = 0; dy < scale; dy++) {
           let p = ((top + y * scale + dy) * width + left + x * scale) * 4;
           for (let dx = 0; dx < scale; dx++, p += 4) {
@@ -129,6 +161,21 @@ export function paintGrid(data, tiles, layout, { colormap, mode, globalRange }) 
     }
   });
   return rgba;
+}
+
+/** The gaps between tiles in `color`; the empty place after the last tile stays transparent. */
+function paintGaps(rgba, { width, cols, rows, count, gap, tileW, tileH }, color) {
+  const fill = (x0, y0, x1, y1) => {
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) rgba.set([...color, 255], (y * width + x) * 4);
+    }
+  };
+  for (let row = 0; row < rows; row++) {
+    const inRow = Math.min(cols, count - row * cols);
+    const top = row * (tileH + gap);
+    for (let col = 1; col < inRow; col++) fill(col * (tileW + gap) - gap, top, col * (tileW + gap), top + tileH);
+    if (row > 0) fill(0, top - gap, width, top); // under a full row
+  }
 }
 
 /** The tile and cell under grid pixel (px, py): {tile, y, x} or null over a gap or outside. */

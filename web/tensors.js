@@ -1,6 +1,7 @@
 /* tensors.js -- the Tensors tab: one card per run and tag, drawn on a canvas from the tensor's raw
- * little-endian bytes (GET /api/v1/blobs/ID): conv kernels [out, in, kh, kw] as one output channel's
- * (or one input channel's) kernels, feature maps [C, H, W] / [N, C, H, W] as one tile per channel,
+ * little-endian bytes (GET /api/v1/blobs/ID): conv kernels [out, in, kh, kw] as the grid of every
+ * output filter at one input channel (chosen by a control; the seed's figure of a conv layer), or one
+ * output filter's kernels, or for an RGB first layer every filter as a colour tile, feature maps [C, H, W] / [N, C, H, W] as one tile per channel,
  * heatmaps [H, W] as one tile, with the colormaps of colormaps.js and the normalisations of
  * normalize.js; tensorgrid.js lays the tiles out and paints them.
  *
@@ -17,7 +18,7 @@ import { MediaCard } from './mediacard.js';
 import { NORMALIZE_MODES, finiteRange, scaleFor } from './normalize.js';
 import { createRunTagTab } from './runtagtab.js';
 import {
-  cellText, decodeTensor, describeTensor, hitTest, layoutGrid, paintGrid, tilesOf,
+  cellText, decodeTensor, describeTensor, formatValue, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
 } from './tensorgrid.js';
 
 const DEFAULT_COLORMAP = { kernels: 'bwr', feature_maps: 'viridis', heatmap: 'jet' };
@@ -59,7 +60,7 @@ export function exportName(run, tag, step) {
 class TensorCard extends MediaCard {
   constructor(tag, run, ctx) {
     super(tag, run, ctx, 'tensor-card');
-    this.view = { axis: 'out', channel: 0, n: 0, index: 0, colormap: null, normalize: null, weight: null, overlay: true };
+    this.view = { axis: 'in', channel: 0, n: 0, index: 0, colormap: null, normalize: null, weight: null, overlay: true };
     this.cache = new Map(); // blob url -> {data, range}
     this.images = new Map(); // image blob url -> {width, height, rgba}
     this.hover = null;
@@ -70,9 +71,9 @@ class TensorCard extends MediaCard {
       this.requestDraw();
     };
     this.indexControl = rangeControl('Index', (index) => set({ index }));
-    this.axisControl = selectControl('Kernels of', [['out', 'output channel'], ['in', 'input channel']],
-      (axis) => set({ axis, channel: 0 }));
-    this.channelControl = rangeControl('Channel', (channel) => set({ channel }));
+    this.axisControl = selectControl('Show', [['in', 'every output filter'], ['out', 'one output filter'],
+      ['rgb', 'filters as RGB colour']], (axis) => set({ axis, channel: 0 }));
+    this.channelControl = rangeControl('Input channel', (channel) => set({ channel }));
     this.sampleControl = rangeControl('Sample', (n) => set({ n }));
     this.colormapControl = selectControl('Colormap', COLORMAPS.map((c) => [c, c]), (colormap) => set({ colormap }));
     this.normalizeControl = selectControl('Normalize', [...NORMALIZE_MODES, 'none'].map((m) => [m, NORMALIZE_TITLES[m]]),
@@ -198,7 +199,8 @@ class TensorCard extends MediaCard {
     this.putPixels(rgba, layout.width, layout.height, layout.width);
     this.hover = { type: 'grid', layout, tiles, data, desc };
     this.shown = { type: 'grid', kind: desc.kind, tiles: tiles.length, colormap, mode, step: item.step, index: item.index,
-      width: layout.width, height: layout.height, scale: layout.scale };
+      width: layout.width, height: layout.height, scale: layout.scale, gap: layout.gap, cols: layout.cols,
+      view: desc.kind === 'kernels' ? kernelView(desc, this.view.axis) : null };
     this.info.textContent = this.infoText(item, range);
     this.setNote(note || tileNote(desc, this.view, tiles.length), false);
   }
@@ -242,17 +244,22 @@ class TensorCard extends MediaCard {
 
   syncControls(desc, { colormap, mode, weight, isCam }) {
     const kernels = desc.kind === 'kernels';
+    const view = kernels ? kernelView(desc, this.view.axis) : null;
     this.axisControl.el.hidden = !kernels;
-    this.channelControl.el.hidden = !kernels;
+    this.channelControl.el.hidden = !kernels || view === 'rgb';
     if (kernels) {
-      this.axisControl.select.value = this.view.axis;
-      setRange(this.channelControl, this.view.axis === 'out' ? desc.out : desc.in, this.view.channel);
+      const rgbOption = this.axisControl.select.querySelector('option[value="rgb"]');
+      rgbOption.hidden = rgbOption.disabled = desc.in !== 3; // colour tiles need three input channels
+      this.axisControl.select.value = view;
+      this.channelControl.el.firstChild.textContent = view === 'out' ? 'Output filter' : 'Input channel';
+      if (view !== 'rgb') setRange(this.channelControl, view === 'out' ? desc.out : desc.in, this.view.channel);
     }
     const batched = !kernels && desc.batch > 1;
     this.sampleControl.el.hidden = !batched;
     if (batched) setRange(this.sampleControl, desc.batch, this.view.n);
     const camShown = isCam && this.view.overlay;
-    this.colormapControl.el.hidden = camShown; // show_cam_on_image is always jet
+    // show_cam_on_image is always jet; colour tiles are their own colours
+    this.colormapControl.el.hidden = camShown || view === 'rgb';
     this.colormapControl.select.value = colormap;
     this.normalizeControl.select.value = mode;
     this.overlayControl.el.hidden = !isCam;
@@ -271,7 +278,14 @@ class TensorCard extends MediaCard {
       const hit = hitTest(hover.layout, px, py);
       if (hit) {
         const tile = hover.tiles[hit.tile];
-        text = cellText(tile.prefix, hit.y, hit.x, hover.data[tile.offset + hit.y * hover.desc.w + hit.x]);
+        const at = tile.offset + hit.y * hover.desc.w + hit.x;
+        if (tile.rgb) {
+          const size = hover.desc.h * hover.desc.w;
+          const rgb = [0, 1, 2].map((c) => formatValue(hover.data[at + c * size])).join(', ');
+          text = `[${tile.prefix[0]}, 0:3, ${hit.y}, ${hit.x}] = (${rgb})`;
+        } else {
+          text = cellText(tile.prefix, hit.y, hit.x, hover.data[at]);
+        }
       }
     } else if (px >= 0 && py >= 0 && px < hover.width && py < hover.height) {
       const y = Math.min(hover.desc.h - 1, Math.floor((py * hover.desc.h) / hover.height));
@@ -313,9 +327,11 @@ function fmt(v) {
 
 function tileNote(desc, view, count) {
   if (desc.kind === 'kernels') {
-    return view.axis === 'in'
-      ? `input channel ${Math.min(view.channel, desc.in - 1)}: ${count} kernels ${desc.h}×${desc.w}, one per output channel`
-      : `output channel ${Math.min(view.channel, desc.out - 1)}: ${count} kernels ${desc.h}×${desc.w}, one per input channel`;
+    const axis = kernelView(desc, view.axis);
+    if (axis === 'rgb') return `${count} filters ${desc.h}×${desc.w}, input channels 0, 1, 2 as red, green, blue`;
+    return axis === 'in'
+      ? `${count} filters ${desc.h}×${desc.w} at input channel ${Math.min(view.channel, desc.in - 1)} of ${desc.in}`
+      : `output filter ${Math.min(view.channel, desc.out - 1)}: ${count} kernels ${desc.h}×${desc.w}, one per input channel`;
   }
   if (desc.kind === 'feature_maps') return `${count} channels ${desc.h}×${desc.w}${desc.batch > 1 ? `, sample ${Math.min(view.n, desc.batch - 1)}` : ''}`;
   return `heatmap ${desc.h}×${desc.w}`;

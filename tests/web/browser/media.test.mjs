@@ -34,6 +34,14 @@ const CAM = Array.from({ length: 49 }, (_, i) => {
 });
 // Seeded kernels [8, 4, 3, 3] with both signs; a feature map [6, 16, 16] with one NaN.
 const KERNELS = Array.from({ length: 8 * 4 * 9 }, (_, i) => Math.sin(i * 12.9898) * 0.5 + (i % 9 === 4 ? 0.3 : 0));
+// A first conv layer on RGB input [64, 3, 7, 7]: filter o is a blob whose colour turns with o.
+const CONV1 = Array.from({ length: 64 * 3 * 49 }, (_, i) => {
+  const o = Math.floor(i / 147);
+  const c = Math.floor((i % 147) / 49);
+  const y = Math.floor((i % 49) / 7) - 3;
+  const x = (i % 7) - 3;
+  return Math.cos(o / 5 + (c * 2 * Math.PI) / 3) * Math.exp(-(x * x + y * y) / 6) + Math.sin(i * 7.31) * 0.05;
+});
 const FEATURES = Array.from({ length: 6 * 256 }, (_, i) => {
   const c = Math.floor(i / 256);
   const y = Math.floor((i % 256) / 16);
@@ -142,6 +150,7 @@ before(async () => {
     images: inputs,
     tensors: [
       { tag: 'features.3.weight', step: 0, shape: [8, 4, 3, 3], data: f32(KERNELS), display: { kind: 'kernels', colormap: 'bwr' } },
+      { tag: 'conv1.weight', step: 0, shape: [64, 3, 7, 7], data: f32(CONV1), display: { kind: 'kernels', colormap: 'bwr' } },
       { tag: 'features.3.output', step: 0, shape: [6, 16, 16], data: f32(FEATURES), display: { kind: 'feature_maps', colormap: 'viridis' } },
       { tag: 'cam/heatmap', step: 5, shape: [7, 7], data: f32(CAM),
         display: { kind: 'heatmap', colormap: 'jet', overlay: 'cam/input', image_weight: 0.5 } },
@@ -209,29 +218,72 @@ test('images: a click enlarges the image in a dialog', async () => {
 
 // ---- Tensors ---------------------------------------------------------------------------------
 
-test('kernels: one tile per input channel, drawn in bwr, switching the output channel changes them', async () => {
+test('kernels open on every output filter at input channel 0, in bwr, with grey gaps; the controls switch', async () => {
   await page.goto(`${vizd.url}/#tensors`);
   await page.waitForSelector(cardSel('tensors', 'features.3.weight'));
   const card = await showCard('tensors', 'features.3.weight');
   assert.equal(card.shown.kind, 'kernels');
-  assert.equal(card.shown.tiles, 4);
+  assert.equal(card.shown.view, 'in');
+  assert.equal(card.shown.tiles, 8); // one per output filter
   assert.equal(card.shown.colormap, 'bwr');
-  const canvas = `${cardSel('tensors', 'features.3.weight')} canvas`;
+  const sel = cardSel('tensors', 'features.3.weight');
+  assert.equal(await page.textContent(`${sel} .card-note`), '8 filters 3×3 at input channel 0 of 4');
+  const canvas = `${sel} canvas`;
   const first = await canvasPixels(canvas);
-  assert.equal(first.opaque, 4 * card.shown.scale ** 2 * 9); // 4 tiles of 3 x 3 blocks, gaps transparent
+  // 8 tiles of 3 x 3 blocks on a 3 x 3 grid: every pixel of the first two rows and the gaps between
+  // them and in the last row is opaque; only the empty ninth place is transparent.
+  const { scale, gap, cols } = card.shown;
+  assert.equal(cols, 3);
+  const tile = 3 * scale;
+  assert.equal(first.opaque, first.width * first.height - tile * (tile + 0) - gap * tile);
   assert.ok(first.colors > 8, `distinct colours: ${first.colors}`);
-  await slide(`${cardSel('tensors', 'features.3.weight')} .control:has(.control-label:text-is("Channel")) input`, 3);
+  // The gap between the first two tiles is neutral grey, not white.
+  const gapPixel = await page.$eval(canvas, (c, x) => [...c.getContext('2d').getImageData(x, 0, 1, 1).data], tile);
+  assert.deepEqual(gapPixel, [112, 112, 112, 255]);
+  await slide(`${sel} .control:has(.control-label:text-is("Input channel")) input`, 3);
   const after = await redrawn('tensors', 'features.3.weight', card);
   assert.equal(after.view.channel, 3);
   assert.notEqual((await canvasPixels(canvas)).hash, first.hash);
-  // by input channel: one tile per output channel
-  await page.selectOption(`${cardSel('tensors', 'features.3.weight')} .control-select >> nth=0`, 'in');
-  const byIn = await redrawn('tensors', 'features.3.weight', after);
-  assert.equal(byIn.shown.tiles, 8);
-  await page.selectOption(`${cardSel('tensors', 'features.3.weight')} .control-select >> nth=0`, 'out');
-  const back = await redrawn('tensors', 'features.3.weight', byIn);
-  await slide(`${cardSel('tensors', 'features.3.weight')} .control:has(.control-label:text-is("Channel")) input`, 3);
-  await redrawn('tensors', 'features.3.weight', back);
+  // One output filter: one tile per input channel; the colour view is offered only for 3 input channels.
+  assert.equal(await page.$eval(`${sel} .control-select >> nth=0`, (s) => s.querySelector('option[value="rgb"]').disabled), true);
+  await page.selectOption(`${sel} .control-select >> nth=0`, 'out');
+  const byOut = await redrawn('tensors', 'features.3.weight', after);
+  assert.equal(byOut.shown.tiles, 4);
+  await slide(`${sel} .control:has(.control-label:text-is("Output filter")) input`, 3);
+  await redrawn('tensors', 'features.3.weight', byOut);
+});
+
+test('a first conv layer opens on all 64 filters, and shows them as RGB colour tiles on request', async () => {
+  const sel = cardSel('tensors', 'conv1.weight');
+  const card = await showCard('tensors', 'conv1.weight');
+  assert.equal(card.shown.tiles, 64);
+  assert.equal(card.shown.cols, 8);
+  assert.equal(card.shown.view, 'in');
+  await screenshotOf(page.locator(sel), 'tensors-conv1-filters.png');
+  assert.equal(await page.$eval(`${sel} .control-select >> nth=0`, (s) => s.querySelector('option[value="rgb"]').disabled), false);
+  await page.selectOption(`${sel} .control-select >> nth=0`, 'rgb');
+  const rgb = await redrawn('tensors', 'conv1.weight', card);
+  assert.equal(rgb.shown.view, 'rgb');
+  assert.equal(rgb.shown.tiles, 64);
+  assert.ok(await page.locator(`${sel} .control:has(.control-label:text-is("Input channel"))`).isHidden());
+  assert.ok(await page.locator(`${sel} .control:has(.control-label:text-is("Colormap"))`).isHidden());
+  assert.match(await page.textContent(`${sel} .card-note`), /^64 filters 7×7, input channels 0, 1, 2 as red, green, blue$/);
+  // The centre of filter 0 is red-dominated (cos(0) on R), that of filter 10 is not the same colour.
+  const { scale, gap } = rgb.shown;
+  const centre = (k) => page.$eval(`${sel} canvas`, (c, [x, y]) => [...c.getContext('2d').getImageData(x, y, 1, 1).data],
+    [(k % 8) * (7 * scale + gap) + Math.floor(3.5 * scale), Math.floor(k / 8) * (7 * scale + gap) + Math.floor(3.5 * scale)]);
+  const [c0, c10] = [await centre(0), await centre(10)];
+  assert.ok(c0[0] > 200 && c0[0] > c0[1] && c0[0] > c0[2], `filter 0 centre ${c0}`);
+  assert.notDeepEqual(c10.slice(0, 3), c0.slice(0, 3));
+  // Hover names the filter and its three input-channel values.
+  const box = await page.locator(`${sel} canvas`).boundingBox();
+  const css = box.width / (await page.$eval(`${sel} canvas`, (c) => c.width));
+  await page.mouse.move(box.x + Math.floor(3.5 * scale) * css, box.y + Math.floor(3.5 * scale) * css);
+  const tooltip = page.locator(`${sel} .tensor-tooltip`);
+  await tooltip.waitFor({ state: 'visible' });
+  assert.match(await tooltip.textContent(), /^\[0, 0:3, 3, 3\] = \(-?[\d.]+, -?[\d.]+, -?[\d.]+\)$/);
+  await page.mouse.move(0, 0);
+  await screenshotOf(page.locator(sel), 'tensors-conv1-rgb.png');
 });
 
 test('kernels: hovering a pixel names its indices and value', async () => {

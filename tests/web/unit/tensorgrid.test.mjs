@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NAN_RGB } from '../../../web/colormaps.js';
 import {
-  cellText, decodeTensor, describeTensor, hitTest, layoutGrid, paintGrid, tilesOf,
+  GAP_RGB, GRID_GAP, RGB_GAP_RGB, cellText, decodeTensor, describeTensor, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
 } from '../../../web/tensorgrid.js';
 
 test('the kind comes from the hint, else from the shape', () => {
@@ -30,6 +30,37 @@ test('kernels: an output channel shows one tile per input channel, an input chan
   assert.equal(tilesOf(desc, { axis: 'out', channel: 999 })[0].prefix[0], 127); // clamped
 });
 
+test('kernels open on every output filter; RGB colour tiles only for three input channels', () => {
+  const conv1 = describeTensor([64, 3, 7, 7]);
+  const first = tilesOf(conv1);
+  assert.equal(first.length, 64); // the default: input channel 0 across all 64 filters
+  assert.deepEqual(first[10], { offset: (10 * 3 + 0) * 49, prefix: [10, 0], label: 'out 10' });
+  const rgb = tilesOf(conv1, { axis: 'rgb' });
+  assert.equal(rgb.length, 64);
+  assert.deepEqual(rgb[10], { offset: 10 * 3 * 49, prefix: [10], label: 'out 10', rgb: true });
+  const deep = describeTensor([128, 64, 3, 3]);
+  assert.equal(kernelView(deep, 'rgb'), 'in');
+  assert.equal(tilesOf(deep, { axis: 'rgb' }).length, 128);
+  assert.equal(kernelView(conv1, 'rgb'), 'rgb');
+  assert.equal(kernelView(conv1, 'out'), 'out');
+  assert.equal(kernelView(conv1, undefined), 'in');
+});
+
+test('RGB tiles: a filter\'s three input channels are its red, green and blue, normalised together', () => {
+  // Filter 0 of [1, 3, 1, 2]: pixel 0 = (R 1, G 0, B 0), pixel 1 = (R 0, G 0.5, B 1); tile range 0..1.
+  const data = new Float32Array([1, 0, /* G */ 0, 0.5, /* B */ 0, 1]);
+  const desc = describeTensor([1, 3, 1, 2], 'kernels');
+  const tiles = tilesOf(desc, { axis: 'rgb' });
+  const layout = layoutGrid(1, 1, 2, { maxWidth: 2, maxTile: 2 });
+  const rgba = paintGrid(data, tiles, layout, { colormap: 'bwr', mode: 'tile' });
+  assert.deepEqual([...rgba], [255, 0, 0, 255, 0, 128, 255, 255]);
+  // Between colour tiles the gap is white: their zero is grey.
+  const two = describeTensor([2, 3, 1, 1], 'kernels');
+  const grid = layoutGrid(2, 1, 1, { maxWidth: 5, maxTile: 1, gap: 1 });
+  const painted = paintGrid(new Float32Array([0, 1, 0, 1, 0, 0]), tilesOf(two, { axis: 'rgb' }), grid, { colormap: 'bwr', mode: 'tile' });
+  assert.deepEqual([...painted.slice(4, 8)], [...RGB_GAP_RGB, 255]);
+});
+
 test('feature maps: one tile per channel of sample n; heatmaps one tile', () => {
   assert.deepEqual(tilesOf(describeTensor([6, 16, 16])).map((t) => t.offset), [0, 1, 2, 3, 4, 5].map((c) => c * 256));
   assert.deepEqual(tilesOf(describeTensor([2, 3, 4, 4], 'feature_maps'), { n: 1 })[2], { offset: (1 * 3 + 2) * 16, prefix: [1, 2], label: 'channel 2' });
@@ -41,7 +72,7 @@ test('layout: about square, integer scale, within the width', () => {
   assert.equal(grid.cols, 8);
   assert.equal(grid.rows, 8);
   assert.ok(grid.width <= 400);
-  assert.equal(grid.scale, Math.floor(((400 + 2) / 8 - 2) / 3));
+  assert.equal(grid.scale, Math.floor(((400 + GRID_GAP) / 8 - GRID_GAP) / 3));
   const one = layoutGrid(1, 7, 7, { maxWidth: 400, maxTile: 360 });
   assert.equal(one.scale, 51); // 7 * 51 = 357 <= 360
   const wide = layoutGrid(512, 56, 56, { maxWidth: 500 });
@@ -49,7 +80,7 @@ test('layout: about square, integer scale, within the width', () => {
   assert.ok(wide.width <= 500);
 });
 
-test('paint and hit test: every value is a block of its colour, gaps are transparent', () => {
+test('paint and hit test: every value is a block of its colour, gaps are neutral grey', () => {
   const data = new Float32Array([0, 1, 2, 3, /* tile 2 */ -1, NaN, 1, 0]);
   const desc = describeTensor([2, 2, 2]);
   const tiles = tilesOf(desc);
@@ -59,7 +90,7 @@ test('paint and hit test: every value is a block of its colour, gaps are transpa
   const px = (x, y) => [...rgba.slice((y * layout.width + x) * 4, (y * layout.width + x) * 4 + 4)];
   assert.deepEqual(px(0, 0), [0, 0, 0, 255]);        // 0 is the tile's min
   assert.deepEqual(px(9, 9), [255, 255, 255, 255]);  // 3 is its max
-  assert.deepEqual(px(10, 0), [0, 0, 0, 0]);         // the gap
+  assert.deepEqual(px(10, 0), [...GAP_RGB, 255]);    // the gap
   assert.deepEqual(px(17, 2), [...NAN_RGB, 255]);    // tile 2, cell (0, 1) is NaN
   assert.deepEqual(hitTest(layout, 17, 2), { tile: 1, y: 0, x: 1 });
   assert.equal(hitTest(layout, 10, 0), null);
@@ -76,4 +107,20 @@ test('bytes decode as little-endian float32 or float64', () => {
   const f64 = new DataView(new ArrayBuffer(8));
   f64.setFloat64(0, Math.PI, true);
   assert.deepEqual([...decodeTensor(f64.buffer, 'float64')], [Math.PI]);
+});
+
+test('gaps: grey between tiles and rows, transparent where the last row has no tile', () => {
+  const data = new Float32Array(5 * 4).fill(0.5);
+  const desc = describeTensor([5, 2, 2]);
+  const layout = layoutGrid(5, 2, 2, { maxWidth: 14, gap: 1 });
+  assert.deepEqual([layout.cols, layout.rows, layout.scale, layout.tileW], [3, 2, 2, 4]); // tiles 0 1 2 / 3 4 _
+  const rgba = paintGrid(data, tilesOf(desc), layout, { colormap: 'gray', mode: 'global' });
+  const px = (x, y) => [...rgba.slice((y * layout.width + x) * 4, (y * layout.width + x) * 4 + 4)];
+  const step = layout.tileW + layout.gap;
+  assert.deepEqual(px(layout.tileW, 0), [...GAP_RGB, 255]);    // between tiles 0 and 1
+  assert.deepEqual(px(0, layout.tileH), [...GAP_RGB, 255]);    // between the rows
+  assert.deepEqual(px(step, step), [0, 0, 0, 255]);            // tile 4 (a flat tensor maps to 0)
+  assert.deepEqual(px(layout.tileW, step), [...GAP_RGB, 255]); // between tiles 3 and 4
+  assert.deepEqual(px(2 * step - 1, step), [0, 0, 0, 0]);      // after tile 4, the last: transparent
+  assert.deepEqual(px(2 * step, step), [0, 0, 0, 0]);          // where a tile 5 would be: transparent
 });
