@@ -96,23 +96,37 @@ function clampIndex(i, size) {
 }
 
 /**
- * Columns, rows and an integer scale for `count` tiles of h x w within maxWidth CSS pixels:
- * about square, each tile at most maxTile pixels on its longer side.
+ * Columns, rows and a scale for `count` tiles of h x w within maxWidth CSS pixels: about square, each
+ * tile at most maxTile CSS pixels on its longer side. A tile smaller than that is enlarged by an
+ * integer scale (every value a block of one colour); a bigger one (a 224 x 224 feature map) is painted
+ * 1:1 and the whole canvas shown smaller, cssScale < 1, with gaps widened so they stay GRID_GAP wide on
+ * screen. width and height are the canvas's pixels; its CSS width is width * cssScale.
  */
 export function layoutGrid(count, h, w, { maxWidth = 800, maxTile = 360, gap = GRID_GAP } = {}) {
+  const side = Math.max(h, w, 1);
+  const cssScale = side > maxTile ? maxTile / side : 1;
+  const paintGap = cssScale < 1 ? Math.ceil(gap / cssScale) : gap;
+  const room = maxWidth / cssScale; // the width available, in canvas pixels
   let cols = Math.max(1, Math.ceil(Math.sqrt(count)));
-  const fit = Math.max(1, Math.floor((maxWidth + gap) / (w + gap)));
+  const fit = Math.max(1, Math.floor((room + paintGap) / (w + paintGap)));
   cols = Math.min(cols, fit, Math.max(count, 1));
-  const byWidth = Math.floor((maxWidth + gap) / cols - gap) / w;
-  const scale = Math.max(1, Math.floor(Math.min(byWidth, maxTile / Math.max(h, w))));
+  const byWidth = Math.floor((room + paintGap) / cols - paintGap) / w;
+  const scale = cssScale < 1 ? 1 : Math.max(1, Math.floor(Math.min(byWidth, maxTile / side)));
   const rows = Math.max(1, Math.ceil(count / cols));
   const tileW = w * scale;
   const tileH = h * scale;
   return {
-    count, cols, rows, scale, gap, tileW, tileH, h, w,
-    width: cols * tileW + (cols - 1) * gap,
-    height: rows * tileH + (rows - 1) * gap,
+    count, cols, rows, scale, gap: paintGap, tileW, tileH, h, w, cssScale,
+    width: cols * tileW + (cols - 1) * paintGap,
+    height: rows * tileH + (rows - 1) * paintGap,
   };
+}
+
+/** The channels one page of a feature map shows: [start, end) of page `page` (clamped), pages. */
+export function channelPage(channels, pageSize, page) {
+  const pages = Math.max(1, Math.ceil(channels / pageSize));
+  const p = Math.min(Math.max(Number.isInteger(page) ? page : 0, 0), pages - 1);
+  return { start: p * pageSize, end: Math.min(channels, (p + 1) * pageSize), page: p, pages };
 }
 
 /**

@@ -2,7 +2,9 @@
  * little-endian bytes (GET /api/v1/blobs/ID): conv kernels [out, in, kh, kw] as the grid of every
  * output filter at one input channel (chosen by a control; the seed's figure of a conv layer), or one
  * output filter's kernels, or for an RGB first layer every filter as a colour tile, feature maps [C, H, W] / [N, C, H, W] as one tile per channel,
- * heatmaps [H, W] as one tile, with the colormaps of colormaps.js and the normalisations of
+ * heatmaps [H, W] as one tile (a feature map a page of 32 or 64 channels at a time, so one card stays
+ * a screen or two tall however many channels it has; a tile-size control sets how big a tile is
+ * drawn, big maps shrunk), with the colormaps of colormaps.js and the normalisations of
  * normalize.js; tensorgrid.js lays the tiles out and paints them.
  *
  * A heatmap whose display.overlay names an image tag of the same run is a class-activation map: it
@@ -18,7 +20,7 @@ import { MediaCard } from './mediacard.js';
 import { NORMALIZE_MODES, finiteRange, scaleFor } from './normalize.js';
 import { createRunTagTab } from './runtagtab.js';
 import {
-  cellText, decodeTensor, describeTensor, formatValue, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
+  cellText, channelPage, decodeTensor, describeTensor, formatValue, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
 } from './tensorgrid.js';
 
 const DEFAULT_COLORMAP = { kernels: 'bwr', feature_maps: 'viridis', heatmap: 'jet' };
@@ -26,6 +28,14 @@ const NORMALIZE_TITLES = {
   tile: 'per tile min–max', global: 'global min–max', symmetric: 'symmetric ±max|x|', none: 'none (0..1 as written)',
 };
 const MAX_CACHED = 4; // tensors kept decoded per card (the steps a slider just passed)
+const PAGE_SIZES = [32, 64]; // feature-map channels drawn at once
+const TILE = { min: 16, max: 360, step: 8 }; // the tile-size control, CSS px on a tile's longer side
+
+/** The default tile size: one tile may fill the card; in a grid, tiles stay small enough to see many. */
+function defaultTile(kind, count) {
+  if (count <= 1) return 360;
+  return kind === 'feature_maps' ? 96 : 120;
+}
 
 function selectControl(labelText, options, onChange) {
   const label = element('label', 'control');
@@ -60,7 +70,7 @@ export function exportName(run, tag, step) {
 class TensorCard extends MediaCard {
   constructor(tag, run, ctx) {
     super(tag, run, ctx, 'tensor-card');
-    this.view = { axis: 'in', channel: 0, n: 0, index: 0, colormap: null, normalize: null, weight: null, overlay: true };
+    this.view = { page: 0, pageSize: PAGE_SIZES[0], tile: null, axis: 'in', channel: 0, n: 0, index: 0, colormap: null, normalize: null, weight: null, overlay: true };
     this.cache = new Map(); // blob url -> {data, range}
     this.images = new Map(); // image blob url -> {width, height, rgba}
     this.hover = null;
@@ -74,7 +84,16 @@ class TensorCard extends MediaCard {
     this.axisControl = selectControl('Show', [['in', 'every output filter'], ['out', 'one output filter'],
       ['rgb', 'filters as RGB colour']], (axis) => set({ axis, channel: 0 }));
     this.channelControl = rangeControl('Input channel', (channel) => set({ channel }));
-    this.sampleControl = rangeControl('Sample', (n) => set({ n }));
+    this.sampleControl = rangeControl('Sample', (n) => set({ n, page: 0 }));
+    this.pager = element('span', 'control pager');
+    this.prevPage = button('‹', 'Previous channels', () => set({ page: this.view.page - 1 }));
+    this.nextPage = button('›', 'Next channels', () => set({ page: this.view.page + 1 }));
+    this.pageText = element('span', 'control-value page-text');
+    this.pager.append(element('span', 'control-label', 'Channels'), this.prevPage, this.pageText, this.nextPage);
+    this.pageSizeControl = selectControl('Per page', PAGE_SIZES.map((n) => [String(n), String(n)]),
+      (size) => set({ pageSize: Number(size), page: 0 }));
+    this.tileControl = rangeControl('Tile', (tile) => set({ tile }), { step: TILE.step });
+    Object.assign(this.tileControl.input, { min: String(TILE.min), max: String(TILE.max) });
     this.colormapControl = selectControl('Colormap', COLORMAPS.map((c) => [c, c]), (colormap) => set({ colormap }));
     this.normalizeControl = selectControl('Normalize', [...NORMALIZE_MODES, 'none'].map((m) => [m, NORMALIZE_TITLES[m]]),
       (normalize) => set({ normalize }));
@@ -90,7 +109,8 @@ class TensorCard extends MediaCard {
     this.weightControl.input.max = '1';
     this.controls = element('div', 'tensor-controls');
     this.controls.append(this.indexControl.el, this.axisControl.el, this.channelControl.el, this.sampleControl.el,
-      this.colormapControl.el, this.normalizeControl.el, this.overlayControl.el, this.weightControl.el);
+      this.colormapControl.el, this.normalizeControl.el, this.overlayControl.el, this.weightControl.el,
+      this.tileControl.el, this.pager, this.pageSizeControl.el);
 
     this.canvasBox = element('div', 'tensor-box');
     this.canvas = element('canvas', 'tensor-canvas');
@@ -177,7 +197,14 @@ class TensorCard extends MediaCard {
     const weight = this.view.weight ?? display.image_weight ?? 0.5;
     this.syncControls(desc, { colormap, mode, weight, isCam });
 
-    const tiles = tilesOf(desc, { axis: this.view.axis, channel: this.view.channel, n: this.view.n });
+    let tiles = tilesOf(desc, { axis: this.view.axis, channel: this.view.channel, n: this.view.n });
+    const paging = desc.kind === 'feature_maps' ? channelPage(tiles.length, this.view.pageSize, this.view.page) : null;
+    if (paging) {
+      this.view.page = paging.page;
+      tiles = tiles.slice(paging.start, paging.end);
+    }
+    const maxTile = this.view.tile ?? defaultTile(desc.kind, tiles.length);
+    this.syncGridControls(desc, paging, maxTile, tiles.length > 1 || desc.kind !== 'heatmap');
     const maxWidth = Math.max(160, this.canvasBox.clientWidth || 400);
     let note = '';
     if (isCam && this.view.overlay) {
@@ -193,16 +220,32 @@ class TensorCard extends MediaCard {
       }
       note = `no image "${display.overlay}" at step ${item.step}: the heatmap alone`;
     }
-    // one tile may fill the card; in a grid, tiles stay small enough to see many at once
-    const layout = layoutGrid(tiles.length, desc.h, desc.w, { maxWidth, maxTile: tiles.length > 1 ? 120 : 360 });
+    const layout = layoutGrid(tiles.length, desc.h, desc.w, { maxWidth, maxTile });
     const rgba = paintGrid(data, tiles, layout, { colormap, mode, globalRange: range });
-    this.putPixels(rgba, layout.width, layout.height, layout.width);
+    this.putPixels(rgba, layout.width, layout.height, layout.width * layout.cssScale);
     this.hover = { type: 'grid', layout, tiles, data, desc };
     this.shown = { type: 'grid', kind: desc.kind, tiles: tiles.length, colormap, mode, step: item.step, index: item.index,
       width: layout.width, height: layout.height, scale: layout.scale, gap: layout.gap, cols: layout.cols,
+      cssScale: layout.cssScale, maxTile, channels: paging ? [paging.start, paging.end] : null,
       view: desc.kind === 'kernels' ? kernelView(desc, this.view.axis) : null };
     this.info.textContent = this.infoText(item, range);
-    this.setNote(note || tileNote(desc, this.view, tiles.length), false);
+    this.setNote(note || tileNote(desc, this.view, tiles.length, paging), false);
+  }
+
+  /** The pager (feature maps with more channels than a page) and the tile-size control (grids). */
+  syncGridControls(desc, paging, maxTile, isGrid) {
+    const paged = paging !== null && paging.pages > 1;
+    this.pager.hidden = !paged;
+    this.pageSizeControl.el.hidden = !(paging !== null && desc.channels > PAGE_SIZES[0]);
+    this.pageSizeControl.select.value = String(this.view.pageSize);
+    if (paging) {
+      this.prevPage.disabled = paging.page === 0;
+      this.nextPage.disabled = paging.page >= paging.pages - 1;
+      this.pageText.textContent = `${paging.start}–${paging.end - 1} of ${desc.channels}`;
+    }
+    this.tileControl.el.hidden = !isGrid;
+    this.tileControl.input.value = String(maxTile);
+    this.tileControl.value.textContent = `${maxTile}px`;
   }
 
   drawCam(data, range, desc, tile, pixels, { mode, weight, maxWidth, image }) {
@@ -325,7 +368,7 @@ function fmt(v) {
   return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
 }
 
-function tileNote(desc, view, count) {
+function tileNote(desc, view, count, paging) {
   if (desc.kind === 'kernels') {
     const axis = kernelView(desc, view.axis);
     if (axis === 'rgb') return `${count} filters ${desc.h}×${desc.w}, input channels 0, 1, 2 as red, green, blue`;
@@ -333,7 +376,11 @@ function tileNote(desc, view, count) {
       ? `${count} filters ${desc.h}×${desc.w} at input channel ${Math.min(view.channel, desc.in - 1)} of ${desc.in}`
       : `output filter ${Math.min(view.channel, desc.out - 1)}: ${count} kernels ${desc.h}×${desc.w}, one per input channel`;
   }
-  if (desc.kind === 'feature_maps') return `${count} channels ${desc.h}×${desc.w}${desc.batch > 1 ? `, sample ${Math.min(view.n, desc.batch - 1)}` : ''}`;
+  if (desc.kind === 'feature_maps') {
+    const sample = desc.batch > 1 ? `, sample ${Math.min(view.n, desc.batch - 1)}` : '';
+    if (paging && paging.pages > 1) return `channels ${paging.start}–${paging.end - 1} of ${desc.channels}, ${desc.h}×${desc.w}${sample}`;
+    return `${count} channels ${desc.h}×${desc.w}${sample}`;
+  }
   return `heatmap ${desc.h}×${desc.w}`;
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NAN_RGB } from '../../../web/colormaps.js';
 import {
-  GAP_RGB, GRID_GAP, RGB_GAP_RGB, cellText, decodeTensor, describeTensor, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
+  GAP_RGB, GRID_GAP, RGB_GAP_RGB, cellText, channelPage, decodeTensor, describeTensor, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
 } from '../../../web/tensorgrid.js';
 
 test('the kind comes from the hint, else from the shape', () => {
@@ -123,4 +123,25 @@ test('gaps: grey between tiles and rows, transparent where the last row has no t
   assert.deepEqual(px(layout.tileW, step), [...GAP_RGB, 255]); // between tiles 3 and 4
   assert.deepEqual(px(2 * step - 1, step), [0, 0, 0, 0]);      // after tile 4, the last: transparent
   assert.deepEqual(px(2 * step, step), [0, 0, 0, 0]);          // where a tile 5 would be: transparent
+});
+
+test('a tile bigger than maxTile is painted 1:1 and shown smaller, gaps still visible', () => {
+  const grid = layoutGrid(32, 224, 224, { maxWidth: 400, maxTile: 96 });
+  assert.equal(grid.scale, 1);
+  assert.ok(Math.abs(grid.cssScale - 96 / 224) < 1e-12);
+  assert.equal(grid.cols, 4); // 4 tiles of 96 CSS px and their gaps fit in 400
+  assert.equal(grid.rows, 8);
+  assert.ok(grid.width * grid.cssScale <= 400);
+  assert.ok(grid.gap * grid.cssScale >= GRID_GAP); // a gap is at least GRID_GAP CSS px
+  assert.ok(grid.height * grid.cssScale < 850); // a page of 32 channels of 224 x 224: under 850 px
+  assert.equal(layoutGrid(4, 3, 3, { maxWidth: 400, maxTile: 120 }).cssScale, 1);
+});
+
+test('channel pages: 64 channels in pages of 32, the page clamped', () => {
+  assert.deepEqual(channelPage(64, 32, 0), { start: 0, end: 32, page: 0, pages: 2 });
+  assert.deepEqual(channelPage(64, 32, 1), { start: 32, end: 64, page: 1, pages: 2 });
+  assert.deepEqual(channelPage(64, 32, 9), { start: 32, end: 64, page: 1, pages: 2 });
+  assert.deepEqual(channelPage(70, 64, 1), { start: 64, end: 70, page: 1, pages: 2 });
+  assert.deepEqual(channelPage(6, 32, 0), { start: 0, end: 6, page: 0, pages: 1 });
+  assert.deepEqual(channelPage(6, 32, -1), { start: 0, end: 6, page: 0, pages: 1 });
 });
