@@ -4,7 +4,9 @@
  *
  * Image bytes are checked by content (media.c), tensors by shape times element size; both are stored as
  * blobs, once per distinct content, and served with their type, a strong ETag (the blob id: the bytes of
- * an id never change) and immutable caching. */
+ * an id never change) and immutable caching. A tensor blob can also be served a few channels at a time
+ * (?shape=...&channels=A:B), so a page of a big feature map does not move the whole tensor. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,14 +312,47 @@ static bool is_blob_name(const char *text)
     return n == VZ_BLOB_NAME_BYTES;
 }
 
+/* "A:B" -> first A, last B (non-negative integers; tensor_channel_slice checks them against the shape). */
+static int channel_range(const char *text, int64_t *first, int64_t *last, vz_error *err)
+{
+    char *mid, *end;
+    errno = 0;
+    long long a = *text >= '0' && *text <= '9' ? strtoll(text, &mid, 10) : -1;
+    long long b = a >= 0 && *mid == ':' && mid[1] >= '0' && mid[1] <= '9' ? strtoll(mid + 1, &end, 10) : -1;
+    if (a < 0 || b < 0 || errno || *end != '\0')
+        return vz_fail(err, 400, "invalid_value", "channels", "expected FIRST:LAST, like 0:32");
+    *first = a;
+    *last = b;
+    return 0;
+}
+
 /* A blob's name is a hash of what it holds, so its URL names the same bytes in every database and may be
- * cached for good; the name is also its ETag. A conditional request is answered before the bytes are
- * read (only the blob's existence and type are looked up). */
+ * cached for good; the name is also its ETag (with the channel range, for a slice). A conditional request
+ * is answered before the bytes are read (only the blob's existence and type are looked up). */
 int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
     const char *name = req->path + strlen("/api/v1/blobs/");
     if (!is_blob_name(name)) return vz_fail(err, 404, "not_found", "", "no such blob");
-    snprintf(res->etag, sizeof res->etag, "\"%s\"", name);
+    const char *channels = http_query(req, "channels"), *shape_text = http_query(req, "shape");
+    vz_tensor_shape shape;
+    int64_t first = 0, last = 0;
+    size_t element = 4;
+    if (channels || shape_text || http_query(req, "dtype")) {
+        if (!channels) return vz_fail(err, 400, "missing_field", "channels", "required with shape, like 0:32");
+        if (!shape_text) return vz_fail(err, 400, "missing_field", "shape", "required with channels, like 64,224,224");
+        if (channel_range(channels, &first, &last, err) < 0 || tensor_shape_from_text(shape_text, "shape", &shape, err) < 0 ||
+            tensor_dtype_size(http_query(req, "dtype"), "dtype", &element, err) < 0)
+            return -1;
+        if (shape.dims < 3 || first >= last || last > shape.shape[shape.dims - 3])
+            return vz_fail(err, 400, "invalid_value", "channels", "expected FIRST:LAST within the shape's channels");
+        /* A dimension is at most 2^24, so both numbers fit in 8 digits (the mask loses nothing and tells the
+         * compiler so), and 48 hex digits of the name (192 bits of SHA-256) keep the tag unique within the
+         * 72 bytes an ETag may take here. */
+        snprintf(res->etag, sizeof res->etag, "\"%.48s.%u-%u\"", name, (unsigned)(first & 0x1ffffff),
+                 (unsigned)(last & 0x1ffffff));
+    } else {
+        snprintf(res->etag, sizeof res->etag, "\"%s\"", name);
+    }
     bool is_cached = http_etag_matches(http_header(req, "If-None-Match"), res->etag);
     unsigned char *bytes = NULL;
     size_t size;
@@ -334,6 +369,17 @@ int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error 
     if (is_cached) {
         res->status = 304;
         return 0;
+    }
+    if (channels) {
+        unsigned char *slice;
+        size_t slice_size;
+        int rc = strcmp(content_type, "application/octet-stream") != 0
+                     ? vz_fail(err, 400, "invalid_value", "channels", "only a tensor has channels")
+                     : tensor_channel_slice(bytes, size, &shape, element, first, last, "channels", &slice, &slice_size, err);
+        free(bytes);
+        if (rc < 0) return -1;
+        bytes = slice;
+        size = slice_size;
     }
     /* The answer takes the bytes as they are (one copy of a blob of up to 64 MiB, not two). */
     buf_free(&res->body);

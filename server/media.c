@@ -210,6 +210,31 @@ int tensor_shape_from_text(const char *text, const char *path, vz_tensor_shape *
     }
 }
 
+int tensor_channel_slice(const unsigned char *bytes, size_t size, const vz_tensor_shape *shape, size_t element,
+                         int64_t first, int64_t last, const char *path, unsigned char **out, size_t *out_size,
+                         vz_error *err)
+{
+    if (shape->dims < 3)
+        return vz_fail(err, 400, "invalid_value", "shape", "channels need a shape of three or more dimensions");
+    if (shape->elements == 0 || size != shape->elements * element)
+        return vz_fail(err, 400, "invalid_value", "shape", "shape and dtype do not match the stored tensor's size");
+    int64_t channels = shape->shape[shape->dims - 3];
+    if (first < 0 || first >= last || last > channels)
+        return vz_fail(err, 400, "invalid_value", path, "expected FIRST:LAST with 0 <= FIRST < LAST <= %lld",
+                       (long long)channels);
+    /* Each leading index holds channels blocks of plane bytes; the slice keeps blocks first..last-1. */
+    size_t plane = (size_t)shape->shape[shape->dims - 2] * (size_t)shape->shape[shape->dims - 1] * element;
+    size_t leading = shape->elements / ((size_t)channels * (plane / element));
+    size_t keep = (size_t)(last - first) * plane;
+    unsigned char *slice = malloc(leading * keep + 1); /* + 1: never malloc(0) */
+    if (!slice) return vz_fail(err, 503, "out_of_memory", "", "no memory for the slice");
+    for (size_t n = 0; n < leading; n++)
+        memcpy(slice + n * keep, bytes + (n * (size_t)channels + (size_t)first) * plane, keep);
+    *out = slice;
+    *out_size = leading * keep;
+    return 0;
+}
+
 int tensor_dtype_size(const char *dtype, const char *path, size_t *size, vz_error *err)
 {
     if (!dtype || strcmp(dtype, "float32") == 0) *size = 4;

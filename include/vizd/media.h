@@ -41,6 +41,14 @@ typedef struct {
 /* A shape from a JSON array (1..8 non-negative integers) or from "128,64,3,3". */
 int tensor_shape_from_json(const json_t *shape, const char *path, vz_tensor_shape *out, vz_error *err);
 int tensor_shape_from_text(const char *text, const char *path, vz_tensor_shape *out, vz_error *err);
+/* Channels [first, last) of a stored tensor of `element`-byte values (4 or 8): the axis third from the end
+ * of shape ([C, H, W], [N, C, H, W], ...), for every leading index, in order, so the slice is shape with
+ * that axis last - first long. A shape of under three dimensions or whose elements times element are not
+ * size (400 naming "shape"), or a range outside 0 <= first < last <= C (400 naming path), is refused.
+ * *out is a new allocation the caller frees. */
+int tensor_channel_slice(const unsigned char *bytes, size_t size, const vz_tensor_shape *shape, size_t element,
+                         int64_t first, int64_t last, const char *path, unsigned char **out, size_t *out_size,
+                         vz_error *err);
 /* "float32" or "float64" -> element size; NULL means float32. */
 int tensor_dtype_size(const char *dtype, const char *path, size_t *size, vz_error *err);
 /* Check display hints: {"kind": kernels|feature_maps|heatmap, "colormap": bwr|viridis|gray|jet,

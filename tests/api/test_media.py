@@ -9,7 +9,10 @@ What is checked:
   the API shows are unchanged, and so are the row counts of the database file read after vizd stopped;
 - identical bytes are stored once (one row in blobs, the same url), and deleting a run removes only the
   blobs no other run uses;
-- blobs carry a strong ETag, Cache-Control immutable, and If-None-Match answers 304.
+- blobs carry a strong ETag, Cache-Control immutable, and If-None-Match answers 304;
+- a tensor blob served a few channels at a time (?shape=...&channels=A:B) holds exactly those channels of
+  every sample, bit for bit as numpy slices them, with an ETag of its own; a bad range or shape is a 400
+  naming the field.
 
 Each test starts its own daemon (start-up takes tens of milliseconds), so the database file of a refusal
 test can be read after that daemon has stopped.
@@ -583,6 +586,70 @@ def test_a_blob_has_a_strong_etag_and_immutable_caching_and_if_none_match_answer
         assert head.status == 200 and head.body == b"", head
         assert head.headers.get("etag") == etag and head.content_type == ctype, head.headers
     assert len(etags) == 3, etags
+
+
+# ---- a channel slice of a tensor blob ------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,dtype", [((64, 14, 14), "float32"), ((2, 8, 5, 3), "float64")])
+def test_a_channel_slice_of_a_tensor_is_those_channels_bit_for_bit(client, shape, dtype):
+    array = np.random.default_rng(5).standard_normal(shape)
+    data = le_bytes(array, dtype)
+    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": list(shape), "dtype": dtype,
+                                              "data": b64(data)}]})
+    (item,) = items_of(client, "tensors", "fm", "r")
+    shape_text = ",".join(map(str, shape))
+    channels = shape[-3]
+    etags = set()
+    for first, last in ((0, channels // 2), (channels // 2, channels), (1, 2), (0, channels)):
+        params = {"shape": shape_text, "channels": "%d:%d" % (first, last)}
+        if dtype == "float64":
+            params["dtype"] = dtype
+        resp = client.get(item["url"], params=params)
+        assert resp.status == 200, resp
+        assert resp.content_type == "application/octet-stream", resp.headers
+        want = le_bytes(array[..., first:last, :, :], dtype)
+        assert resp.body == want, "channels %d:%d: %d bytes, want %d" % (first, last, len(resp.body), len(want))
+        etag = resp.headers.get("etag", "")
+        assert STRONG_ETAG.match(etag) and "immutable" in resp.headers.get("cache-control", ""), resp.headers
+        cached = client.get(item["url"], params=params, headers={"If-None-Match": etag})
+        assert cached.status == 304, cached
+        etags.add(etag)
+    whole = fetch_blob(client, item["url"])
+    assert whole.body == data
+    assert len(etags | {whole.headers.get("etag")}) == 5, etags  # every slice and the whole: an ETag each
+
+
+@pytest.mark.parametrize("params,field", [
+    ({"channels": "0:8"}, "shape"),
+    ({"shape": "16,4,4"}, "channels"),
+    ({"shape": "16,4,4", "channels": "8"}, "channels"),
+    ({"shape": "16,4,4", "channels": "8:8"}, "channels"),
+    ({"shape": "16,4,4", "channels": "4:2"}, "channels"),
+    ({"shape": "16,4,4", "channels": "0:17"}, "channels"),
+    ({"shape": "16,4,4", "channels": "-1:3"}, "channels"),
+    ({"shape": "16,4,4", "channels": "0:3x"}, "channels"),
+    ({"shape": "16,16", "channels": "0:1"}, "channels"),
+    ({"shape": "8,4,4", "channels": "0:1"}, "shape"),     # not the stored tensor's size
+    ({"shape": "16,4,4", "channels": "0:1", "dtype": "float64"}, "shape"),  # its bytes are 16x4x4 float32
+    ({"shape": "16,4,4", "channels": "0:1", "dtype": "int8"}, "dtype"),
+    ({"shape": "16,4,x", "channels": "0:1"}, "shape"),
+])
+def test_a_bad_channel_slice_is_refused_naming_the_field(client, params, field):
+    data = le_bytes(np.arange(16 * 4 * 4), "float32")
+    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": [16, 4, 4], "data": b64(data)}]})
+    (item,) = items_of(client, "tensors", "fm", "r")
+    resp = client.get(item["url"], params=params)
+    assert_error(resp, 400, path=field)
+    assert fetch_blob(client, item["url"]).body == data  # the daemon keeps serving
+
+
+def test_an_image_has_no_channels_to_slice(client):
+    png = make_image("png", seed=3)
+    client.write_ok({"run": "r", "images": [{"tag": "a", "step": 0, "data": b64(png)}]})
+    (item,) = items_of(client, "images", "a", "r")
+    size = len(png)
+    resp = client.get(item["url"], params={"shape": "%d,1,1" % size, "channels": "0:1"})
+    assert resp.status == 400, resp
 
 
 def blob_name(content_type, data):

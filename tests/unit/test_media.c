@@ -1,6 +1,7 @@
 /* test_media.c -- images recognised by content, base64, tensor shapes and display hints. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vizd/media.h"
@@ -168,4 +169,51 @@ Test(images, a_declared_size_past_8192_per_side_or_40_mpixel_is_refused_naming_t
         cr_assert_eq(image_sniff(png, sizeof png, &info, "data", &err), 0, "%s", err.message);
         cr_assert(info.width == accepted[i][0] && info.height == accepted[i][1]);
     }
+}
+
+Test(tensors, a_channel_slice_keeps_those_channels_of_every_sample)
+{
+    /* [2, 3, 1, 2] float32: sample n, channel c, pixel x holds 100n + 10c + x */
+    float values[12];
+    for (int n = 0; n < 2; n++)
+        for (int c = 0; c < 3; c++)
+            for (int x = 0; x < 2; x++) values[(n * 3 + c) * 2 + x] = (float)(100 * n + 10 * c + x);
+    vz_tensor_shape shape;
+    vz_error err = {0};
+    cr_assert_eq(tensor_shape_from_text("2,3,1,2", "shape", &shape, &err), 0);
+    unsigned char *out = NULL;
+    size_t out_size = 0;
+    cr_assert_eq(tensor_channel_slice((const unsigned char *)values, sizeof values, &shape, 4, 1, 3, "channels", &out,
+                                      &out_size, &err), 0);
+    cr_assert_eq(out_size, 8 * sizeof(float));
+    float got[8];
+    memcpy(got, out, sizeof got);
+    const float want[8] = {10, 11, 20, 21, 110, 111, 120, 121};
+    for (int i = 0; i < 8; i++) cr_assert_float_eq(got[i], want[i], 0, "value %d", i);
+    free(out);
+}
+
+Test(tensors, a_channel_slice_outside_the_tensor_or_of_the_wrong_shape_is_refused)
+{
+    float values[12] = {0};
+    vz_tensor_shape shape, flat;
+    vz_error err = {0};
+    cr_assert_eq(tensor_shape_from_text("2,3,1,2", "shape", &shape, &err), 0);
+    cr_assert_eq(tensor_shape_from_text("3,4", "shape", &flat, &err), 0);
+    unsigned char *out = NULL;
+    size_t out_size;
+    const unsigned char *bytes = (const unsigned char *)values;
+    cr_assert_eq(tensor_channel_slice(bytes, sizeof values, &shape, 4, 2, 4, "channels", &out, &out_size, &err), -1);
+    cr_assert_eq(err.status, 400);
+    cr_assert_str_eq(err.path, "channels");
+    cr_assert_eq(tensor_channel_slice(bytes, sizeof values, &shape, 4, 1, 1, "channels", &out, &out_size, &err), -1);
+    cr_assert_eq(tensor_channel_slice(bytes, sizeof values, &shape, 4, -1, 1, "channels", &out, &out_size, &err), -1);
+    cr_assert_eq(tensor_channel_slice(bytes, sizeof values - 4, &shape, 4, 0, 1, "channels", &out, &out_size, &err), -1);
+    cr_assert_str_eq(err.path, "shape");
+    cr_assert_eq(tensor_channel_slice(bytes, sizeof values, &flat, 4, 0, 1, "channels", &out, &out_size, &err), -1);
+    cr_assert_str_eq(err.path, "shape");
+    /* 48 bytes are 12 float32 or 6 float64: the same bytes as float64 need a shape of 6 elements */
+    cr_assert_eq(tensor_channel_slice(bytes, sizeof values, &shape, 8, 0, 1, "channels", &out, &out_size, &err), -1);
+    cr_assert_str_eq(err.path, "shape");
+    cr_assert_null(out);
 }
