@@ -135,14 +135,19 @@ class TensorCard extends MediaCard {
     return body.series.find((s) => s.run === this.run)?.items || [];
   }
 
-  async tensorOf(item) {
-    if (!this.cache.has(item.url)) {
-      const buffer = await api.getBlobBytes(item.url);
+  /** The tensor of `item` decoded, with its finite range; given a page {start, end} of a paged feature
+   * map, only those channels (the server slices them: ?channels=START:END), with the whole tensor's
+   * range from the listing so "global" and "symmetric" mean the same on every page. */
+  async tensorOf(item, page = null) {
+    const url = page ? channelsUrl(item, page) : item.url;
+    if (!this.cache.has(url)) {
+      const buffer = await api.getBlobBytes(url);
       const data = decodeTensor(buffer, item.dtype);
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value);
-      this.cache.set(item.url, { data, range: finiteRange(data) });
+      const range = finiteRange(data);
+      this.cache.set(url, { data, range: page ? itemRange(item, range) : range });
     }
-    return this.cache.get(item.url);
+    return this.cache.get(url);
   }
 
   /** RGBA pixels of an image blob, decoded by the browser. */
@@ -180,16 +185,21 @@ class TensorCard extends MediaCard {
       return;
     }
     const item = items.find((i) => i.index === this.view.index) || items[0];
-    const { data, range } = await this.tensorOf(item);
+    const display = item.display || {};
+    // A feature map of more channels than a page fetches only the page's channels.
+    const fullDesc = describeTensor(item.shape, display.kind);
+    const paging = fullDesc.kind === 'feature_maps' ? channelPage(fullDesc.channels, this.view.pageSize, this.view.page) : null;
+    const sliced = paging !== null && paging.pages > 1;
+    const shape = sliced ? item.shape.map((d, i) => (i === item.shape.length - 3 ? paging.end - paging.start : d)) : item.shape;
+    const { data, range } = await this.tensorOf(item, sliced ? paging : null);
     if (seq !== this.drawSeq) return;
-    const expected = item.shape.reduce((a, b) => a * b, 1);
+    const expected = shape.reduce((a, b) => a * b, 1);
     if (data.length !== expected) {
       this.clear();
-      this.setNote(`cannot draw: ${data.length} values for shape [${item.shape.join(', ')}]`, true);
+      this.setNote(`cannot draw: ${data.length} values for shape [${shape.join(', ')}]`, true);
       return;
     }
-    const display = item.display || {};
-    const desc = describeTensor(item.shape, display.kind);
+    const desc = describeTensor(shape, fullDesc.kind);
     const isCam = desc.kind === 'heatmap' && typeof display.overlay === 'string';
     const colormap = this.view.colormap || display.colormap || DEFAULT_COLORMAP[desc.kind];
     const inUnitRange = range.min !== null && range.min >= 0 && range.max <= 1;
@@ -198,13 +208,10 @@ class TensorCard extends MediaCard {
     this.syncControls(desc, { colormap, mode, weight, isCam });
 
     let tiles = tilesOf(desc, { axis: this.view.axis, channel: this.view.channel, n: this.view.n });
-    const paging = desc.kind === 'feature_maps' ? channelPage(tiles.length, this.view.pageSize, this.view.page) : null;
-    if (paging) {
-      this.view.page = paging.page;
-      tiles = tiles.slice(paging.start, paging.end);
-    }
+    if (paging) this.view.page = paging.page;
+    if (sliced) tiles = tiles.map((tile) => renumberChannel(tile, paging.start)); // the page's channels are start..end-1
     const maxTile = this.view.tile ?? defaultTile(desc.kind, tiles.length);
-    this.syncGridControls(desc, paging, maxTile, tiles.length > 1 || desc.kind !== 'heatmap');
+    this.syncGridControls(fullDesc, paging, maxTile, tiles.length > 1 || desc.kind !== 'heatmap');
     const maxWidth = Math.max(160, this.canvasBox.clientWidth || 400);
     let note = '';
     if (isCam && this.view.overlay) {
@@ -226,10 +233,10 @@ class TensorCard extends MediaCard {
     this.hover = { type: 'grid', layout, tiles, data, desc };
     this.shown = { type: 'grid', kind: desc.kind, tiles: tiles.length, colormap, mode, step: item.step, index: item.index,
       width: layout.width, height: layout.height, scale: layout.scale, gap: layout.gap, cols: layout.cols,
-      cssScale: layout.cssScale, maxTile, channels: paging ? [paging.start, paging.end] : null,
+      cssScale: layout.cssScale, maxTile, channels: paging ? [paging.start, paging.end] : null, sliced,
       view: desc.kind === 'kernels' ? kernelView(desc, this.view.axis) : null };
-    this.info.textContent = this.infoText(item, range);
-    this.setNote(note || tileNote(desc, this.view, tiles.length, paging), false);
+    this.info.textContent = this.infoText(item, range, sliced ? paging : null);
+    this.setNote(note || tileNote(fullDesc, this.view, tiles.length, paging), false);
   }
 
   /** The pager (feature maps with more channels than a page) and the tile-size control (grids). */
@@ -279,9 +286,9 @@ class TensorCard extends MediaCard {
     this.info.textContent = '';
   }
 
-  infoText(item, range) {
+  infoText(item, range, page = null) {
     const stats = range.min === null ? 'no finite values' : `min ${fmt(range.min)} · max ${fmt(range.max)}`;
-    const nan = range.nan ? ` · ${range.nan} NaN` : '';
+    const nan = range.nan ? ` · ${range.nan} NaN${page ? ` in channels ${page.start}–${page.end - 1}` : ''}` : '';
     return `[${item.shape.join(', ')}] ${item.dtype} · ${stats}${nan}`;
   }
 
@@ -355,6 +362,26 @@ class TensorCard extends MediaCard {
   debug() {
     return { ...super.debug(), shown: this.shown, view: { ...this.view } };
   }
+}
+
+/** The URL of channels [start, end) of a tensor item's blob (GET /api/v1/blobs/NAME?shape=&channels=). */
+function channelsUrl(item, { start, end }) {
+  const dtype = item.dtype === 'float64' ? '&dtype=float64' : '';
+  return `${item.url}?shape=${item.shape.join(',')}&channels=${start}:${end}${dtype}`;
+}
+
+/** The whole tensor's range from the listing (min, max of its finite values), with the page's NaN count;
+ * the page's own range when the listing has none. */
+function itemRange(item, page) {
+  if (typeof item.min !== 'number' || typeof item.max !== 'number') return page;
+  return { min: item.min, max: item.max, absMax: Math.max(Math.abs(item.min), Math.abs(item.max)), finite: page.finite, nan: page.nan };
+}
+
+/** A tile of a page of channels, named by its channel in the whole tensor (start + its index in the page). */
+function renumberChannel(tile, start) {
+  const prefix = [...tile.prefix];
+  prefix[prefix.length - 1] += start;
+  return { ...tile, prefix, label: `channel ${prefix.at(-1)}` };
 }
 
 function setRange(control, size, value) {

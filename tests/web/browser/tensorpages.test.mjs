@@ -1,7 +1,8 @@
 /* tensorpages.test.mjs -- a big feature map [64, 224, 224] on the Tensors tab: the card draws one page
  * of 32 channels, each 224 x 224 map shrunk to a 96 px tile, so the card stays under 1,500 px tall
- * (it was 7,384 px); the pager walks the pages, "per page" shows 64, and the tile-size control
- * makes tiles smaller or bigger. */
+ * (it was 7,384 px) and it fetches only those channels (GET /api/v1/blobs/NAME?channels=0:32, half the
+ * tensor's bytes); the pager walks the pages (hover names the channel in the whole tensor), "per page"
+ * shows 64, and the tile-size control makes tiles smaller or bigger. */
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -14,6 +15,7 @@ let vizd;
 let browser;
 let page;
 let errors;
+const blobs = []; // {url, bytes} of every tensor blob fetched
 
 const sel = `.tab-content.tensors .card[data-tag="${TAG}"][data-run="${RUN}"]`;
 const state = () => page.evaluate((t) => window.__vizd.cardStates('tensors').find((c) => c.tag === t), TAG);
@@ -38,6 +40,10 @@ before(async () => {
     { method: 'POST', body: Buffer.from(values.buffer) });
   assert.equal(response.status, 200, await response.text());
   ({ browser, page, errors } = await openBrowser());
+  page.on('response', async (response) => {
+    if (!response.url().includes('/api/v1/blobs/')) return;
+    blobs.push({ url: response.url(), bytes: (await response.body()).length });
+  });
   await page.goto(`${vizd.url}/#tensors`);
   await page.waitForSelector(sel);
   await page.waitForFunction((t) => {
@@ -64,6 +70,10 @@ test('the card draws a page of 32 channels as 96 px tiles and stays under 1,500 
   assert.equal(await page.textContent(`${sel} .page-text`), '0–31 of 64');
   assert.equal(await page.textContent(`${sel} .card-note`), 'channels 0–31 of 64, 224×224');
   await screenshotOf(page.locator(sel), 'tensors-feature-map-page.png');
+  // Only the page's channels crossed the wire: half the tensor's 12.8 MB.
+  assert.equal(blobs.length, 1, JSON.stringify(blobs.map((b) => b.url)));
+  assert.match(blobs[0].url, /\?shape=64,224,224&channels=0:32$/);
+  assert.equal(blobs[0].bytes, 32 * H * W * 4);
 });
 
 test('the pager shows the next 32 channels; per page 64 shows all', async () => {
@@ -82,6 +92,16 @@ test('the pager shows the next 32 channels; per page 64 shows all', async () => 
   assert.equal(await page.textContent(`${sel} .page-text`), '32–63 of 64');
   assert.equal(await page.$eval(`${sel} .pager button >> nth=1`, (b) => b.disabled), true);
   assert.notEqual(await hash(), before);
+  assert.match(blobs.at(-1).url, /channels=32:64$/);
+  assert.equal(blobs.at(-1).bytes, 32 * H * W * 4);
+  // Hovering the first tile of this page names channel 32 of the whole tensor, with its value.
+  const box = await page.locator(`${sel} canvas`).boundingBox();
+  await page.mouse.move(box.x + 10, box.y + 10);
+  const tooltip = page.locator(`${sel} .tensor-tooltip`);
+  await tooltip.waitFor({ state: 'visible' });
+  const [, y, x, value] = (await tooltip.textContent()).match(/^\[32, (\d+), (\d+)\] = (\S+)$/).map(Number);
+  assert.ok(Math.abs(value - Math.sin((x + y) / 34)) < 1e-4, `${value} at (${y}, ${x})`);
+  await page.mouse.move(0, 0);
   await page.selectOption(`${sel} .control:has(.control-label:text-is("Per page")) select`, '64');
   const all = await redrawn(second);
   assert.equal(all.shown.tiles, 64);
