@@ -79,7 +79,8 @@ struct follower {
     size_t pass_files_done;
     double pass_started_s, last_progress_s;
     bool has_printed_progress;
-    import_stats stats;
+    import_stats stats;     /* since start-up */
+    size_t skip_signature;  /* of the kinds and tags skipped last told (see tell_new_skips) */
 };
 
 /* ---- the file table -------------------------------------------------------------------------------- */
@@ -362,6 +363,29 @@ static void print_first_pass(follower *f)
     buf_free(&skipped);
 }
 
+/* After the first pass, a line whenever a kind or tag is skipped that was not before: a writer adding
+ * audio every step gets one line, not one per pass. */
+static size_t skip_signature(const import_stats *stats)
+{
+    size_t signature = stats->skip_kinds;
+    for (size_t i = 0; i < stats->skip_kinds; i++)
+        signature = signature * 31 + stats->skips[i].tag_count * 2 + stats->skips[i].has_more_tags;
+    return signature;
+}
+
+static void tell_new_skips(follower *f)
+{
+    size_t signature = skip_signature(&f->stats);
+    if (signature == f->skip_signature) return;
+    f->skip_signature = signature;
+    vz_buf skipped;
+    buf_init(&skipped);
+    import_describe_skips(&f->stats, &skipped);
+    fprintf(stderr, "vizd: --logdir: values skipped so far (vizd has no view for them): %s\n",
+            skipped.len ? skipped.data : "");
+    buf_free(&skipped);
+}
+
 static void one_pass(follower *f)
 {
     bool is_first = atomic_load(&f->walks) == 0;
@@ -376,6 +400,8 @@ static void one_pass(follower *f)
     if (!f->options.is_quiet) {
         print_progress(f, true);
         if (is_first && !atomic_load(&f->is_stopping)) print_first_pass(f);
+        if (is_first) f->skip_signature = skip_signature(&f->stats); /* the first pass's line named them */
+        else tell_new_skips(f);
     }
     atomic_fetch_add(&f->walks, 1);
 }

@@ -333,3 +333,25 @@ def test_a_long_first_read_prints_progress_lines_when_stderr_is_not_a_terminal(v
     assert progress and final, vizd.stderr
     assert "\r" not in vizd.stderr  # the updating line is for terminals only
     assert "read 16 files: 960000 scalars" in vizd.stderr
+
+
+def test_kinds_without_a_view_are_named_once_by_kind_and_tag(vizd_factory, tmp_path):
+    import numpy as np
+    from torch.utils.tensorboard import SummaryWriter
+    logdir = tmp_path / "runs"
+    logdir.mkdir()
+    vizd = vizd_factory(args=["--logdir", str(logdir)])
+    assert wait_for(lambda: "following" in vizd.stderr, 10)
+    with SummaryWriter(str(logdir / "a")) as writer:
+        writer.add_audio("speech", np.zeros(800, dtype=np.float32), 0, sample_rate=8000)
+        writer.add_pr_curve("pr/cat", np.array([1, 0, 1]), np.array([0.9, 0.2, 0.6]), 0)
+        writer.add_scalar("loss", 1.0, 0)
+    assert wait_for(lambda: served_counts(vizd.client).get(("a", "loss")) == 1, SERVE_WITHIN_S)
+    line = wait_for(lambda: [l for l in vizd.stderr.splitlines() if "values skipped so far" in l], SERVE_WITHIN_S)
+    assert line and "audio 1 (tags speech)" in line[0] and "pr_curves 1 (tags pr/cat)" in line[0], vizd.stderr
+    with SummaryWriter(str(logdir / "a")) as writer:  # more of the same kinds and tags: no new line
+        writer.add_audio("speech", np.zeros(800, dtype=np.float32), 1, sample_rate=8000)
+        writer.add_scalar("loss", 1.0, 1)
+    assert wait_for(lambda: served_counts(vizd.client).get(("a", "loss")) == 2, SERVE_WITHIN_S)
+    time.sleep(0.3)
+    assert len([l for l in vizd.stderr.splitlines() if "values skipped so far" in l]) == 1
