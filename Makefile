@@ -212,6 +212,7 @@ bench: build/vizd build/bench_histogram build/bench_crc32c
 	$(PYTHON) bench/memory.py
 	./build/bench_histogram
 	./build/bench_crc32c
+	$(PYTHON) bench/bench_logdir.py
 	$(PYTHON) bench/bench_client.py
 
 install: build/vizd
