@@ -135,7 +135,7 @@ static int parse_node(tfe_bytes bytes, gd_node *node, vz_error *err)
             if (node->input_count == capacity) {
                 capacity = capacity ? capacity * 2 : 4;
                 tfe_bytes *grown = realloc(node->inputs, capacity * sizeof *grown);
-                if (!grown) abort();
+                if (!grown) return vz_out_of_memory(err, "a graph node's inputs");
                 node->inputs = grown;
             }
             node->inputs[node->input_count++] = f.bytes;
@@ -157,7 +157,7 @@ static int parse_graph(tfe_bytes bytes, gd_graph *g, vz_error *err)
         if (g->count == capacity) {
             capacity = capacity ? capacity * 2 : 64;
             gd_node *grown = realloc(g->nodes, capacity * sizeof *grown);
-            if (!grown) abort();
+            if (!grown) return vz_out_of_memory(err, "a graph's nodes");
             g->nodes = grown;
         }
         if (parse_node(f.bytes, &g->nodes[g->count], err) < 0) {
@@ -184,6 +184,7 @@ typedef struct {
     json_t *edge_set;    /* "from\x01to" of every edge made */
     char *text;          /* scratch for building strings */
     size_t text_capacity;
+    bool is_out_of_memory; /* an allocation failed somewhere: the whole graph is refused at the end */
 } builder;
 
 /* A NUL-terminated copy of bytes in the builder's scratch (valid until the next call). */
@@ -194,7 +195,13 @@ static const char *scratch(builder *b, const char *prefix, const unsigned char *
         b->text_capacity = need * 2;
         free(b->text);
         b->text = malloc(b->text_capacity);
-        if (!b->text) abort();
+        if (!b->text) {
+            /* Remembered rather than returned: callers look names up with the result, and a lookup of ""
+             * finds nothing, so they go on harmlessly until graphdef_to_graph refuses the graph. */
+            b->text_capacity = 0;
+            b->is_out_of_memory = true;
+            return "";
+        }
     }
     memcpy(b->text, prefix, prefix_len);
     if (size) memcpy(b->text + prefix_len, data, size);
@@ -355,7 +362,10 @@ static void add_edges(builder *b, const gd_graph *g, const json_t *producer_inde
             const char *from_text = json_string_value(from), *to_text = json_string_value(to);
             size_t key_len = strlen(from_text) + strlen(to_text) + 2;
             char *key = malloc(key_len);
-            if (!key) abort();
+            if (!key) {
+                b->is_out_of_memory = true;
+                return;
+            }
             snprintf(key, key_len, "%s\x01%s", from_text, to_text);
             if (!json_object_get(b->edge_set, key)) {
                 json_object_set_new(b->edge_set, key, json_true());
@@ -395,14 +405,16 @@ int graphdef_to_graph(tfe_bytes graph_def, json_t **graph, vz_error *err)
             if (ref) json_object_set_new(producer_index, json_string_value(ref), json_integer((json_int_t)i));
         }
     }
+    if (rc == 0) add_edges(&b, &g, producer_index);
+    if (rc == 0 && b.is_out_of_memory) rc = vz_out_of_memory(err, "a graph");
     if (rc == 0) {
-        add_edges(&b, &g, producer_index);
         const json_t *first = json_array_get(b.nodes, 0);
         const char *model = json_is_null(json_object_get(first, "parent")) && !json_object_get(first, "kind")
                                 ? json_string_value(json_object_get(first, "type")) : "GraphDef";
         *graph = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O}", "model", model, "source", "graph_def",
                            "summary_unavailable", SUMMARY_UNAVAILABLE_REASON, "inputs", b.inputs,
                            "outputs", b.outputs, "nodes", b.nodes, "edges", b.edges);
+        if (!*graph) rc = vz_out_of_memory(err, "a graph");
     }
     json_decref(producer_index);
     json_decref(b.nodes);
