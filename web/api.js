@@ -159,6 +159,13 @@ export async function getBlobBytes(url) {
   return response.arrayBuffer();
 }
 
+/** The URL of channels [start, end) of a tensor item's blob, sliced by the server (GET /api/v1/blobs/NAME?shape=
+ * &channels=START:END[&dtype=float64]), for getBlobBytes; it also names the slice in a card's cache. */
+export function channelsUrl(item, start, end) {
+  const dtype = item.dtype === 'float64' ? '&dtype=float64' : '';
+  return `${item.url}?shape=${item.shape.join(',')}&channels=${start}:${end}${dtype}`;
+}
+
 /**
  * The run's model graph as posted plus its computed summary. Throws with status 404 when the run has
  * no graph (or does not exist).

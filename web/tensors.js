@@ -139,7 +139,7 @@ class TensorCard extends MediaCard {
    * map, only those channels (the server slices them: ?channels=START:END), with the whole tensor's
    * range from the listing so "global" and "symmetric" mean the same on every page. */
   async tensorOf(item, page = null) {
-    const url = page ? channelsUrl(item, page) : item.url;
+    const url = page ? api.channelsUrl(item, page.start, page.end) : item.url;
     if (!this.cache.has(url)) {
       const buffer = await api.getBlobBytes(url);
       const data = decodeTensor(buffer, item.dtype);
@@ -362,12 +362,6 @@ class TensorCard extends MediaCard {
   debug() {
     return { ...super.debug(), shown: this.shown, view: { ...this.view } };
   }
-}
-
-/** The URL of channels [start, end) of a tensor item's blob (GET /api/v1/blobs/NAME?shape=&channels=). */
-function channelsUrl(item, { start, end }) {
-  const dtype = item.dtype === 'float64' ? '&dtype=float64' : '';
-  return `${item.url}?shape=${item.shape.join(',')}&channels=${start}:${end}${dtype}`;
 }
 
 /** The whole tensor's range from the listing (min, max of its finite values), with the page's NaN count;
