@@ -227,7 +227,7 @@ int tensor_channel_slice(const unsigned char *bytes, size_t size, const vz_tenso
     size_t leading = shape->elements / ((size_t)channels * (plane / element));
     size_t keep = (size_t)(last - first) * plane;
     unsigned char *slice = malloc(leading * keep + 1); /* + 1: never malloc(0) */
-    if (!slice) return vz_fail(err, 503, "out_of_memory", "", "no memory for the slice");
+    if (!slice) return vz_out_of_memory(err, "a channel slice");
     for (size_t n = 0; n < leading; n++)
         memcpy(slice + n * keep, bytes + (n * (size_t)channels + (size_t)first) * plane, keep);
     *out = slice;
