@@ -272,9 +272,24 @@ def test_add_hparams_from_torch_sets_the_runs_hparams_and_metric_tags(vizd_facto
     assert vizd.client.series("hparam/accuracy", "trial0", points=0)["points"][0][2] == 0.75
 
 
-def test_summary_v2_scalars_histograms_and_texts(vizd_factory, tmp_path):
+def image_v2_summary(tag, png, width, height):
+    """Summary v2 image: a string tensor [width, height, image...] with the images plugin's metadata, built
+    from the documented protobuf layout (TensorBoard's own image summary_v2 needs TensorFlow)."""
+    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.compat.proto.tensor_pb2 import TensorProto
+    from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+    from tensorboard.compat.proto.types_pb2 import DT_STRING
+    tensor = TensorProto(dtype=DT_STRING, string_val=[str(width).encode(), str(height).encode(), png],
+                         tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=3)]))
+    metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="images"))
+    return Summary(value=[Summary.Value(tag=tag, tensor=tensor, metadata=metadata)])
+
+
+def test_summary_v2_scalars_histograms_texts_and_images(vizd_factory, tmp_path):
     """Written with TensorBoard's own summary v2 protobuf builders (no TensorFlow needed for them)."""
+    import io
     import numpy as np
+    from PIL import Image
     from tensorboard.compat.proto.event_pb2 import Event
     from tensorboard.plugins.histogram import summary_v2 as histogram_v2
     from tensorboard.plugins.scalar import summary_v2 as scalar_v2
@@ -293,6 +308,9 @@ def test_summary_v2_scalars_histograms_and_texts(vizd_factory, tmp_path):
         for summary in (scalar_v2.scalar_pb("loss", 1.0 / (step + 1)), histogram,
                         text_v2.text_pb("note", "step %d" % step)):
             writer.add_event(Event(wall_time=time.time(), step=step, summary=summary))
+    png = io.BytesIO()
+    Image.new("RGB", (5, 4), (200, 10, 10)).save(png, format="PNG")
+    writer.add_event(Event(wall_time=time.time(), step=7, summary=image_v2_summary("sample", png.getvalue(), 5, 4)))
     writer.flush()
 
     def served():
@@ -313,6 +331,10 @@ def test_summary_v2_scalars_histograms_and_texts(vizd_factory, tmp_path):
         assert got["num"] == cells[:, 2].sum()
     texts = vizd.client.get("/api/v1/texts", params={"run": "v2", "tag": "note"}).json
     assert [item["text"] for item in texts["series"][0]["items"]] == ["step 0", "step 1", "step 2"]
+    images = wait_for(lambda: vizd.client.get("/api/v1/images", params={"run": "v2", "tag": "sample"}).json
+                      ["series"][0]["items"], SERVE_WITHIN_S)
+    assert [(i["step"], i["width"], i["height"]) for i in images] == [(7, 5, 4)]
+    assert vizd.client.get(images[0]["url"]).body == png.getvalue()
     writer.close()
 
 
