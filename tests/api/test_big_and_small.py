@@ -2,24 +2,26 @@
 
 While 8 clients keep posting writes of 200,000 distinct tags (6.8 MB each; refused past 10,000 distinct
 tags, after their body was read and parsed), one-point writes and /healthz keep being answered quickly:
-p99 under 100 ms and 50 ms. Loopback only, bounded: 100 small requests of each kind, the big writers stop
+p99 under 100 ms and 50 ms. Loopback only, bounded: 200 small requests of each kind, the big writers stop
 with them.
 """
 
 import http.client
 import json
+import math
 import threading
 import time
 
 import pytest
 
 BIG_WRITERS = 8
-SMALL_REQUESTS = 100
+SMALL_REQUESTS = 200  # enough that p99 is a percentile (the 198th of 200), not the single slowest
 
 
 def percentile(samples, q):
+    """Nearest-rank percentile: the smallest sample with at least q of all samples at or below it."""
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 @pytest.mark.slow
@@ -53,7 +55,7 @@ def test_one_point_writes_and_healthz_stay_fast_while_eight_huge_writes_run(vizd
             latencies.append(time.monotonic() - started)
             assert resp.status == 200, resp.status
             conn.close()
-            time.sleep(0.02)
+            time.sleep(0.01)
 
     writers = [threading.Thread(target=big_writer) for _ in range(BIG_WRITERS)]
     for t in writers:
