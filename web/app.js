@@ -5,7 +5,10 @@
  *   {type: 'state', keys: [...]}         settings, filters or the run selection changed
  *   {type: 'data', writes: [...]|null}   runs and tags were refetched; `writes` are the write events
  *                                        that caused it (null: anything may have changed)
- * A hidden tab is brought up to date when it is shown again. */
+ * A hidden tab is brought up to date when it is shown again.
+ *
+ * The tab bar is an ARIA tab list with manual activation: Left/Right (and Home/End) move the focus
+ * between tabs, Enter or Space opens the focused one; only the open tab is in the Tab order. */
 
 import * as api from './api.js';
 import { cleanCardWidths } from './cardwidth.js';
@@ -20,6 +23,7 @@ import { createRunSelector } from './runselector.js';
 import { createScalarsTab } from './scalars.js';
 import { createTensorsTab } from './tensors.js';
 import { createTextsTab } from './texts.js';
+import { THEME_EVENT, initTheme, restyleChart } from './theme.js';
 
 const state = {
   tab: 'scalars',
@@ -78,6 +82,11 @@ function saveSettings() {
 }
 
 loadSettings();
+const theme = initTheme();
+// Chart.js charts carry their colours in their options: restyle every live one on a theme change.
+window.addEventListener(THEME_EVENT, () => {
+  for (const chart of Object.values(window.Chart.instances)) restyleChart(chart);
+});
 const colors = new ColorAssigner();
 const LIVE_DELAY_MS = 250;    // gather a burst of writes into one refresh
 const LIVE_MAX_WAIT_MS = 1000; // but refresh at least this often while writes keep coming
@@ -185,6 +194,7 @@ function showTab(id) {
   for (const tab of tabs) {
     const active = tab.id === id;
     tab.button.setAttribute('aria-selected', String(active));
+    tab.button.tabIndex = active ? 0 : -1;
     tab.button.classList.toggle('active', active);
     tab.content.hidden = !active;
     if (tab.settings) tab.settings.hidden = !active;
@@ -214,7 +224,12 @@ function buildLayout() {
     button.type = 'button';
     button.className = 'tab';
     button.setAttribute('role', 'tab');
+    button.id = `tab-${tab.id}`;
+    button.setAttribute('aria-controls', `panel-${tab.id}`);
     button.dataset.tab = tab.id;
+    tab.content.id = `panel-${tab.id}`;
+    tab.content.setAttribute('role', 'tabpanel');
+    tab.content.setAttribute('aria-labelledby', button.id);
     button.textContent = tab.title;
     button.addEventListener('click', () => {
       window.location.hash = tab.id;
@@ -225,7 +240,38 @@ function buildLayout() {
     content.append(tab.content);
   }
   sidebar.append(runSelector.el);
+  nav.addEventListener('keydown', onTabKey);
+  document.querySelector('.topbar').append(themeControl());
   window.addEventListener('hashchange', () => showTab(window.location.hash.slice(1)));
+}
+
+/** Arrow keys on the tab list: focus the neighbouring tab (wrapping), Home/End the first and last. */
+function onTabKey(event) {
+  const buttons = tabs.map((tab) => tab.button);
+  const at = buttons.indexOf(document.activeElement);
+  if (at < 0) return;
+  const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+  if (next === undefined) return;
+  event.preventDefault();
+  const target = buttons[(next + buttons.length) % buttons.length];
+  for (const button of buttons) button.tabIndex = button === target ? 0 : -1;
+  target.focus();
+}
+
+/** The top bar's theme choice: system (prefers-color-scheme), light or dark, remembered. */
+function themeControl() {
+  const label = document.createElement('label');
+  label.className = 'theme-control';
+  label.append('Theme');
+  const select = document.createElement('select');
+  select.className = 'theme-select';
+  select.id = 'theme';
+  for (const [value, text] of [['system', 'System'], ['light', 'Light'], ['dark', 'Dark']]) {
+    select.append(new Option(text, value, false, value === theme.choice()));
+  }
+  select.addEventListener('change', () => theme.setChoice(select.value));
+  label.append(select);
+  return label;
 }
 
 async function start() {

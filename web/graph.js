@@ -107,7 +107,7 @@ export function createGraphTab(ctx) {
   zoomIn.title = 'Zoom in';
   zoomOut.title = 'Zoom out';
   zoomButtons.append(zoomIn, zoomOut);
-  const hint = element('div', 'graph-hint muted', 'Drag to pan, wheel to zoom, click a box for details, + or double-click to expand');
+  const hint = element('div', 'graph-hint muted', 'Drag to pan, wheel to zoom, click a box for details, + or double-click to expand; Tab to a box, Enter selects, + / \u2212 expand / collapse');
   viewBox.append(svgRoot, zoomButtons, hint);
 
   const side = element('aside', 'graph-side card');
@@ -274,8 +274,9 @@ export function createGraphTab(ctx) {
     g.append(svg('text', { class: 'graph-op-name', x: rect.width / 2, y: rect.height / 2 + 4, 'text-anchor': 'middle' },
       fitText(String(node.op ?? ''), Math.floor((rect.width - 16) / 6.6))));
     const shape = formatShape(node.output_shape);
-    g.append(svg('title', {}, [`op ${node.op ?? ''}`, shape && `output ${shape}`].filter(Boolean).join('\n')));
-    return g;
+    const tip = [`op ${node.op ?? ''}`, shape && `output ${shape}`].filter(Boolean).join('\n');
+    g.append(svg('title', {}, tip));
+    return focusable(g, tip);
   }
 
   function drawBox(id, kind, rect) {
@@ -310,7 +311,7 @@ export function createGraphTab(ctx) {
     }
     const tip = [lines.type, lines.name, lines.shape && `output ${lines.shape}`, lines.params && (isEnd ? lines.params : `${lines.params} params`)];
     g.append(svg('title', {}, tip.filter(Boolean).join('\n')));
-    return g;
+    return focusable(g, tip.filter(Boolean).join(', '), kind === 'collapsed');
   }
 
   function drawCluster(id, rect) {
@@ -326,6 +327,16 @@ export function createGraphTab(ctx) {
     const title = `${displayName(node)} \u00b7 ${node.type ?? ''}${params > 0 ? ` \u00b7 ${formatCompact(params)}` : ''}`;
     g.append(svg('text', { class: 'graph-cluster-title', x: 28, y: 18 }, fitText(title, Math.floor((rect.width - 36) / 6.6))), toggle);
     g.append(svg('title', {}, title));
+    return focusable(g, title, true);
+  }
+
+  /** Reachable with Tab and operable from the keyboard (the keydown handler below): Enter or Space
+   * selects, + expands a collapsed box, - collapses an expanded module. */
+  function focusable(g, label, expandable = false) {
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('role', 'button');
+    g.setAttribute('aria-label', label);
+    if (expandable) g.setAttribute('aria-expanded', String(g.classList.contains('graph-cluster')));
     return g;
   }
 
@@ -559,6 +570,21 @@ export function createGraphTab(ctx) {
     }
     const nodeEl = event.target.closest('.graph-node, .graph-cluster');
     if (nodeEl) select(nodeEl.dataset.id);
+  });
+  svgRoot.addEventListener('keydown', (event) => {
+    const nodeEl = event.target.closest?.('.graph-node, .graph-cluster');
+    if (!nodeEl) return;
+    const id = nodeEl.dataset.id;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      select(id);
+    } else if ((event.key === '+' && nodeEl.classList.contains('kind-collapsed'))
+      || (event.key === '-' && nodeEl.classList.contains('graph-cluster'))) {
+      event.preventDefault();
+      toggle(id);
+      // The boxes were drawn anew: keep the keyboard on the module just expanded or collapsed.
+      content.querySelector(`.graph-nodes [data-id="${CSS.escape(id)}"], .graph-clusters [data-id="${CSS.escape(id)}"]`)?.focus();
+    }
   });
   svgRoot.addEventListener('dblclick', (event) => {
     const nodeEl = event.target.closest('.graph-node.kind-collapsed');

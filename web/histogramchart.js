@@ -16,11 +16,10 @@
 import { element } from './dom.js';
 import { formatCount, formatNumber, formatTick, niceDomain, niceTicks, stepAge, stepColorRamp, timeTicks } from './plotmath.js';
 import { binEdges, binIndex } from './rebin.js';
+import { THEME_EVENT, currentChartColors } from './theme.js';
 import { axisTitle, formatX, xValue } from './xaxis.js';
 
 const FONT = '11px Roboto, "Helvetica Neue", Arial, sans-serif';
-const TICK_COLOR = '#555';
-const GRID_COLOR = '#e8e8e8';
 const MARGIN = { left: 20, top: 8, bottom: 24 }; // the right margin fits the widest tick label
 const SLICE_FRACTION = 0.4; // offset mode: a ridge's full height, as a part of the plot height
 
@@ -45,6 +44,9 @@ export class HistogramChart {
       this.hover = null;
       this.scheduleDraw();
     });
+    // Axes and outlines are drawn in the theme's colours: redraw when it changes.
+    this.onTheme = () => this.scheduleDraw();
+    window.addEventListener(THEME_EVENT, this.onTheme);
   }
 
   /**
@@ -129,7 +131,7 @@ export class HistogramChart {
     const ramp = stepColorRamp(this.data.color);
     const colors = times.map((t) => ramp(stepAge(t, t0, t1)));
     return { width, height, left, right, top, bottom, offset, ridges: mode === 'offset', sliceHeight, baseTop, times, t0, t1, x0, x1,
-      xTickCount, xPixel, baseline, yPixel, maxCount, order, colors, rightTicks };
+      xTickCount, xPixel, baseline, yPixel, maxCount, order, colors, rightTicks, ink: currentChartColors() };
   }
 
   drawAxes(ctx) {
@@ -139,12 +141,12 @@ export class HistogramChart {
     ctx.lineWidth = 1;
     // Value axis at the bottom.
     const { ticks: xTicks, step: xStep } = niceTicks(g.x0, g.x1, g.xTickCount);
-    ctx.strokeStyle = '#bbb';
+    ctx.strokeStyle = g.ink.axis;
     ctx.beginPath();
     ctx.moveTo(g.left, g.bottom + 0.5);
     ctx.lineTo(g.right, g.bottom + 0.5);
     ctx.stroke();
-    ctx.fillStyle = TICK_COLOR;
+    ctx.fillStyle = g.ink.tick;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     for (const v of xTicks) {
@@ -168,7 +170,7 @@ export class HistogramChart {
         ctx.fillText(label, g.right + 8, y);
       }
       ctx.save();
-      ctx.fillStyle = '#888';
+      ctx.fillStyle = g.ink.title;
       ctx.textAlign = 'right';
       ctx.textBaseline = 'bottom';
       ctx.fillText(axisTitle(xAxis), g.width - 2, g.baseTop - 6);
@@ -177,7 +179,7 @@ export class HistogramChart {
       // Count axis at the right with grid lines across the plot.
       for (const { value, label } of g.rightTicks) {
         const y = Math.round(g.yPixel(value, g.bottom)) + 0.5;
-        ctx.strokeStyle = GRID_COLOR;
+        ctx.strokeStyle = g.ink.grid;
         ctx.beginPath();
         ctx.moveTo(g.left, y);
         ctx.lineTo(g.right + 4, y);
@@ -208,7 +210,7 @@ export class HistogramChart {
     for (const i of g.order) {
       const base = g.baseline(g.times[i]);
       if (g.ridges) {
-        ctx.strokeStyle = 'rgba(0, 0, 0, 0.1)';
+        ctx.strokeStyle = g.ink.baseline;
         ctx.lineWidth = 1;
         ctx.beginPath();
         ctx.moveTo(g.left, Math.round(base) + 0.5);
@@ -217,7 +219,7 @@ export class HistogramChart {
         this.tracePath(ctx, i, true);
         ctx.fillStyle = g.colors[i];
         ctx.fill();
-        ctx.strokeStyle = 'rgba(255, 255, 255, 0.5)';
+        ctx.strokeStyle = g.ink.ridgeEdge;
         ctx.stroke();
       } else {
         this.tracePath(ctx, i, false);
@@ -228,15 +230,16 @@ export class HistogramChart {
     }
     if (hit) {
       this.tracePath(ctx, hit.index, g.ridges);
-      ctx.strokeStyle = '#000';
+      ctx.strokeStyle = g.ink.ink;
       ctx.lineWidth = 1.5;
       ctx.stroke();
       ctx.beginPath();
       ctx.arc(hit.x, hit.y, 3, 0, 2 * Math.PI);
-      ctx.fillStyle = '#000';
+      ctx.fillStyle = g.ink.ink;
       ctx.fill();
       // The value under the mouse on the bottom axis, the hovered step on the time axis.
-      ctx.strokeStyle = 'rgba(0, 0, 0, 0.35)';
+      ctx.globalAlpha = 0.35;
+      ctx.strokeStyle = g.ink.ink;
       ctx.lineWidth = 1;
       ctx.setLineDash([3, 3]);
       ctx.beginPath();
@@ -244,6 +247,7 @@ export class HistogramChart {
       ctx.lineTo(Math.round(hit.x) + 0.5, g.bottom);
       ctx.stroke();
       ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
       if (g.offset) this.timeLabel(ctx, hit.index);
     }
     ctx.restore();
@@ -257,14 +261,14 @@ export class HistogramChart {
     const text = xAxis === 'step' ? String(this.data.steps[index].step) : formatX(xAxis, g.times[index], g.t1 - g.t0);
     ctx.font = `bold ${FONT}`;
     const w = ctx.measureText(text).width;
-    ctx.fillStyle = '#fff';
+    ctx.fillStyle = g.ink.paper;
     ctx.fillRect(g.right + 7, y - 8, w + 4, 16);
-    ctx.strokeStyle = '#000';
+    ctx.strokeStyle = g.ink.ink;
     ctx.beginPath();
     ctx.moveTo(g.right + 2, y);
     ctx.lineTo(g.right + 6, y);
     ctx.stroke();
-    ctx.fillStyle = '#000';
+    ctx.fillStyle = g.ink.ink;
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
     ctx.fillText(text, g.right + 9, y);
@@ -325,6 +329,7 @@ export class HistogramChart {
   }
 
   destroy() {
+    window.removeEventListener(THEME_EVENT, this.onTheme);
     cancelAnimationFrame(this.frame);
     this.canvas.remove();
     this.tooltip.remove();

@@ -1,6 +1,6 @@
 /* images.js -- the Images tab: one card per run and tag, a step slider, every image (index) of the
  * step in a grid; brightness, contrast and actual size in the sidebar apply to every card (CSS
- * filters, as TensorBoard's image dashboard has them); a click enlarges an image in a dialog.
+ * filters, as TensorBoard's image dashboard has them); a click (or Enter on a focused thumbnail) enlarges an image in a dialog.
  *
  * Images are drawn at the card's width (the toolbar's card-width control sizes them), never enlarged
  * past imagesize.js's limit and pixelated when enlarged; "actual size" draws them 1:1 and the card
@@ -62,7 +62,16 @@ class ImageCard extends MediaCard {
     img.style.maxWidth = `${maxDisplayWidth(item.width)}px`;
     img.decoding = 'async';
     img.title = 'Click to enlarge';
-    img.addEventListener('click', () => this.viewer.open(item, this.tag, this.run, img.style.filter));
+    // Reachable with Tab; Enter or Space enlarges, Escape (the dialog's own) closes.
+    img.tabIndex = 0;
+    img.setAttribute('role', 'button');
+    const open = () => this.viewer.open(item, this.tag, this.run, img.style.filter);
+    img.addEventListener('click', open);
+    img.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' && event.key !== ' ') return;
+      event.preventDefault();
+      open();
+    });
     const caption = element('figcaption', 'image-caption', `#${item.index}`);
     fig.append(img, caption);
     return fig;

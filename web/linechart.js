@@ -7,6 +7,7 @@
  * Chart.js itself comes from its UMD build, loaded by index.html as a classic script. */
 
 import { formatValue, nearestIndex } from './series.js';
+import { currentChartColors } from './theme.js';
 import { axisTitle, formatX } from './xaxis.js';
 
 const Chart = window.Chart;
@@ -67,25 +68,27 @@ export const BASE_OPTIONS = {
 /** The x axis of a chart over steps or time, labelled in the current x-axis mode `xAxis()` with as
  * many digits as the tick spacing needs. A new object each call: charts change theirs (the title). */
 export function xScaleOptions(xAxis) {
+  const colors = currentChartColors();
   return {
     type: 'linear',
-    title: { display: true, text: 'step', color: '#666', font: { size: 11 } },
+    title: { display: true, text: 'step', color: colors.title, font: { size: 11 } },
     ticks: {
       maxRotation: 0,
       autoSkipPadding: 12,
-      color: '#555',
+      color: colors.tick,
       callback(value, index, ticks) {
         const spacing = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 0;
         return formatX(xAxis(), value, this.max - this.min, spacing);
       },
     },
-    grid: { color: '#eee' },
+    grid: { color: colors.grid },
   };
 }
 
-/** The value axis, in the dashboard's colours. */
+/** The value axis, in the current theme's colours (theme.js restyles live charts on a change). */
 export function yScaleOptions() {
-  return { type: 'linear', ticks: { color: '#555' }, grid: { color: '#eee' } };
+  const colors = currentChartColors();
+  return { type: 'linear', ticks: { color: colors.tick }, grid: { color: colors.grid } };
 }
 
 /**
@@ -120,6 +123,7 @@ export function createLineChart(canvas, { xAxis, onResize, onHover }) {
             boxWidth: 12,
             boxHeight: 3,
             font: { size: 11 },
+            color: currentChartColors().tick,
             filter: (item, data) => data.datasets[item.datasetIndex].vizdKind === 'smoothed',
           },
         },
