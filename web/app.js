@@ -23,7 +23,7 @@ import { createRunSelector } from './runselector.js';
 import { createScalarsTab } from './scalars.js';
 import { createTensorsTab } from './tensors.js';
 import { createTextsTab } from './texts.js';
-import { THEME_EVENT, initTheme, restyleChart } from './theme.js';
+import { THEME_EVENT, initTheme, legibleRunColor, restyleChart } from './theme.js';
 
 const state = {
   tab: 'scalars',
@@ -84,8 +84,11 @@ function saveSettings() {
 loadSettings();
 const theme = initTheme();
 // Chart.js charts carry their colours in their options: restyle every live one on a theme change.
+// Run colours differ between themes too (legibleRunColor): repaint the swatches and redraw the cards.
 window.addEventListener(THEME_EVENT, () => {
   for (const chart of Object.values(window.Chart.instances)) restyleChart(chart);
+  for (const swatch of document.querySelectorAll('.swatch[data-run]')) swatch.style.backgroundColor = ctx.colorOf(swatch.dataset.run);
+  refresh(null);
 });
 const colors = new ColorAssigner();
 const LIVE_DELAY_MS = 250;    // gather a burst of writes into one refresh
@@ -95,7 +98,7 @@ const ctx = {
   state,
   setState,
   refresh,
-  colorOf: (run) => colors.colorOf(run),
+  colorOf: (run) => legibleRunColor(colors.colorOf(run), theme.theme()),
   /** Runs drawn in charts: ticked and matching the run filter, in run order. */
   shownRuns() {
     const matcher = makeMatcher(state.runFilter);

@@ -32,6 +32,7 @@ export function runLine(run, color) {
   const line = element('div', 'card-run');
   const swatch = element('span', 'swatch');
   swatch.style.backgroundColor = color;
+  swatch.dataset.run = run; // repainted on a theme change
   const name = element('span', 'run-name', run);
   name.title = run;
   line.append(swatch, name);

@@ -95,7 +95,6 @@ class DistributionCard extends LazyCard {
     this.tag = tag;
     this.run = run;
     this.ctx = ctx;
-    this.color = ctx.colorOf(run);
     this.points = []; // [{step, wall_time, values: [9]}]
     this.total = 0;
 
@@ -109,7 +108,7 @@ class DistributionCard extends LazyCard {
     this.canvas.setAttribute('aria-label', `Distribution of ${tag} in run ${run}`);
     this.box.append(this.canvas);
     this.note = element('div', 'card-note');
-    this.el.append(head, runLine(run, this.color), this.box, this.note);
+    this.el.append(head, runLine(run, ctx.colorOf(run)), this.box, this.note);
     this.chart = createChart(this.canvas, this);
   }
 
@@ -124,6 +123,11 @@ class DistributionCard extends LazyCard {
       const byBp = new Map(s.percentiles);
       return { step: s.step, wall_time: s.wall_time, values: BASIS_POINTS.map((bp) => byBp.get(bp) ?? NaN) };
     });
+  }
+
+  /** The run's colour in the current theme (theme.js lightens dark run colours on dark cards). */
+  get color() {
+    return this.ctx.colorOf(this.run);
   }
 
   draw() {

@@ -34,6 +34,22 @@ const CHART_PROPERTIES = {
   baseline: ['--chart-baseline', 'rgba(0, 0, 0, 0.1)'],
 };
 
+/** A run colour that reads on the theme's cards: on dark, a colour darker than MIN_DARK_LUMINANCE
+ * (TensorBoard's first colour, #425066, at 0.31 all but vanishes on a dark card) is mixed with white
+ * up to exactly that luminance; on light, every colour is kept. Luminance here is the Rec. 709
+ * weighting of the sRGB channels as stored (no gamma), which is what mixing moves linearly.
+ * '#rrggbb' in and out. */
+export function legibleRunColor(hex, theme) {
+  if (theme !== 'dark' || !/^#[0-9a-f]{6}$/i.test(hex)) return hex;
+  const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  const lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  if (lum >= MIN_DARK_LUMINANCE) return hex;
+  // Luminance is linear in the channels, so mixing a part t of white raises it to lum + t (1 - lum).
+  const t = (MIN_DARK_LUMINANCE - lum) / (1 - lum);
+  return `#${rgb.map((c) => Math.round((c + t * (1 - c)) * 255).toString(16).padStart(2, '0')).join('')}`;
+}
+const MIN_DARK_LUMINANCE = 0.48;
+
 /** Chart colours from a computed style (anything with getPropertyValue). */
 export function chartColors(style) {
   const colors = {};

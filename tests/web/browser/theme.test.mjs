@@ -2,7 +2,7 @@
  *   - prefers-color-scheme: dark (emulated) darkens the page, and the Scalars charts' ticks, the
  *     histogram canvas's axis labels, the Tensors cards and the Graph tab's boxes follow it
  *   - the top bar's theme choice (system / light / dark) overrides the system, restyles live charts
- *     and is remembered across a reload
+ *     and is remembered across a reload; dark run colours are lifted so they read on dark cards
  *   - the tab bar is an ARIA tab list: arrows move the focus, Enter opens, panels are labelled
  *   - an image thumbnail opens with Enter and closes with Escape; graph boxes select with Enter
  * Screenshots of each dark tab go to build/screenshots/dark-*.png. */
@@ -156,6 +156,15 @@ test('the toggle overrides the system, restyles live charts, and is remembered',
   await page.selectOption('#theme', 'dark');
   assert.ok(luminance(await bodyBackground()) < 0.15);
   for (const color of await tickColors()) assert.ok(luminance(color) > 0.6, `tick colour ${color} after dark`);
+  // alpha has TensorBoard's first colour, #425066, nearly invisible on a dark card: lifted, in the
+  // run list and in the redrawn chart alike.
+  await waitIdle(page);
+  const alpha = await page.evaluate(() => ({
+    swatch: getComputedStyle([...document.querySelectorAll('.run-item label')].find((l) => l.textContent === 'alpha').querySelector('.swatch')).backgroundColor,
+    line: window.Chart.getChart(document.querySelector('.card[data-tag="loss"] canvas')).data.datasets.find((d) => d.label === 'alpha' && d.vizdKind === 'smoothed').borderColor,
+  }));
+  assert.ok(luminance(alpha.swatch) > 0.45, `alpha swatch ${alpha.swatch}`);
+  assert.equal(luminance(alpha.line).toFixed(2), luminance(alpha.swatch).toFixed(2), `chart ${alpha.line} vs swatch ${alpha.swatch}`);
   await page.reload();
   await page.waitForSelector('.card canvas');
   await waitIdle(page);

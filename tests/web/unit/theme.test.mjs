@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chartColors, parseThemeChoice, resolveTheme, restyleChartOptions } from '../../../web/theme.js';
+import { chartColors, legibleRunColor, parseThemeChoice, resolveTheme, restyleChartOptions } from '../../../web/theme.js';
 
 test('a stored choice is kept only when it is one of system, light, dark', () => {
   assert.equal(parseThemeChoice('dark'), 'dark');
@@ -45,4 +45,15 @@ test('restyling sets every scale and the legend, keeping the other options', () 
   assert.equal(options.scales.y.ticks.color, '#ddd');
   assert.equal(options.scales.y.title, undefined);
   assert.deepEqual(options.plugins.legend.labels, { boxWidth: 12, color: '#ddd' });
+});
+
+test('on dark, run colours darker than luminance 0.48 are lifted to it; others are kept', () => {
+  const lum = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const lifted = legibleRunColor('#425066', 'dark'); // TensorBoard's first colour
+  assert.match(lifted, /^#[0-9a-f]{6}$/);
+  assert.ok(Math.abs(lum(lifted) - 0.48) < 0.01, `${lifted} luminance ${lum(lifted)}`);
+  assert.equal(legibleRunColor('#425066', 'light'), '#425066');
+  assert.equal(legibleRunColor('#12b5cb', 'dark'), '#12b5cb'); // already light enough
+  assert.equal(legibleRunColor('#000000', 'dark'), '#7a7a7a');
+  assert.equal(legibleRunColor('rgb(1, 2, 3)', 'dark'), 'rgb(1, 2, 3)'); // not #rrggbb: untouched
 });
