@@ -16,7 +16,7 @@ comma   := ,
 space   := $(subst ,, )
 DB      ?= runs.sqlite
 PORT    ?= 6006
-PKGS    := libmicrohttpd sqlite3 jansson nettle
+PKGS    := libmicrohttpd sqlite3 jansson nettle zlib
 PYTHON  ?= python3
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -68,7 +68,7 @@ build/gen/migrations.c: server/embed.py $(wildcard migrations/*.sql)
 # test` adds what only the tests use. A start that finds everything present costs one dpkg-query call
 # and a few stamp files (milliseconds): the Python test packages are checked only when
 # tests/requirements.txt changed, and never by `make run`.
-APT_RUN  := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev nettle-dev
+APT_RUN  := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev nettle-dev zlib1g-dev
 APT_TEST := libcriterion-dev chromium curl clang
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

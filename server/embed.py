@@ -6,9 +6,11 @@
 
 assets: every file under WEB_DIR except node_modules/, package*.json and the vendor list, served at
 its path relative to WEB_DIR; plus each `SOURCE DEST` line of VENDOR_LIST (SOURCE relative to WEB_DIR,
-DEST a URL path). Each asset carries its content type and a strong ETag (a hash of its bytes).
+DEST a URL path). Each asset carries its content type and a strong ETag (a hash of its bytes); a text
+asset of 1 KB or more also carries its gzip form (mtime 0, so builds are reproducible) and that form's ETag.
 migrations: every NNNN_name.sql in order; the number is the schema version it brings the database to.
 """
+import gzip
 import hashlib
 import os
 import re
@@ -20,6 +22,9 @@ TYPES = {
     ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
     ".ico": "image/x-icon", ".txt": "text/plain; charset=utf-8", ".map": "application/json",
 }
+
+# Served gzip-compressed to clients that accept it; images are compressed already.
+COMPRESSIBLE = {t for t in TYPES.values() if not t.startswith("image/") or t == "image/svg+xml"}
 
 
 def c_bytes(data):
@@ -61,8 +66,15 @@ def emit_assets(web_dir, vendor_list):
         ctype = TYPES.get(os.path.splitext(path)[1], "application/octet-stream")
         etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
         out.append("static const unsigned char asset_%d[] = {\n%s};" % (i, c_bytes(data)))
-        entries.append("    {%s, %s, %s, asset_%d, %d}," % (c_string(url), c_string(ctype), c_string(etag), i, len(data)))
-    out.append("const vz_asset vz_assets[] = {\n%s\n    {0, 0, 0, 0, 0}};" % "\n".join(entries))
+        gz = gzip.compress(data, compresslevel=9, mtime=0) if ctype in COMPRESSIBLE and len(data) >= 1024 else None
+        if gz is not None and len(gz) < len(data):
+            out.append("static const unsigned char asset_gz_%d[] = {\n%s};" % (i, c_bytes(gz)))
+            gz_fields = "asset_gz_%d, %d, %s" % (i, len(gz), c_string(etag[:-1] + '-gz"'))
+        else:
+            gz_fields = "0, 0, 0"
+        entries.append("    {%s, %s, %s, asset_%d, %d, %s}," % (c_string(url), c_string(ctype), c_string(etag), i,
+                                                             len(data), gz_fields))
+    out.append("const vz_asset vz_assets[] = {\n%s\n    {0, 0, 0, 0, 0, 0, 0, 0}};" % "\n".join(entries))
     print("\n".join(out))
 
 

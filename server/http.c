@@ -12,6 +12,7 @@
  * are streamed, and event streams suspend their connection too, so none of them holds a thread.
  * Connections are capped overall and per address, and cut when their head is late (deadline.c). */
 #include "vizd/http.h"
+#include "vizd/gzip.h"
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -143,9 +144,32 @@ static void add_common_headers(struct MHD_Response *response)
     MHD_add_response_header(response, "Cross-Origin-Resource-Policy", "same-origin");
 }
 
+static bool accepts_gzip(struct MHD_Connection *conn)
+{
+    return gzip_is_accepted(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
+}
+
+/* The headers of an answer that may come gzip-compressed (its type is compressible): which form it is
+ * depends on Accept-Encoding (Vary), and each form has its own strong ETag, "-gz" marking the gzip one. */
+static void add_encoding_headers(struct MHD_Response *response, const char *etag, bool is_gzip)
+{
+    MHD_add_response_header(response, "Vary", "Accept-Encoding");
+    if (is_gzip) MHD_add_response_header(response, "Content-Encoding", "gzip");
+    if (!etag || !etag[0]) return;
+    char tagged[96];
+    size_t len = strlen(etag);
+    if (is_gzip && len >= 2 && etag[len - 1] == '"') snprintf(tagged, sizeof tagged, "%.*s-gz\"", (int)(len - 1), etag);
+    else snprintf(tagged, sizeof tagged, "%s", etag);
+    MHD_add_response_header(response, "ETag", tagged);
+}
+
 static enum MHD_Result queue_buffer(struct MHD_Connection *conn, int status, const char *content_type,
                                     vz_buf *body, const http_response *res)
 {
+    bool is_varying = res && (status == 200 || status == 304) && gzip_is_compressible(content_type), is_gzip = false;
+    vz_error gzip_err; /* compression failing (out of memory) leaves the identity answer, which is still right */
+    if (is_varying && status == 200 && body->len >= GZIP_MIN_BYTES && accepts_gzip(conn))
+        is_gzip = gzip_buffer(body, &gzip_err) == 0;
     size_t len;
     char *data = buf_release(body, &len);
     struct MHD_Response *response =
@@ -153,7 +177,8 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn, int status, con
                                                                             : MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(response, "Content-Type", content_type);
     add_common_headers(response);
-    if (res && res->etag[0]) MHD_add_response_header(response, "ETag", res->etag);
+    if (is_varying) add_encoding_headers(response, res->etag, is_gzip);
+    else if (res && res->etag[0]) MHD_add_response_header(response, "ETag", res->etag);
     MHD_add_response_header(response, "Cache-Control", res && res->cache_control ? res->cache_control : "no-store");
     if (res && res->content_disposition_name) {
         char disposition[256];
@@ -295,8 +320,12 @@ static void stream_free(void *cls)
     free(st);
 }
 
-static enum MHD_Result queue_stream(struct MHD_Connection *conn, const http_response *res)
+static enum MHD_Result queue_stream(struct MHD_Connection *conn, http_response *res)
 {
+    /* A streamed answer's size is unknown when its head is sent, so it is compressed whatever its size. */
+    bool is_varying = gzip_is_compressible(res->content_type), is_gzip = false;
+    vz_error gzip_err;
+    if (is_varying && accepts_gzip(conn)) is_gzip = gzip_stream(&res->stream, &gzip_err) == 0;
     stream_state *st = malloc(sizeof *st);
     if (!st) {
         if (res->stream.done) res->stream.done(res->stream.ctx);
@@ -315,6 +344,7 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn, const http_resp
     }
     MHD_add_response_header(response, "Content-Type", res->content_type);
     MHD_add_response_header(response, "Cache-Control", "no-store");
+    if (is_varying) add_encoding_headers(response, NULL, is_gzip);
     add_common_headers(response);
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, response);
     MHD_destroy_response(response);
@@ -600,17 +630,24 @@ static enum MHD_Result serve_static(struct MHD_Connection *conn, http_server *se
         vz_fail(&err, 404, "not_found", "", "no such path: %s", path);
         return queue_error(conn, &err, NULL, false);
     }
-    snprintf(res.etag, sizeof res.etag, "%s", asset->etag);
+    /* The gzip form was made once, at build time (embed.py); each form has its own ETag. */
+    bool is_gzip = asset->gz_data && accepts_gzip(conn);
+    const char *etag = is_gzip ? asset->gz_etag : asset->etag;
     const char *if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-    if (http_etag_matches(if_none_match, asset->etag))
-        return queue_buffer(conn, 304, asset->content_type, &res.body, &res);
-    struct MHD_Response *response = MHD_create_response_from_buffer(asset->size, (void *)asset->data,
-                                                                    MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *response =
+        http_etag_matches(if_none_match, etag)
+            ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
+            : MHD_create_response_from_buffer(is_gzip ? asset->gz_size : asset->size,
+                                              (void *)(is_gzip ? asset->gz_data : asset->data), MHD_RESPMEM_PERSISTENT);
+    if (!response) return MHD_NO;
+    unsigned status = http_etag_matches(if_none_match, etag) ? 304 : 200;
     MHD_add_response_header(response, "Content-Type", asset->content_type);
-    MHD_add_response_header(response, "ETag", asset->etag);
+    MHD_add_response_header(response, "ETag", etag);
+    if (asset->gz_data) MHD_add_response_header(response, "Vary", "Accept-Encoding");
+    if (is_gzip) MHD_add_response_header(response, "Content-Encoding", "gzip");
     MHD_add_response_header(response, "Cache-Control", "no-cache");
     add_common_headers(response);
-    enum MHD_Result ok = MHD_queue_response(conn, 200, response);
+    enum MHD_Result ok = MHD_queue_response(conn, status, response);
     MHD_destroy_response(response);
     return ok;
 }

@@ -10,6 +10,9 @@ typedef struct {
     const char *etag;         /* strong ETag, quotes included */
     const unsigned char *data;
     size_t size;
+    const unsigned char *gz_data; /* its gzip form (made at build time), or NULL when not worth it */
+    size_t gz_size;
+    const char *gz_etag;          /* the gzip form's strong ETag: etag with "-gz" before the closing quote */
 } vz_asset;
 
 /* Terminated by an entry whose url_path is NULL. */
