@@ -19,7 +19,6 @@ import argparse
 import http.client
 import http.server
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,28 +32,9 @@ CLIENT_DIR = os.path.join(REPO, "clients", "python")
 sys.path.insert(0, CLIENT_DIR)
 
 from vizd_client import SummaryWriter, VizdWarning  # noqa: E402
+from benchlib import free_port, start_vizd  # noqa: E402
 
 SLOW_ANSWER_S = 0.5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_vizd(binary, db, port):
-    proc = subprocess.Popen([binary, "--db", db, "--port", str(port)], stderr=subprocess.DEVNULL)
-    for _ in range(400):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.025)
-    proc.kill()
-    raise SystemExit("vizd did not start")
 
 
 class SlowProxy(http.server.ThreadingHTTPServer):

@@ -12,20 +12,14 @@ import gzip
 import http.client
 import json
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+from benchlib import free_port
 
 RUNS = ["run%d" % i for i in range(4)]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port, method, path, body=None, headers=None):

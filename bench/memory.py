@@ -17,30 +17,10 @@ import argparse
 import http.client
 import json
 import os
-import socket
-import subprocess
 import tempfile
 import threading
 import time
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_vizd(binary, db, port):
-    proc = subprocess.Popen([binary, "--db", db, "--port", str(port)], stderr=subprocess.DEVNULL)
-    for _ in range(500):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit("vizd did not start")
+from benchlib import free_port, start_vizd
 
 
 def memory_mb(pid):

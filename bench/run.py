@@ -17,35 +17,14 @@ import http.client
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+from benchlib import free_port, start_vizd
 
 CONNECTIONS = 4
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_vizd(binary, db, port):
-    proc = subprocess.Popen([binary, "--db", db, "--port", str(port)], stderr=subprocess.PIPE)
-    for _ in range(200):
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            c.request("GET", "/healthz")
-            if c.getresponse().read().strip() == b"ok":
-                return proc
-        except OSError:
-            time.sleep(0.025)
-    proc.kill()
-    sys.exit("vizd did not start")
 
 
 def post(conn, body):
