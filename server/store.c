@@ -1501,6 +1501,222 @@ int store_list_runs(vz_store *s, json_t **out, vz_error *err)
     return *out ? 0 : vz_out_of_memory(err, "listing runs");
 }
 
+/* ---- run summaries: what the HParams view needs, in one read ------------------------------------ */
+
+/* Per run: its hparams and, per asked scalar tag, the series' count and last point (kept in the series
+ * row) and its lowest and highest finite value with the step where each first occurs. Every block keeps
+ * its finite minimum and maximum in summary columns, so an extreme is found by reading the series' block
+ * rows without their points; only the one block holding it is then decoded, to name its step. */
+struct store_summary_cursor {
+    vz_store *store;
+    sqlite3 *db;
+    sqlite3_stmt *all_runs, *one_run; /* id, name, hparams */
+    sqlite3_stmt *series, *lowest, *highest, *block;
+    json_t *runs; /* the runs asked for by name (copied: the cursor outlives the request), or NULL: all */
+    size_t next_run;
+    json_t *tags;
+    bool has_more_tags;
+};
+
+/* Adds the strings of a run's hparams "metrics" (what add_hparams recorded) to tags, each once, up to
+ * VZ_MAX_SUMMARY_TAGS; past that sets *has_more. */
+static void add_metric_tags(json_t *tags, const char *hparams_text, bool *has_more)
+{
+    json_t *hparams = json_loads(hparams_text ? hparams_text : "{}", 0, NULL);
+    json_t *metrics = json_object_get(hparams, "metrics");
+    size_t i, j;
+    json_t *tag, *seen;
+    json_array_foreach(metrics, i, tag) {
+        if (!json_is_string(tag)) continue;
+        bool is_new = true;
+        json_array_foreach(tags, j, seen) if (json_equal(seen, tag)) is_new = false;
+        if (!is_new) continue;
+        if (json_array_size(tags) == VZ_MAX_SUMMARY_TAGS) *has_more = true;
+        else json_array_append(tags, tag);
+    }
+    json_decref(hparams);
+}
+
+/* Steps to the cursor's next run (SQLITE_ROW with st on it), or SQLITE_DONE after the last. A run asked
+ * for by name that is missing is a 404. */
+static int summary_next_run(store_summary_cursor *c, sqlite3_stmt **row, vz_error *err)
+{
+    if (!c->runs) {
+        *row = c->all_runs;
+        int rc = sqlite3_step(c->all_runs);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? rc : sql_fail(err, c->db, "listing runs");
+    }
+    if (c->next_run == json_array_size(c->runs)) return SQLITE_DONE;
+    const char *name = json_string_value(json_array_get(c->runs, c->next_run++));
+    *row = c->one_run;
+    sqlite3_reset(c->one_run);
+    bind_text(c->one_run, 1, name);
+    int rc = sqlite3_step(c->one_run);
+    if (rc == SQLITE_DONE) return vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", name);
+    return rc == SQLITE_ROW ? rc : sql_fail(err, c->db, "listing runs");
+}
+
+int store_summary_cursor_open(vz_store *s, const char *const *tags, size_t tag_count, const char *const *runs,
+                              size_t run_count, store_summary_cursor **out, vz_error *err)
+{
+    store_summary_cursor *c = calloc(1, sizeof *c);
+    if (!c || !(c->tags = json_array())) {
+        free(c);
+        return vz_out_of_memory(err, "the run summaries");
+    }
+    c->store = s;
+    int rc = 0;
+    if (run_count && !(c->runs = json_array())) rc = vz_out_of_memory(err, "the run summaries");
+    for (size_t i = 0; rc == 0 && i < run_count; i++)
+        if (json_array_append_new(c->runs, json_string(runs[i])) < 0) rc = vz_out_of_memory(err, "the run summaries");
+    if (rc == 0 && reader_acquire(s, &c->db, err) < 0) rc = -1;
+    if (rc < 0) {
+        store_summary_cursor_close(c);
+        return -1;
+    }
+    rc = read_begin(c->db, err);
+    if (rc == 0) rc = prepare(c->db, &c->all_runs, "SELECT id, name, hparams FROM runs ORDER BY name", err);
+    if (rc == 0) rc = prepare(c->db, &c->one_run, "SELECT id, name, hparams FROM runs WHERE name = ?1", err);
+    if (rc == 0)
+        rc = prepare(c->db, &c->series,
+                     "SELECT id, count, last_step, last_value, last_wall_time FROM series "
+                     "WHERE run_id = ?1 AND kind = 'scalars' AND tag = ?2",
+                     err);
+    /* Ties go to the earliest block, so the step named is where the extreme first occurs. */
+    if (rc == 0)
+        rc = prepare(c->db, &c->lowest,
+                     "SELECT first_step, min_value FROM scalar_blocks WHERE series_id = ?1 "
+                     "AND min_value IS NOT NULL ORDER BY min_value, first_step LIMIT 1",
+                     err);
+    if (rc == 0)
+        rc = prepare(c->db, &c->highest,
+                     "SELECT first_step, max_value FROM scalar_blocks WHERE series_id = ?1 "
+                     "AND max_value IS NOT NULL ORDER BY max_value DESC, first_step LIMIT 1",
+                     err);
+    if (rc == 0)
+        rc = prepare(c->db, &c->block, "SELECT points FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2",
+                     err);
+    for (size_t i = 0; rc == 0 && i < tag_count; i++)
+        if (json_array_append_new(c->tags, json_string(tags[i])) < 0) rc = vz_out_of_memory(err, "the run summaries");
+    /* Without tags asked for, the metric tags the runs' add_hparams recorded: a first pass over the runs. */
+    if (rc == 0 && tag_count == 0) {
+        sqlite3_stmt *row;
+        int step;
+        while ((step = summary_next_run(c, &row, err)) == SQLITE_ROW)
+            add_metric_tags(c->tags, (const char *)sqlite3_column_text(row, 2), &c->has_more_tags);
+        rc = step == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(c->all_runs);
+        c->next_run = 0;
+    }
+    if (rc < 0) {
+        store_summary_cursor_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+const json_t *store_summary_cursor_tags(const store_summary_cursor *c, bool *has_more)
+{
+    *has_more = c->has_more_tags;
+    return c->tags;
+}
+
+/* {"step", "value"} of the series' lowest (st = lowest) or highest finite value, or JSON null when it has
+ * none. */
+static int series_extreme(store_summary_cursor *c, sqlite3_stmt *st, int64_t series_id, json_t **out, vz_error *err)
+{
+    *out = NULL;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, series_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        *out = json_null();
+        return 0;
+    }
+    if (rc != SQLITE_ROW) return sql_fail(err, c->db, "summarising a series");
+    int64_t block_start = sqlite3_column_int64(st, 0);
+    double extreme = sqlite3_column_double(st, 1);
+    sqlite3_reset(c->block);
+    sqlite3_bind_int64(c->block, 1, series_id);
+    sqlite3_bind_int64(c->block, 2, block_start);
+    if (sqlite3_step(c->block) != SQLITE_ROW) return sql_fail(err, c->db, "summarising a series");
+    const unsigned char *blob = sqlite3_column_blob(c->block, 0);
+    size_t n = blob_point_count(sqlite3_column_bytes(c->block, 0));
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        memcpy(&v, blob + n * (sizeof(int64_t) + sizeof(double)) + i * sizeof v, sizeof v);
+        if (v != extreme) continue;
+        int64_t step;
+        memcpy(&step, blob + i * sizeof step, sizeof step);
+        *out = json_pack("{s:I, s:o}", "step", (json_int_t)step, "value", json_from_double(v));
+        return *out ? 0 : vz_out_of_memory(err, "the run summaries");
+    }
+    return vz_fail(err, 500, "internal", "", "a scalar block's minimum or maximum is not among its points");
+}
+
+/* The summary of (run, tag) into scalars[tag]; nothing when the run has no points of that tag. */
+static int summarise_series(store_summary_cursor *c, int64_t run_id, const char *tag, json_t *scalars,
+                            vz_error *err)
+{
+    sqlite3_stmt *st = c->series;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, run_id);
+    bind_text(st, 2, tag);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_type(st, 2) == SQLITE_NULL)) return 0;
+    if (rc != SQLITE_ROW) return sql_fail(err, c->db, "summarising a series");
+    int64_t series_id = sqlite3_column_int64(st, 0);
+    json_t *summary = json_pack("{s:I, s:{s:I, s:o, s:f}}", "count", (json_int_t)sqlite3_column_int64(st, 1),
+                                "last", "step", (json_int_t)sqlite3_column_int64(st, 2), "value",
+                                json_from_double(blob_to_double(st, 3)), "wall_time", sqlite3_column_double(st, 4));
+    if (!summary || json_object_set_new(scalars, tag, summary) < 0) return vz_out_of_memory(err, "the run summaries");
+    json_t *low, *high;
+    if (series_extreme(c, c->lowest, series_id, &low, err) < 0) return -1;
+    if (json_object_set_new(summary, "min", low) < 0) return vz_out_of_memory(err, "the run summaries");
+    if (series_extreme(c, c->highest, series_id, &high, err) < 0) return -1;
+    if (json_object_set_new(summary, "max", high) < 0) return vz_out_of_memory(err, "the run summaries");
+    return 0;
+}
+
+int store_summary_cursor_next(store_summary_cursor *c, json_t **run, vz_error *err)
+{
+    *run = NULL;
+    sqlite3_stmt *row;
+    int rc = summary_next_run(c, &row, err);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) return -1;
+    int64_t run_id = sqlite3_column_int64(row, 0);
+    json_t *hparams = json_loads((const char *)sqlite3_column_text(row, 2), 0, NULL);
+    json_t *current = json_pack("{s:s, s:o, s:{}}", "name", (const char *)sqlite3_column_text(row, 1), "hparams",
+                                hparams ? hparams : json_object(), "scalars");
+    if (!current) return vz_out_of_memory(err, "the run summaries");
+    json_t *scalars = json_object_get(current, "scalars"), *tag;
+    size_t i;
+    json_array_foreach(c->tags, i, tag) {
+        if (summarise_series(c, run_id, json_string_value(tag), scalars, err) < 0) {
+            json_decref(current);
+            return -1;
+        }
+    }
+    *run = current;
+    return 0;
+}
+
+void store_summary_cursor_close(store_summary_cursor *c)
+{
+    if (!c) return;
+    sqlite3_stmt *statements[] = {c->all_runs, c->one_run, c->series, c->lowest, c->highest, c->block};
+    for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) sqlite3_finalize(statements[i]);
+    if (c->db) {
+        read_end(c->db, 0, NULL);
+        reader_release(c->store, c->db);
+    }
+    json_decref(c->tags);
+    json_decref(c->runs);
+    free(c);
+}
+
 static json_t *child_object(json_t *parent, const char *key)
 {
     json_t *child = json_object_get(parent, key);

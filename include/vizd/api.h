@@ -11,6 +11,7 @@ int api_write(vz_app *app, const http_request *req, http_response *res, vz_error
 int api_runs_list(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_runs_delete(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_tags(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+int api_hparams(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_scalars(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_events(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_healthz(vz_app *app, const http_request *req, http_response *res, vz_error *err);

@@ -125,6 +125,21 @@ typedef struct store_runs_cursor store_runs_cursor;
 int store_runs_cursor_open(vz_store *store, store_runs_cursor **out, vz_error *err);
 int store_runs_cursor_next(store_runs_cursor *cursor, json_t **run, vz_error *err);
 void store_runs_cursor_close(store_runs_cursor *cursor);
+/* Run summaries for the HParams view, a run at a time for a streamed answer: next gives a new reference to
+ * {"name", "hparams", "scalars": {tag: {"count", "last": {"step", "value", "wall_time"}, "min": {"step",
+ * "value"} | null, "max": ...}}} for each of the tags (tags the run lacks are left out), NULL after the
+ * last run. min and max are of the finite values, at the step where each first occurs. runs: those runs
+ * in that order (a missing one is a 404 on open), or run_count 0 for every run by name. tag_count 0: the
+ * metric tags the runs' hparams list under "metrics" (what add_hparams records), each once, at most
+ * VZ_MAX_SUMMARY_TAGS of them. The cursor holds a read snapshot until closed. */
+#define VZ_MAX_SUMMARY_TAGS 64
+typedef struct store_summary_cursor store_summary_cursor;
+int store_summary_cursor_open(vz_store *store, const char *const *tags, size_t tag_count, const char *const *runs,
+                              size_t run_count, store_summary_cursor **out, vz_error *err);
+/* The tags summarised (owned by the cursor); *has_more when the runs listed more metric tags than that. */
+const json_t *store_summary_cursor_tags(const store_summary_cursor *cursor, bool *has_more);
+int store_summary_cursor_next(store_summary_cursor *cursor, json_t **run, vz_error *err);
+void store_summary_cursor_close(store_summary_cursor *cursor);
 /* {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}},
  *  "next": "CURSOR" | null}: at most limit series, those after the cursor `after` (0 for the first page;
  * the cursor is the last series id of the page before). run and kind may be NULL for all. */

@@ -376,7 +376,8 @@ def test_add_hparams_sets_the_runs_hparams_and_writes_the_metrics_as_scalars(viz
         writer.add_hparams({"lr": 0.1, "bsize": torch.tensor(32), "optimizer": "sgd", "nesterov": True},
                            {"hparam/accuracy": 0.9, "hparam/loss": torch.tensor(0.25)})
     (run,) = vizd.client.runs()
-    assert run["hparams"] == {"lr": 0.1, "bsize": 32, "optimizer": "sgd", "nesterov": True}
+    assert run["hparams"] == {"lr": 0.1, "bsize": 32, "optimizer": "sgd", "nesterov": True,
+                              "metrics": ["hparam/accuracy", "hparam/loss"]}
     assert points_of(vizd.client, "r", "hparam/accuracy") == [(0, 0.9)]
     assert points_of(vizd.client, "r", "hparam/loss") == [(0, 0.25)]
 

@@ -143,7 +143,7 @@ def test_training_started_with_vizd_down_delivers_every_kind_once_when_it_comes_
     client = daemon.client
     assert_every_step_stored(client, "run", model, list(range(300)))
     (run,) = client.runs()
-    assert run["hparams"] == {"lr": 0.1, "opt": "sgd"} and run["counts"]["graph"] == 1
+    assert run["hparams"] == {"lr": 0.1, "opt": "sgd", "metrics": ["hparam/best"]} and run["counts"]["graph"] == 1
     assert points_of(client, "run", "hparam/best") == [(299, 0.75)]
     messages = delivery_warnings(caught)
     away = [m for m in messages if "cannot be reached" in m]

@@ -230,7 +230,9 @@ class SummaryWriter:
 
     def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None, global_step=None):
         """Set the hparams of this run (of "<run>/<run_name>" with run_name) and write metric_dict as its
-        scalars, in one atomic write. hparam_domain_discrete is accepted and unused."""
+        scalars, in one atomic write. The metric tags go into the hparams as "metrics", as vizd's event-file
+        importer records them, so the HParams view shows them by default. hparam_domain_discrete is
+        accepted and unused."""
         if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
             raise TypeError("hparam_dict and metric_dict must be dicts")
         run = self.run if not run_name else check_name(self.run + "/" + str(run_name), "run_name")
@@ -243,7 +245,10 @@ class SummaryWriter:
             if step is not None:
                 item["step"] = step
             scalars.append(item)
-        doc = {"run": run, "hparams": {str(k): json_value(v) for k, v in hparam_dict.items()}, "scalars": scalars}
+        hparams = {str(k): json_value(v) for k, v in hparam_dict.items()}
+        if scalars:
+            hparams["metrics"] = [item["tag"] for item in scalars]
+        doc = {"run": run, "hparams": hparams, "scalars": scalars}
         self._put_doc(doc, {"hparams": 1, "scalars": len(scalars)})
 
     # ---- TensorBoard calls vizd has no view for ------------------------------------------------------

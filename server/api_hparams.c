@@ -1,0 +1,78 @@
+/* api_hparams.c -- GET /api/v1/hparams: what the HParams view and the Runs table's metric columns need, in
+ * one request: per run its hparams and, for chosen scalar tags, the last, lowest and highest value with
+ * their steps.
+ *
+ * The summaries come from what the store keeps per series and per block (store_summary_cursor), not from
+ * the points, so 1,000 runs cost 1,000 small indexed reads per tag. Without tag= the tags are the metric
+ * tags the runs' add_hparams recorded. The answer is streamed a run at a time: a run carries up to 64 KiB
+ * of hparams, and there may be thousands. */
+#include <stdlib.h>
+
+#include "vizd/api.h"
+#include "vizd/json.h"
+
+typedef struct {
+    store_summary_cursor *cursor;
+    bool has_started;
+    size_t sent;
+} summary_stream;
+
+static void summary_stream_free(void *ctx)
+{
+    summary_stream *st = ctx;
+    store_summary_cursor_close(st->cursor);
+    free(st);
+}
+
+static int produce_summaries(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
+{
+    summary_stream *st = ctx;
+    if (!st->has_started) {
+        st->has_started = true;
+        bool has_more;
+        const json_t *tags = store_summary_cursor_tags(st->cursor, &has_more);
+        buf_puts(out, "{\"metrics\":");
+        json_write(out, tags);
+        if (has_more) buf_puts(out, ",\"more_metrics\":true");
+        buf_puts(out, ",\"runs\":[");
+    }
+    json_t *run;
+    if (store_summary_cursor_next(st->cursor, &run, err) < 0) return -1;
+    if (!run) {
+        buf_puts(out, "]}\n");
+        *is_done = true;
+        return 0;
+    }
+    if (st->sent++) buf_putc(out, ',');
+    json_write(out, run);
+    json_decref(run);
+    return 0;
+}
+
+/* The values of an optional repeated name parameter: none is fine, else http_query_names' rules. */
+static int optional_names(const http_request *req, const char *key, const char **values, size_t max, size_t *count,
+                          vz_error *err)
+{
+    vz_error missing;
+    if (http_query_names(req, key, values, max, count, &missing) == 0) return 0;
+    if (*count == 0) return 0;
+    *err = missing;
+    return -1;
+}
+
+int api_hparams(vz_app *app, const http_request *req, http_response *res, vz_error *err)
+{
+    const char *tags[VZ_MAX_SUMMARY_TAGS], *runs[VZ_MAX_RUNS_PER_QUERY];
+    size_t tag_count, run_count;
+    if (optional_names(req, "tag", tags, VZ_MAX_SUMMARY_TAGS, &tag_count, err) < 0 ||
+        optional_names(req, "run", runs, VZ_MAX_RUNS_PER_QUERY, &run_count, err) < 0)
+        return -1;
+    summary_stream *st = calloc(1, sizeof *st);
+    if (!st) return vz_out_of_memory(err, "the answer");
+    if (store_summary_cursor_open(app->store, tags, tag_count, runs, run_count, &st->cursor, err) < 0) {
+        free(st);
+        return -1;
+    }
+    return http_answer_produced(res, "application/json", produce_summaries, summary_stream_free, st, (size_t)64 << 20,
+                                err);
+}
