@@ -64,6 +64,7 @@ def test_an_unknown_path_answers_a_404_json_error(empty_client, path):
     ("POST", "/api/v1/runs", {"GET", "DELETE"}),
     ("DELETE", "/api/v1/scalars", {"GET"}),
     ("POST", "/api/v1/tags", {"GET"}),
+    ("DELETE", "/api/v1/hparams", {"GET"}),
     ("POST", "/healthz", {"GET"}),
     ("DELETE", "/api/v1/status", {"GET"}),
 ])

@@ -127,6 +127,7 @@ def test_a_body_still_arrives_whole_when_sent_in_pieces(vizd):
 @pytest.mark.parametrize("path, params", [
     ("/api/v1/runs", {"bogus": "1"}),
     ("/api/v1/tags", {"kinds": "scalars"}),
+    ("/api/v1/hparams", {"tag": "t", "metric": "t"}),
     ("/api/v1/scalars", {"tag": "t", "run": "r", "point": "0"}),
     ("/api/v1/histograms", {"tag": "t", "run": "r", "step": "5"}),
     ("/api/v1/distributions", {"tag": "t", "run": "r", "bogus": ""}),
