@@ -326,30 +326,53 @@ static int channel_range(const char *text, int64_t *first, int64_t *last, vz_err
     return 0;
 }
 
+/* "N" -> a tile side of 1 .. VZ_MAX_TILE_SIDE. */
+static int tile_side(const char *text, int64_t *side, vz_error *err)
+{
+    char *end;
+    errno = 0;
+    long long n = *text >= '0' && *text <= '9' ? strtoll(text, &end, 10) : -1;
+    if (n < 1 || n > VZ_MAX_TILE_SIDE || errno || *end != '\0')
+        return vz_fail(err, 400, "invalid_value", "size", "expected a tile side of 1 to %d pixels, like 64",
+                       VZ_MAX_TILE_SIDE);
+    *side = n;
+    return 0;
+}
+
 /* A blob's name is a hash of what it holds, so its URL names the same bytes in every database and may be
- * cached for good; the name is also its ETag (with the channel range, for a slice). A conditional request
- * is answered before the bytes are read (only the blob's existence and type are looked up). */
+ * cached for good; the name is also its ETag (with the channel range and tile size, for a slice or a
+ * reduction). A conditional request is answered before the bytes are read (only the blob's existence and
+ * type are looked up). */
 int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
     const char *name = req->path + strlen("/api/v1/blobs/");
     if (!is_blob_name(name)) return vz_fail(err, 404, "not_found", "", "no such blob");
     const char *channels = http_query(req, "channels"), *shape_text = http_query(req, "shape");
+    const char *size_text = http_query(req, "size");
     vz_tensor_shape shape;
-    int64_t first = 0, last = 0;
+    int64_t first = 0, last = 0, side = 0;
     size_t element = 4;
-    if (channels || shape_text || http_query(req, "dtype")) {
-        if (!channels) return vz_fail(err, 400, "missing_field", "channels", "required with shape, like 0:32");
-        if (!shape_text) return vz_fail(err, 400, "missing_field", "shape", "required with channels, like 64,224,224");
-        if (channel_range(channels, &first, &last, err) < 0 || tensor_shape_from_text(shape_text, "shape", &shape, err) < 0 ||
+    if (channels || shape_text || size_text || http_query(req, "dtype")) {
+        if (!channels && !size_text) return vz_fail(err, 400, "missing_field", "channels", "required with shape, like 0:32");
+        if (!shape_text)
+            return vz_fail(err, 400, "missing_field", "shape", "required with channels or size, like 64,224,224");
+        if ((channels && channel_range(channels, &first, &last, err) < 0) || (size_text && tile_side(size_text, &side, err) < 0) ||
+            tensor_shape_from_text(shape_text, "shape", &shape, err) < 0 ||
             tensor_dtype_size(http_query(req, "dtype"), "dtype", &element, err) < 0)
             return -1;
-        if (shape.dims < 3 || first >= last || last > shape.shape[shape.dims - 3])
+        if (channels && (shape.dims < 3 || first >= last || last > shape.shape[shape.dims - 3]))
             return vz_fail(err, 400, "invalid_value", "channels", "expected FIRST:LAST within the shape's channels");
+        if (size_text && shape.dims < 2)
+            return vz_fail(err, 400, "invalid_value", "shape", "a tile size needs a shape of two or more dimensions");
         /* A dimension is at most 2^24, so both numbers fit in 8 digits (the mask loses nothing and tells the
          * compiler so), and 48 hex digits of the name (192 bits of SHA-256) keep the tag unique within the
-         * 72 bytes an ETag may take here. */
-        snprintf(res->etag, sizeof res->etag, "\"%.48s.%u-%u\"", name, (unsigned)(first & 0x1ffffff),
-                 (unsigned)(last & 0x1ffffff));
+         * 72 bytes an ETag may take here; with a tile size (at most 4 digits), 40 (160 bits). */
+        if (size_text)
+            snprintf(res->etag, sizeof res->etag, "\"%.40s.%u-%u.s%u\"", name, (unsigned)(first & 0x1ffffff),
+                     (unsigned)(last & 0x1ffffff), (unsigned)(side & 0x1fff));
+        else
+            snprintf(res->etag, sizeof res->etag, "\"%.48s.%u-%u\"", name, (unsigned)(first & 0x1ffffff),
+                     (unsigned)(last & 0x1ffffff));
     } else {
         snprintf(res->etag, sizeof res->etag, "\"%s\"", name);
     }
@@ -370,16 +393,30 @@ int api_blob(vz_app *app, const http_request *req, http_response *res, vz_error 
         res->status = 304;
         return 0;
     }
+    bool is_tensor = strcmp(content_type, "application/octet-stream") == 0;
+    if ((channels || size_text) && !is_tensor) {
+        free(bytes);
+        return vz_fail(err, 400, "invalid_value", channels ? "channels" : "size", "only a tensor has channels and tiles");
+    }
     if (channels) {
         unsigned char *slice;
         size_t slice_size;
-        int rc = strcmp(content_type, "application/octet-stream") != 0
-                     ? vz_fail(err, 400, "invalid_value", "channels", "only a tensor has channels")
-                     : tensor_channel_slice(bytes, size, &shape, element, first, last, "channels", &slice, &slice_size, err);
+        int rc = tensor_channel_slice(bytes, size, &shape, element, first, last, "channels", &slice, &slice_size, err);
         free(bytes);
         if (rc < 0) return -1;
         bytes = slice;
         size = slice_size;
+        shape.elements = shape.elements / (uint64_t)shape.shape[shape.dims - 3] * (uint64_t)(last - first);
+        shape.shape[shape.dims - 3] = last - first;
+    }
+    if (size_text) {
+        unsigned char *tiles;
+        size_t tiles_size;
+        int rc = tensor_area_downsample(bytes, size, &shape, element, side, &tiles, &tiles_size, err);
+        free(bytes);
+        if (rc < 0) return -1;
+        bytes = tiles;
+        size = tiles_size;
     }
     /* The answer takes the bytes as they are (one copy of a blob of up to 64 MiB, not two). */
     buf_free(&res->body);

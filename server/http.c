@@ -118,7 +118,7 @@ static const route routes[] = {
           "image_weight")},
     {"GET", "/api/v1/tensors", api_tensors, BODY_NONE, KEYS("tag", "run")},
     {"GET", "/api/v1/texts", api_texts, BODY_NONE, KEYS("tag", "run")},
-    {"GET", "/api/v1/blobs/", api_blob, BODY_NONE, KEYS("shape", "dtype", "channels")}, /* a prefix: /api/v1/blobs/ID */
+    {"GET", "/api/v1/blobs/", api_blob, BODY_NONE, KEYS("shape", "dtype", "channels", "size")}, /* a prefix: /api/v1/blobs/ID */
     {"GET", "/api/v1/graph", api_graph, BODY_NONE, KEYS("run", "depth", "columns")},
     {"GET", "/api/v1/graph/summary", api_graph_summary, BODY_NONE, KEYS("run", "depth", "columns", "format")},
     {"GET", "/api/v1/events", api_events, BODY_NONE, no_keys},

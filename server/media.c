@@ -235,6 +235,116 @@ int tensor_channel_slice(const unsigned char *bytes, size_t size, const vz_tenso
     return 0;
 }
 
+void tensor_tile_size(int64_t h, int64_t w, int64_t max_side, int64_t *out_h, int64_t *out_w)
+{
+    int64_t longer = h > w ? h : w;
+    if (longer <= max_side) {
+        *out_h = h;
+        *out_w = w;
+        return;
+    }
+    /* dimensions are at most 2^24 and max_side VZ_MAX_TILE_SIDE, so the products fit easily */
+    *out_h = (h * max_side + longer / 2) / longer;
+    *out_w = (w * max_side + longer / 2) / longer;
+    if (*out_h < 1) *out_h = 1;
+    if (*out_w < 1) *out_w = 1;
+}
+
+/* How output pixel k of an axis of `in` pixels reduced to `out` covers the input: it spans
+ * [k * in / out, (k + 1) * in / out); input pixel i counts with the length of its overlap, divided by the
+ * span's length so the weights of one output pixel sum to 1. first[k] and count[k] say which input
+ * pixels, and their weights follow one another in `weights` (at most in + out of them in all). */
+typedef struct {
+    int64_t *first, *count;
+    double *weights;
+} area_axis;
+
+static void area_axis_fill(const area_axis *axis, int64_t in, int64_t out)
+{
+    size_t at = 0;
+    for (int64_t k = 0; k < out; k++) {
+        double lo = (double)k * (double)in / (double)out, hi = (double)(k + 1) * (double)in / (double)out;
+        int64_t first = (int64_t)floor(lo), last = (int64_t)ceil(hi);
+        if (last > in) last = in;
+        axis->first[k] = first;
+        axis->count[k] = last - first;
+        for (int64_t i = first; i < last; i++) {
+            double from = lo > (double)i ? lo : (double)i, to = hi < (double)(i + 1) ? hi : (double)(i + 1);
+            axis->weights[at++] = (to - from) / (hi - lo);
+        }
+    }
+}
+
+static double tensor_value(const unsigned char *at, size_t element)
+{
+    if (element == 8) {
+        double d;
+        memcpy(&d, at, sizeof d);
+        return d;
+    }
+    float f;
+    memcpy(&f, at, sizeof f);
+    return f;
+}
+
+int tensor_area_downsample(const unsigned char *bytes, size_t size, const vz_tensor_shape *shape, size_t element,
+                           int64_t max_side, unsigned char **out, size_t *out_size, vz_error *err)
+{
+    if (shape->dims < 2)
+        return vz_fail(err, 400, "invalid_value", "shape", "a tile size needs a shape of two or more dimensions");
+    if (shape->elements == 0 || size != shape->elements * element)
+        return vz_fail(err, 400, "invalid_value", "shape", "shape and dtype do not match the stored tensor's size");
+    int64_t h = shape->shape[shape->dims - 2], w = shape->shape[shape->dims - 1], oh, ow;
+    tensor_tile_size(h, w, max_side, &oh, &ow);
+    size_t planes = shape->elements / ((size_t)h * (size_t)w);
+    size_t result_size = planes * (size_t)oh * (size_t)ow * sizeof(float);
+    unsigned char *result = malloc(result_size + 1); /* + 1: never malloc(0) */
+    /* One buffer for both axes' spans and weights, and the rows reduced first (oh x w, doubles). */
+    int64_t *spans = malloc((size_t)(2 * (oh + ow)) * sizeof *spans);
+    double *weights = malloc((size_t)(h + oh + w + ow) * sizeof *weights);
+    double *rows = malloc((size_t)oh * (size_t)w * sizeof *rows);
+    if (!result || !spans || !weights || !rows) {
+        free(result);
+        free(spans);
+        free(weights);
+        free(rows);
+        return vz_out_of_memory(err, "a reduced tensor");
+    }
+    area_axis down = {spans, spans + oh, weights}, across = {spans + 2 * oh, spans + 2 * oh + ow, weights + h + oh};
+    area_axis_fill(&down, h, oh);
+    area_axis_fill(&across, w, ow);
+    size_t row_bytes = (size_t)w * element;
+    for (size_t p = 0; p < planes; p++) {
+        const unsigned char *plane = bytes + p * (size_t)h * row_bytes;
+        const double *weight = down.weights;
+        for (int64_t k = 0; k < oh; k++) {
+            double *row = rows + (size_t)k * (size_t)w;
+            for (int64_t x = 0; x < w; x++) row[x] = 0;
+            for (int64_t i = 0; i < down.count[k]; i++, weight++) {
+                const unsigned char *in = plane + (size_t)(down.first[k] + i) * row_bytes;
+                for (int64_t x = 0; x < w; x++) row[x] += *weight * tensor_value(in + (size_t)x * element, element);
+            }
+        }
+        unsigned char *to = result + p * (size_t)oh * (size_t)ow * sizeof(float);
+        for (int64_t k = 0; k < oh; k++) {
+            const double *row = rows + (size_t)k * (size_t)w;
+            weight = across.weights;
+            for (int64_t j = 0; j < ow; j++) {
+                double sum = 0;
+                for (int64_t i = 0; i < across.count[j]; i++, weight++) sum += *weight * row[across.first[j] + i];
+                float value = (float)sum;
+                memcpy(to + ((size_t)k * (size_t)ow + (size_t)j) * sizeof value, &value, sizeof value);
+            }
+        }
+    }
+    free(spans);
+    free(weights);
+    free(rows);
+    *out = result;
+    *out_size = result_size;
+    return 0;
+}
+
 int tensor_dtype_size(const char *dtype, const char *path, size_t *size, vz_error *err)
 {
     if (!dtype || strcmp(dtype, "float32") == 0) *size = 4;

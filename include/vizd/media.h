@@ -49,6 +49,19 @@ int tensor_shape_from_text(const char *text, const char *path, vz_tensor_shape *
 int tensor_channel_slice(const unsigned char *bytes, size_t size, const vz_tensor_shape *shape, size_t element,
                          int64_t first, int64_t last, const char *path, unsigned char **out, size_t *out_size,
                          vz_error *err);
+#define VZ_MAX_TILE_SIDE 4096 /* the largest ?size= a tensor blob is reduced to */
+/* The height and width an h x w plane is reduced to so that neither exceeds max_side, keeping its aspect:
+ * unchanged when it already fits, else the longer side becomes max_side and the other h * max_side /
+ * max(h, w), rounded to nearest, at least 1. */
+void tensor_tile_size(int64_t h, int64_t w, int64_t max_side, int64_t *out_h, int64_t *out_w);
+/* Every h x w plane (the last two axes) of a stored tensor of `element`-byte values (4 or 8) reduced by
+ * area averaging to tensor_tile_size(h, w, max_side): an output pixel is the mean of the input pixels its
+ * rectangle covers, each weighted by the part of it covered (OpenCV's INTER_AREA; an exact block mean
+ * when the sides divide). The answer is float32 whatever the input, planes in the input's order. A shape
+ * of under two dimensions or whose elements times element are not size is refused (400 naming "shape").
+ * *out is a new allocation of *out_size bytes the caller frees. */
+int tensor_area_downsample(const unsigned char *bytes, size_t size, const vz_tensor_shape *shape, size_t element,
+                           int64_t max_side, unsigned char **out, size_t *out_size, vz_error *err);
 /* "float32" or "float64" -> element size; NULL means float32. */
 int tensor_dtype_size(const char *dtype, const char *path, size_t *size, vz_error *err);
 /* Check display hints: {"kind": kernels|feature_maps|heatmap, "colormap": bwr|viridis|gray|jet,

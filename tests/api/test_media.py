@@ -12,7 +12,10 @@ What is checked:
 - blobs carry a strong ETag, Cache-Control immutable, and If-None-Match answers 304;
 - a tensor blob served a few channels at a time (?shape=...&channels=A:B) holds exactly those channels of
   every sample, bit for bit as numpy slices them, with an ETag of its own; a bad range or shape is a 400
-  naming the field.
+  naming the field;
+- a tensor blob reduced to tiles of at most N x N (?shape=...&size=N[&channels=A:B]) is every plane's area
+  mean (each input pixel weighted by how much of it an output pixel covers), float32, as a numpy oracle
+  computes it; a bad size is a 400 naming "size".
 
 Each test starts its own daemon (start-up takes tens of milliseconds), so the database file of a refusal
 test can be read after that daemon has stopped.
@@ -650,6 +653,110 @@ def test_an_image_has_no_channels_to_slice(client):
     size = len(png)
     resp = client.get(item["url"], params={"shape": "%d,1,1" % size, "channels": "0:1"})
     assert resp.status == 400, resp
+
+
+# ---- a tensor blob reduced to tiles (?size=N) ----------------------------------------------------------
+
+def tile_size(h, w, side):
+    """The reduced plane's height and width: the longer side becomes `side` (rounded to nearest)."""
+    longer = max(h, w)
+    if longer <= side:
+        return h, w
+    return max(1, (h * side + longer // 2) // longer), max(1, (w * side + longer // 2) // longer)
+
+
+def area_matrix(n_in, n_out):
+    """[n_out, n_in]: output pixel k covers [k * n_in / n_out, (k + 1) * n_in / n_out); each input pixel
+    counts with the length of its overlap, over the span's length."""
+    m = np.zeros((n_out, n_in))
+    for k in range(n_out):
+        lo, hi = k * n_in / n_out, (k + 1) * n_in / n_out
+        for i in range(int(np.floor(lo)), min(n_in, int(np.ceil(hi)))):
+            m[k, i] = (min(hi, i + 1) - max(lo, i)) / (hi - lo)
+    return m
+
+
+def area_mean(array, side):
+    """numpy oracle: every plane of the last two axes reduced by area averaging to tile_size(..., side)."""
+    h, w = array.shape[-2:]
+    oh, ow = tile_size(h, w, side)
+    rows, cols = area_matrix(h, oh), area_matrix(w, ow)
+    return np.einsum("kh,...hw,jw->...kj", rows, array.astype(np.float64), cols)
+
+
+@pytest.mark.parametrize("shape,dtype,side,channels", [
+    ((64, 224, 224), "float32", 64, None),     # a VGG feature map, 3.5 input pixels per output pixel
+    ((64, 224, 224), "float32", 56, (8, 40)),  # an exact 4 x 4 block mean of a page of channels
+    ((2, 5, 30, 17), "float64", 7, (1, 4)),    # a batch, float64 in, uneven sides
+    ((3, 9, 11), "float32", 64, None),         # already small: unchanged, as float32
+    ((100, 3), "float32", 10, None),           # a 2-D heatmap, a very tall one
+])
+def test_a_tensor_reduced_to_tiles_is_the_area_mean_of_each_plane(client, shape, dtype, side, channels):
+    array = np.random.default_rng(11).standard_normal(shape) * 3 + 1
+    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": list(shape), "dtype": dtype,
+                                              "data": b64(le_bytes(array, dtype))}]})
+    (item,) = items_of(client, "tensors", "fm", "r")
+    params = {"shape": ",".join(map(str, shape)), "size": str(side)}
+    if dtype == "float64":
+        params["dtype"] = dtype
+    part = array
+    if channels:
+        params["channels"] = "%d:%d" % channels
+        part = array[..., channels[0]:channels[1], :, :]
+    resp = client.get(item["url"], params=params)
+    assert resp.status == 200, resp
+    assert resp.content_type == "application/octet-stream", resp.headers
+    want = area_mean(part.astype(np.float32) if dtype == "float32" else part, side)
+    got = np.frombuffer(resp.body, dtype="<f4")
+    assert got.size == want.size, (got.size, want.shape)
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=2e-6, atol=2e-6)
+    oh, ow = tile_size(shape[-2], shape[-1], side)
+    assert want.shape[-2:] == (oh, ow) and max(oh, ow) <= side
+    etag = resp.headers.get("etag", "")
+    assert STRONG_ETAG.match(etag) and "immutable" in resp.headers.get("cache-control", ""), resp.headers
+    assert client.get(item["url"], params=params, headers={"If-None-Match": etag}).status == 304
+    other = client.get(item["url"], params={**params, "size": str(side + 1)})
+    assert other.status == 200 and other.headers.get("etag") != etag  # each size its own ETag
+
+
+def test_a_reduced_4x4_block_is_its_exact_mean(client):
+    """A hand-made case the oracle need not be trusted for: each 2 x 2 block of a 4 x 4 plane."""
+    plane = np.arange(16, dtype=np.float32).reshape(1, 4, 4)
+    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": [1, 4, 4],
+                                              "data": b64(le_bytes(plane, "float32"))}]})
+    (item,) = items_of(client, "tensors", "fm", "r")
+    resp = client.get(item["url"], params={"shape": "1,4,4", "size": "2"})
+    assert resp.status == 200, resp
+    assert np.frombuffer(resp.body, dtype="<f4").tolist() == [2.5, 4.5, 10.5, 12.5]
+
+
+@pytest.mark.parametrize("params,field", [
+    ({"shape": "16,4,4", "size": "0"}, "size"),
+    ({"shape": "16,4,4", "size": "-3"}, "size"),
+    ({"shape": "16,4,4", "size": "4097"}, "size"),
+    ({"shape": "16,4,4", "size": "99999999999999999999"}, "size"),
+    ({"shape": "16,4,4", "size": "8px"}, "size"),
+    ({"shape": "16,4,4", "size": ""}, "size"),
+    ({"shape": "16,4,4", "size": "2.5"}, "size"),
+    ({"size": "8"}, "shape"),
+    ({"shape": "256", "size": "8"}, "shape"),        # one dimension: no plane to reduce
+    ({"shape": "8,4,4", "size": "2"}, "shape"),      # not the stored tensor's size
+    ({"shape": "16,4,4", "size": "2", "channels": "3:3"}, "channels"),
+])
+def test_a_bad_tile_size_is_refused_naming_the_field(client, params, field):
+    data = le_bytes(np.arange(16 * 4 * 4), "float32")
+    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": [16, 4, 4], "data": b64(data)}]})
+    (item,) = items_of(client, "tensors", "fm", "r")
+    resp = client.get(item["url"], params=params)
+    assert_error(resp, 400, path=field)
+    assert fetch_blob(client, item["url"]).body == data  # the daemon keeps serving
+
+
+def test_an_image_has_no_tiles_to_reduce(client):
+    png = make_image("png", seed=3)
+    client.write_ok({"run": "r", "images": [{"tag": "a", "step": 0, "data": b64(png)}]})
+    (item,) = items_of(client, "images", "a", "r")
+    assert_error(client.get(item["url"], params={"shape": "%d,1" % len(png), "size": "1"}), 400, path="size")
 
 
 def blob_name(content_type, data):
