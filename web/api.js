@@ -159,11 +159,14 @@ export async function getBlobBytes(url) {
   return response.arrayBuffer();
 }
 
-/** The URL of channels [start, end) of a tensor item's blob, sliced by the server (GET /api/v1/blobs/NAME?shape=
- * &channels=START:END[&dtype=float64]), for getBlobBytes; it also names the slice in a card's cache. */
-export function channelsUrl(item, start, end) {
+/** The URL of a part of a tensor item's blob for getBlobBytes (it also names the part in a card's cache):
+ * channels [start, end) sliced by the server (?shape=&channels=START:END[&dtype=float64]), given `page`;
+ * every plane reduced to at most size x size by area averaging (&size=N, float32), given `size`. */
+export function tensorPartUrl(item, { page = null, size = null } = {}) {
   const dtype = item.dtype === 'float64' ? '&dtype=float64' : '';
-  return `${item.url}?shape=${item.shape.join(',')}&channels=${start}:${end}${dtype}`;
+  const channels = page ? `&channels=${page.start}:${page.end}` : '';
+  const tiles = size ? `&size=${size}` : '';
+  return `${item.url}?shape=${item.shape.join(',')}${channels}${tiles}${dtype}`;
 }
 
 /**

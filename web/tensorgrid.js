@@ -129,6 +129,20 @@ export function channelPage(channels, pageSize, page) {
   return { start: p * pageSize, end: Math.min(channels, (p + 1) * pageSize), page: p, pages };
 }
 
+/** The height and width the server reduces an h x w plane to for ?size=side (docs/API.md): unchanged when
+ * it fits, else the longer side becomes `side` and the other keeps the aspect, rounded, at least 1. */
+export function tileSize(h, w, side) {
+  const longer = Math.max(h, w);
+  if (longer <= side) return { h, w };
+  const scaled = (n) => Math.max(1, Math.floor((n * side + Math.floor(longer / 2)) / longer));
+  return { h: scaled(h), w: scaled(w) };
+}
+
+/** The input rows (or columns) [from, to) that pixel k of an axis of `n` pixels reduced to `m` covers. */
+export function coveredSpan(k, n, m) {
+  return [Math.floor((k * n) / m), Math.min(n, Math.ceil(((k + 1) * n) / m))];
+}
+
 /**
  * Paints the tiles into an RGBA buffer of layout.width x layout.height.
  * @param {Float32Array|Float64Array} data the whole tensor
@@ -209,6 +223,12 @@ export function hitTest(layout, px, py) {
 /** "[3, 1, 0, 2] = -0.0123" style text for a hovered cell. */
 export function cellText(prefix, y, x, value) {
   return `[${[...prefix, y, x].join(', ')}] = ${formatValue(value)}`;
+}
+
+/** "[3, 40:44, 12:16] mean = 0.0123": a pixel of a reduced plane, the mean of the rows and columns it covers. */
+export function areaCellText(prefix, rows, cols, value) {
+  const span = ([from, to]) => (to - from === 1 ? String(from) : `${from}:${to}`);
+  return `[${[...prefix, span(rows), span(cols)].join(', ')}] ${rows[1] - rows[0] > 1 || cols[1] - cols[0] > 1 ? 'mean ' : ''}= ${formatValue(value)}`;
 }
 
 export function formatValue(v) {

@@ -4,7 +4,8 @@
  * output filter's kernels, or for an RGB first layer every filter as a colour tile, feature maps [C, H, W] / [N, C, H, W] as one tile per channel,
  * heatmaps [H, W] as one tile (a feature map a page of 32 or 64 channels at a time, so one card stays
  * a screen or two tall however many channels it has; a tile-size control sets how big a tile is
- * drawn, big maps shrunk), with the colormaps of colormaps.js and the normalisations of
+ * drawn, and a map bigger than its tiles is fetched already reduced by the server to the tile's device
+ * pixels, each pixel the mean of the area it covers, so only what is drawn crosses the wire), with the colormaps of colormaps.js and the normalisations of
  * normalize.js; tensorgrid.js lays the tiles out and paints them.
  *
  * A heatmap whose display.overlay names an image tag of the same run is a class-activation map: it
@@ -20,7 +21,7 @@ import { MediaCard } from './mediacard.js';
 import { NORMALIZE_MODES, finiteRange, scaleFor } from './normalize.js';
 import { createRunTagTab } from './runtagtab.js';
 import {
-  cellText, channelPage, decodeTensor, describeTensor, formatValue, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
+  areaCellText, cellText, channelPage, coveredSpan, decodeTensor, describeTensor, formatValue, hitTest, kernelView, layoutGrid, paintGrid, tileSize, tilesOf,
 } from './tensorgrid.js';
 
 const DEFAULT_COLORMAP = { kernels: 'bwr', feature_maps: 'viridis', heatmap: 'jet' };
@@ -31,10 +32,18 @@ const MAX_CACHED = 4; // tensors kept decoded per card (the steps a slider just 
 const PAGE_SIZES = [32, 64]; // feature-map channels drawn at once
 const TILE = { min: 16, max: 360, step: 8 }; // the tile-size control, CSS px on a tile's longer side
 
-/** The default tile size: one tile may fill the card; in a grid, tiles stay small enough to see many. */
+/** The default tile size: one tile may fill the card; in a grid, tiles stay small enough to see many
+ * (a page of 32 feature maps at 64 px is 0.5 MB fetched, at 96 px it would be 1.2 MB). */
 function defaultTile(kind, count) {
   if (count <= 1) return 360;
-  return kind === 'feature_maps' ? 96 : 120;
+  return kind === 'feature_maps' ? 64 : 120;
+}
+
+/** The ?size= to fetch a feature map's planes at: its tiles' side in device pixels (at most 2 per CSS
+ * pixel), or null when the planes are no bigger than that and come whole. */
+function reducedSide(desc, tileCss) {
+  const side = Math.ceil(tileCss * Math.min(2, window.devicePixelRatio || 1));
+  return Math.max(desc.h, desc.w) > side ? side : null;
 }
 
 function selectControl(labelText, options, onChange) {
@@ -136,16 +145,18 @@ class TensorCard extends MediaCard {
   }
 
   /** The tensor of `item` decoded, with its finite range; given a page {start, end} of a paged feature
-   * map, only those channels (the server slices them: ?channels=START:END), with the whole tensor's
-   * range from the listing so "global" and "symmetric" mean the same on every page. */
-  async tensorOf(item, page = null) {
-    const url = page ? api.channelsUrl(item, page.start, page.end) : item.url;
+   * map, only those channels (the server slices them: ?channels=START:END), and given a size, every plane
+   * reduced to at most size x size (?size=N, float32); a part has the whole tensor's range from the
+   * listing, so "global" and "symmetric" mean the same on every page and at every size. */
+  async tensorOf(item, { page = null, size = null } = {}) {
+    const whole = page === null && size === null;
+    const url = whole ? item.url : api.tensorPartUrl(item, { page, size });
     if (!this.cache.has(url)) {
       const buffer = await api.getBlobBytes(url);
-      const data = decodeTensor(buffer, item.dtype);
+      const data = decodeTensor(buffer, size ? 'float32' : item.dtype);
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value);
       const range = finiteRange(data);
-      this.cache.set(url, { data, range: page ? itemRange(item, range) : range });
+      this.cache.set(url, { data, range: whole ? range : itemRange(item, range) });
     }
     return this.cache.get(url);
   }
@@ -190,8 +201,13 @@ class TensorCard extends MediaCard {
     const fullDesc = describeTensor(item.shape, display.kind);
     const paging = fullDesc.kind === 'feature_maps' ? channelPage(fullDesc.channels, this.view.pageSize, this.view.page) : null;
     const sliced = paging !== null && paging.pages > 1;
-    const shape = sliced ? item.shape.map((d, i) => (i === item.shape.length - 3 ? paging.end - paging.start : d)) : item.shape;
-    const { data, range } = await this.tensorOf(item, sliced ? paging : null);
+    let shape = sliced ? item.shape.map((d, i) => (i === item.shape.length - 3 ? paging.end - paging.start : d)) : item.shape;
+    // A feature map bigger than its tiles comes reduced to them (the tile's side in device pixels).
+    const tileCss = this.view.tile ?? defaultTile('feature_maps', paging ? paging.end - paging.start : 0);
+    const size = fullDesc.kind === 'feature_maps' ? reducedSide(fullDesc, tileCss) : null;
+    const reduced = size ? tileSize(fullDesc.h, fullDesc.w, size) : null;
+    if (reduced) shape = [...shape.slice(0, -2), reduced.h, reduced.w];
+    const { data, range } = await this.tensorOf(item, { page: sliced ? paging : null, size });
     if (seq !== this.drawSeq) return;
     const expected = shape.reduce((a, b) => a * b, 1);
     if (data.length !== expected) {
@@ -230,13 +246,14 @@ class TensorCard extends MediaCard {
     const layout = layoutGrid(tiles.length, desc.h, desc.w, { maxWidth, maxTile });
     const rgba = paintGrid(data, tiles, layout, { colormap, mode, globalRange: range });
     this.putPixels(rgba, layout.width, layout.height, layout.width * layout.cssScale);
-    this.hover = { type: 'grid', layout, tiles, data, desc };
+    this.hover = { type: 'grid', layout, tiles, data, desc, full: reduced ? fullDesc : null };
     this.shown = { type: 'grid', kind: desc.kind, tiles: tiles.length, colormap, mode, step: item.step, index: item.index,
       width: layout.width, height: layout.height, scale: layout.scale, gap: layout.gap, cols: layout.cols,
-      cssScale: layout.cssScale, maxTile, channels: paging ? [paging.start, paging.end] : null, sliced,
+      cssScale: layout.cssScale, maxTile, channels: paging ? [paging.start, paging.end] : null, sliced, size,
+      planes: [desc.h, desc.w],
       view: desc.kind === 'kernels' ? kernelView(desc, this.view.axis) : null };
     this.info.textContent = this.infoText(item, range, sliced ? paging : null);
-    this.setNote(note || tileNote(fullDesc, this.view, tiles.length, paging), false);
+    this.setNote(note || tileNote(fullDesc, { ...this.view, size: reduced }, tiles.length, paging), false);
   }
 
   /** The pager (feature maps with more channels than a page) and the tile-size control (grids). */
@@ -333,6 +350,10 @@ class TensorCard extends MediaCard {
           const size = hover.desc.h * hover.desc.w;
           const rgb = [0, 1, 2].map((c) => formatValue(hover.data[at + c * size])).join(', ');
           text = `[${tile.prefix[0]}, 0:3, ${hit.y}, ${hit.x}] = (${rgb})`;
+        } else if (hover.full) {
+          const rows = coveredSpan(hit.y, hover.full.h, hover.desc.h);
+          const cols = coveredSpan(hit.x, hover.full.w, hover.desc.w);
+          text = areaCellText(tile.prefix, rows, cols, hover.data[at]);
         } else {
           text = cellText(tile.prefix, hit.y, hit.x, hover.data[at]);
         }
@@ -399,8 +420,9 @@ function tileNote(desc, view, count, paging) {
   }
   if (desc.kind === 'feature_maps') {
     const sample = desc.batch > 1 ? `, sample ${Math.min(view.n, desc.batch - 1)}` : '';
-    if (paging && paging.pages > 1) return `channels ${paging.start}–${paging.end - 1} of ${desc.channels}, ${desc.h}×${desc.w}${sample}`;
-    return `${count} channels ${desc.h}×${desc.w}${sample}`;
+    const reduced = view.size ? `, fetched as ${view.size.h}×${view.size.w} area means` : '';
+    if (paging && paging.pages > 1) return `channels ${paging.start}–${paging.end - 1} of ${desc.channels}, ${desc.h}×${desc.w}${sample}${reduced}`;
+    return `${count} channels ${desc.h}×${desc.w}${sample}${reduced}`;
   }
   return `heatmap ${desc.h}×${desc.w}`;
 }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NAN_RGB } from '../../../web/colormaps.js';
 import {
-  GAP_RGB, GRID_GAP, RGB_GAP_RGB, cellText, channelPage, decodeTensor, describeTensor, hitTest, kernelView, layoutGrid, paintGrid, tilesOf,
+  GAP_RGB, GRID_GAP, RGB_GAP_RGB, areaCellText, cellText, channelPage, coveredSpan, decodeTensor, describeTensor, hitTest, kernelView,
+  layoutGrid, paintGrid, tileSize, tilesOf,
 } from '../../../web/tensorgrid.js';
 
 test('the kind comes from the hint, else from the shape', () => {
@@ -144,4 +145,20 @@ test('channel pages: 64 channels in pages of 32, the page clamped', () => {
   assert.deepEqual(channelPage(70, 64, 1), { start: 64, end: 70, page: 1, pages: 2 });
   assert.deepEqual(channelPage(6, 32, 0), { start: 0, end: 6, page: 0, pages: 1 });
   assert.deepEqual(channelPage(6, 32, -1), { start: 0, end: 6, page: 0, pages: 1 });
+});
+
+test('tileSize follows the server: the longer side becomes the size, the other keeps the aspect', () => {
+  assert.deepEqual(tileSize(224, 224, 64), { h: 64, w: 64 });
+  assert.deepEqual(tileSize(30, 17, 7), { h: 7, w: 4 }); // 17 * 7 / 30 = 3.97
+  assert.deepEqual(tileSize(100, 3, 10), { h: 10, w: 1 }); // 0.3 rounds to 0, at least 1
+  assert.deepEqual(tileSize(9, 11, 64), { h: 9, w: 11 }); // fits: unchanged
+});
+
+test('a reduced pixel covers the input rows its span touches, and hover names them with the mean', () => {
+  assert.deepEqual(coveredSpan(0, 224, 64), [0, 4]); // [0, 3.5)
+  assert.deepEqual(coveredSpan(1, 224, 64), [3, 7]); // [3.5, 7)
+  assert.deepEqual(coveredSpan(63, 224, 64), [220, 224]);
+  assert.deepEqual(coveredSpan(1, 4, 2), [2, 4]);
+  assert.equal(areaCellText([32], [3, 7], [0, 4], 0.25), '[32, 3:7, 0:4] mean = 0.25');
+  assert.equal(areaCellText([1], [5, 6], [2, 3], -1), '[1, 5, 2] = -1');
 });
