@@ -15,6 +15,7 @@ import { cleanCardWidths } from './cardwidth.js';
 import { ColorAssigner } from './colors.js';
 import { createDistributionsTab } from './distributions.js';
 import { makeMatcher } from './filter.js';
+import { cleanPins } from './pins.js';
 import { createGraphTab } from './graph.js';
 import { HISTOGRAM_MODES, createHistogramsTab } from './histograms.js';
 import { createImagesTab } from './images.js';
@@ -46,6 +47,7 @@ const state = {
   ignoreOutliers: false,
   histogramMode: 'offset', // 'offset' | 'overlay'
   cardWidths: {},          // tab id -> card width in px (cardwidth.js; missing: the tab's default)
+  pinned: {},              // tab id -> keys of the cards pinned to its top (pins.js)
   graphRun: null,          // Graph tab: the run whose model graph is shown (null: the first with one)
 };
 
@@ -53,7 +55,7 @@ const state = {
 const SETTINGS_KEY = 'vizd.settings';
 const SAVED_SETTINGS = {
   smoothing: 'number', xAxis: 'string', logY: 'boolean', ignoreOutliers: 'boolean', histogramMode: 'string',
-  cardWidths: 'object',
+  cardWidths: 'object', pinned: 'object',
 };
 
 function loadSettings() {
@@ -70,6 +72,7 @@ function loadSettings() {
   if (!['step', 'relative', 'wall'].includes(state.xAxis)) state.xAxis = 'step';
   if (!HISTOGRAM_MODES.includes(state.histogramMode)) state.histogramMode = 'offset';
   state.cardWidths = cleanCardWidths(state.cardWidths);
+  state.pinned = cleanPins(state.pinned);
 }
 
 function saveSettings() {

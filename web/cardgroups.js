@@ -11,10 +11,14 @@
  * Density: each group tells the stylesheet how many cards it shows (--shown), so a group of one or two
  * cards asks for only that much of a row and small groups share rows (style.css) instead of each
  * leaving most of the screen empty; --card-width, from the card-width control, is the narrowest a card
- * may be. */
+ * may be.
+ *
+ * Pinning: a card's Pin button (aria-pressed, so Enter or Space toggles it) moves the card into a
+ * "Pinned" group above every other, in the order cards were pinned; Unpin puts it back in its group.
+ * The tab keeps the pinned keys in app state (remembered, pins.js) and gives them to setPinned. */
 
 import { CARD_WIDTH, cardWidthOf } from './cardwidth.js';
-import { element, filterInput } from './dom.js';
+import { button, element, filterInput } from './dom.js';
 import { groupOf } from './tags.js';
 
 /** The toolbar above the cards: a tag filter bound to state[filterKey], a count beside it, and the
@@ -37,11 +41,26 @@ export function tagFilterToolbar(ctx, filterKey, tabId) {
   return { toolbar, input, count, width };
 }
 
+/** The pinned group's name: NUL cannot occur in a tag, so no tag prefix can take it. */
+const PINNED = '\u0000pinned';
+
+/** Puts `el` into `parent` right after `before` (first when null), moving it only if it is not there
+ * already: moving an element takes the keyboard focus off whatever inside it has it. */
+function placeAfter(parent, before, el) {
+  const at = before ? before.nextElementSibling : parent.firstElementChild;
+  if (at !== el) parent.insertBefore(el, at);
+}
+
 export class CardGroups {
-  constructor() {
+  /** @param {(key: string, pinned: boolean) => void} [onPin] asked to pin or unpin a card; without it,
+   * cards have no Pin button */
+  constructor(onPin = null) {
     this.el = element('div', 'groups');
     this.cards = new Map();  // key -> card (a LazyCard with el and tag)
     this.groups = new Map(); // group name -> {el, cardsEl, count}
+    this.groupOfKey = new Map(); // key -> the name of the group its card is in now
+    this.pinned = [];        // keys pinned to the top, in pin order
+    this.onPin = onPin;
     // A card starts fetching 300 px before it scrolls in, so it is mostly drawn when it arrives.
     this.observer = new IntersectionObserver((entries) => {
       for (const entry of entries) this.cards.get(entry.target.dataset.key)?.setVisible(entry.isIntersecting);
@@ -53,15 +72,33 @@ export class CardGroups {
     this.el.style.setProperty('--card-width', `${px}px`);
   }
 
+  /** Keys to show in the Pinned group, in this order; call sync again to lay the cards out. */
+  setPinned(keys) {
+    this.pinned = [...keys];
+  }
+
+  /** The card's Pin button: pressed while the card is pinned. Focus stays on it as the card moves. */
+  pinButton(key) {
+    const pin = button('Pin', 'Pin this card to the top of the tab', (event) => {
+      const pinned = pin.getAttribute('aria-pressed') !== 'true';
+      this.onPin(key, pinned);
+      // A click keeps the page where it is; from the keyboard, focus (and the view) follow the card.
+      pin.focus({ preventScroll: event.detail > 0 });
+    });
+    pin.classList.add('pin-button');
+    pin.setAttribute('aria-pressed', 'false');
+    return pin;
+  }
+
   /** The group called `name`, made (collapsible by a click on its head) if it does not exist yet. */
   group(name) {
     if (this.groups.has(name)) return this.groups.get(name);
-    const el = element('section', 'group');
+    const el = element('section', name === PINNED ? 'group pinned-group' : 'group');
     const head = element('button', 'group-head');
     head.type = 'button';
     head.setAttribute('aria-expanded', 'true');
     const count = element('span', 'group-count');
-    head.append(element('span', 'group-name', name), count);
+    head.append(element('span', 'group-name', name === PINNED ? 'Pinned' : name), count);
     const cardsEl = element('div', 'cards');
     head.addEventListener('click', () => {
       const open = cardsEl.hidden;
@@ -77,10 +114,18 @@ export class CardGroups {
   /**
    * Cards and groups to match `layout`, in its order: [{name, keys}] with the groups sorted and the
    * keys of each in the order their cards show. Cards whose key is gone are destroyed, groups that
-   * are gone removed; create(key) makes the card of a new key. Kept cards keep their data.
+   * are gone removed; create(key) makes the card of a new key. Kept cards keep their data. Pinned
+   * keys go into the Pinned group, first.
    */
-  sync(layout, create) {
-    const wanted = new Set(layout.flatMap((group) => group.keys));
+  sync(tabLayout, create) {
+    const wanted = new Set(tabLayout.flatMap((group) => group.keys));
+    const pinned = this.pinned.filter((key) => wanted.has(key));
+    const isPinned = new Set(pinned);
+    const layout = [
+      ...(pinned.length > 0 ? [{ name: PINNED, keys: pinned }] : []),
+      ...tabLayout.map(({ name, keys }) => ({ name, keys: keys.filter((key) => !isPinned.has(key)) }))
+        .filter(({ keys }) => keys.length > 0),
+    ];
     for (const [key, card] of this.cards) {
       if (!wanted.has(key)) {
         this.observer.unobserve(card.el);
@@ -94,18 +139,30 @@ export class CardGroups {
         this.groups.delete(name);
       }
     }
+    let groupBefore = null;
     for (const { name, keys } of layout) {
       const group = this.group(name);
-      this.el.append(group.el);
+      placeAfter(this.el, groupBefore, group.el);
+      groupBefore = group.el;
+      let cardBefore = null;
       for (const key of keys) {
         let card = this.cards.get(key);
         if (!card) {
           card = create(key);
           card.el.dataset.key = key;
+          if (this.onPin) card.el.querySelector('.card-actions')?.prepend(this.pinButton(key));
           this.cards.set(key, card);
           this.observer.observe(card.el);
         }
-        group.cardsEl.append(card.el);
+        const pin = card.el.querySelector('.pin-button');
+        if (pin) {
+          pin.setAttribute('aria-pressed', String(isPinned.has(key)));
+          pin.textContent = isPinned.has(key) ? 'Unpin' : 'Pin';
+          pin.title = isPinned.has(key) ? 'Put this card back in its group' : 'Pin this card to the top of the tab';
+        }
+        this.groupOfKey.set(key, name);
+        placeAfter(group.cardsEl, cardBefore, card.el);
+        cardBefore = card.el;
       }
     }
   }
@@ -115,10 +172,10 @@ export class CardGroups {
   filter(isShown) {
     const inGroup = new Map();
     let shown = 0;
-    for (const card of this.cards.values()) {
+    for (const [key, card] of this.cards) {
       const show = isShown(card);
       card.el.hidden = !show;
-      const name = groupOf(card.tag);
+      const name = this.groupOfKey.get(key) ?? groupOf(card.tag);
       inGroup.set(name, (inGroup.get(name) || 0) + (show ? 1 : 0));
       shown += show ? 1 : 0;
     }

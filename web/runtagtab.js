@@ -13,6 +13,7 @@ import { CardGroups, tagFilterToolbar } from './cardgroups.js';
 import { cardWidthOf } from './cardwidth.js';
 import { element, showFilterValidity } from './dom.js';
 import { emptyFilterText, filterCountText, makeMatcher } from './filter.js';
+import { setPinned } from './pins.js';
 import { groupTags, runsWithTag, tagsOfKind } from './tags.js';
 
 /** A fieldset of radio buttons bound to one state key; `sync()` shows the current state. */
@@ -52,7 +53,7 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
   const content = element('section', `tab-content ${id}`);
   const { toolbar, input: tagFilter, count: tagCount, width } = tagFilterToolbar(ctx, filterKey, id);
   const empty = element('p', 'empty');
-  const board = new CardGroups();
+  const board = new CardGroups((key, pinned) => ctx.setState({ pinned: setPinned(state.pinned, id, key, pinned) }));
   board.setCardWidth(cardWidthOf(state.cardWidths, id));
   content.append(toolbar, empty, board.el);
 
@@ -72,6 +73,7 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
         return key;
       })),
     }));
+    board.setPinned(state.pinned[id] || []);
     board.sync(layout, (key) => createCard(...pairs.get(key)));
     applyFilters();
   }
@@ -118,6 +120,7 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
       return;
     }
     const keys = new Set(change.keys);
+    if (keys.has('pinned')) syncCards();
     if (keys.has(filterKey) || keys.has('runFilter') || keys.has('deselected')) applyFilters();
     if (keys.has('cardWidths')) {
       board.setCardWidth(cardWidthOf(state.cardWidths, id));

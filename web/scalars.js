@@ -8,6 +8,7 @@
 import { CardGroups, tagFilterToolbar } from './cardgroups.js';
 import { cardWidthOf } from './cardwidth.js';
 import { element, showFilterValidity } from './dom.js';
+import { setPinned } from './pins.js';
 import { emptyFilterText, filterCountText, makeMatcher } from './filter.js';
 import { ScalarCard } from './scalarcard.js';
 import { groupTags, tagsOfKind } from './tags.js';
@@ -76,13 +77,15 @@ export function createScalarsTab(ctx) {
   const content = element('section', 'tab-content scalars');
   const { toolbar, input: tagFilter, count: tagCount, width } = tagFilterToolbar(ctx, 'tagFilter', 'scalars');
   const empty = element('p', 'empty');
-  const board = new CardGroups(); // tag -> ScalarCard
+  // tag -> ScalarCard; a card's Pin button pins its tag (remembered in state.pinned)
+  const board = new CardGroups((tag, pinned) => ctx.setState({ pinned: setPinned(state.pinned, 'scalars', tag, pinned) }));
   board.setCardWidth(cardWidthOf(state.cardWidths, 'scalars'));
   content.append(toolbar, empty, board.el);
 
   /** Cards and groups to match the tags that exist now, in sorted order. */
   function syncCards() {
     const layout = groupTags(tagsOfKind(state.tags, 'scalars')).map(({ name, tags }) => ({ name, keys: tags }));
+    board.setPinned(state.pinned.scalars || []);
     board.sync(layout, (tag) => new ScalarCard(tag, ctx));
     applyTagFilter();
   }
@@ -128,6 +131,7 @@ export function createScalarsTab(ctx) {
       return;
     }
     const keys = new Set(change.keys);
+    if (keys.has('pinned')) syncCards();
     if (keys.has('tagFilter')) applyTagFilter();
     if (keys.has('cardWidths')) {
       board.setCardWidth(cardWidthOf(state.cardWidths, 'scalars'));
