@@ -12,7 +12,7 @@
 
 import * as api from './api.js';
 import { cleanCardWidths } from './cardwidth.js';
-import { ColorAssigner } from './colors.js';
+import { ColorAssigner, cleanRunColors } from './colors.js';
 import { createDistributionsTab } from './distributions.js';
 import { makeMatcher } from './filter.js';
 import { cleanPins } from './pins.js';
@@ -48,6 +48,7 @@ const state = {
   histogramMode: 'offset', // 'offset' | 'overlay'
   cardWidths: {},          // tab id -> card width in px (cardwidth.js; missing: the tab's default)
   pinned: {},              // tab id -> keys of the cards pinned to its top (pins.js)
+  runColors: {},           // run -> '#rrggbb' picked in the run list (missing: the assigned colour)
   graphRun: null,          // Graph tab: the run whose model graph is shown (null: the first with one)
 };
 
@@ -55,7 +56,7 @@ const state = {
 const SETTINGS_KEY = 'vizd.settings';
 const SAVED_SETTINGS = {
   smoothing: 'number', xAxis: 'string', logY: 'boolean', ignoreOutliers: 'boolean', histogramMode: 'string',
-  cardWidths: 'object', pinned: 'object',
+  cardWidths: 'object', pinned: 'object', runColors: 'object',
 };
 
 function loadSettings() {
@@ -73,6 +74,7 @@ function loadSettings() {
   if (!HISTOGRAM_MODES.includes(state.histogramMode)) state.histogramMode = 'offset';
   state.cardWidths = cleanCardWidths(state.cardWidths);
   state.pinned = cleanPins(state.pinned);
+  state.runColors = cleanRunColors(state.runColors);
 }
 
 function saveSettings() {
@@ -90,9 +92,13 @@ const theme = initTheme();
 // Run colours differ between themes too (legibleRunColor): repaint the swatches and redraw the cards.
 window.addEventListener(THEME_EVENT, () => {
   for (const chart of Object.values(window.Chart.instances)) restyleChart(chart);
-  for (const swatch of document.querySelectorAll('.swatch[data-run]')) swatch.style.backgroundColor = ctx.colorOf(swatch.dataset.run);
+  repaintSwatches();
   refresh(null);
 });
+
+function repaintSwatches() {
+  for (const swatch of document.querySelectorAll('.swatch[data-run]')) swatch.style.backgroundColor = ctx.colorOf(swatch.dataset.run);
+}
 const colors = new ColorAssigner();
 const LIVE_DELAY_MS = 250;    // gather a burst of writes into one refresh
 const LIVE_MAX_WAIT_MS = 1000; // but refresh at least this often while writes keep coming
@@ -101,7 +107,8 @@ const ctx = {
   state,
   setState,
   refresh,
-  colorOf: (run) => legibleRunColor(colors.colorOf(run), theme.theme()),
+  // A picked colour is the user's choice, shown as picked in either theme.
+  colorOf: (run) => state.runColors[run] || legibleRunColor(colors.colorOf(run), theme.theme()),
   /** Runs drawn in charts: ticked and matching the run filter, in run order. */
   shownRuns() {
     const matcher = makeMatcher(state.runFilter);
@@ -131,7 +138,8 @@ function setState(patch) {
   if (keys.length === 0) return;
   Object.assign(state, patch);
   if (keys.some((key) => key in SAVED_SETTINGS)) saveSettings();
-  if (keys.includes('runFilter') || keys.includes('deselected')) runSelector.render();
+  if (keys.includes('runFilter') || keys.includes('deselected') || keys.includes('runColors')) runSelector.render();
+  if (keys.includes('runColors')) repaintSwatches(); // cards redraw their charts themselves
   for (const tab of tabs) if (tab !== activeTab()) staleTabs.add(tab);
   activeTab().update({ type: 'state', keys });
 }

@@ -5,7 +5,9 @@
  * same. After the palette, hues step by the golden angle (each new hue lands in the widest gap left
  * by the ones before) and the lightness alternates between two levels, so run 8 and run 30 stay
  * apart as well. A run keeps its colour for the life of the page: a run that appears later (live
- * update) takes the next colour instead of shifting everyone else's. Pure: no DOM. */
+ * update) takes the next colour instead of shifting everyone else's. A colour the user picks for a run
+ * (the run list's colour picker) replaces its assigned one; cleanRunColors checks the remembered ones.
+ * Pure: no DOM. */
 
 export const PALETTE = ['#425066', '#12b5cb', '#e52592', '#f9ab00', '#9334e6', '#7cb342', '#e8710a'];
 
@@ -80,6 +82,18 @@ export class ColorAssigner {
     if (!this.byName.has(name)) this.assign([name]);
     return this.byName.get(name);
   }
+}
+
+const MAX_PICKED_COLORS = 5000; // the saved map is read at every start
+
+/** The saved map of colours picked per run ({run: '#rrggbb'}) with only well-formed entries. */
+export function cleanRunColors(saved) {
+  if (!saved || typeof saved !== 'object' || Array.isArray(saved)) return {};
+  const clean = {};
+  for (const [run, color] of Object.entries(saved).slice(0, MAX_PICKED_COLORS)) {
+    if (typeof color === 'string' && /^#[0-9a-f]{6}$/i.test(color)) clean[run] = color.toLowerCase();
+  }
+  return clean;
 }
 
 /** '#rrggbb' plus an alpha in [0, 1] -> 'rgba(r, g, b, a)'. */

@@ -1,5 +1,6 @@
 /* runselector.js -- the run list in the sidebar: colour, tick box and name of each run, a regex
- * filter and a tick-all box. It renders from app state and changes it only through ctx.setState.
+ * filter and a tick-all box. The colour is a colour picker: a picked colour is the run's on every tab,
+ * remembered (state.runColors), until its reset button gives the run its assigned colour back. It renders from app state and changes it only through ctx.setState.
  * Run names are untrusted: they go in as text. */
 
 import { element, filterInput, showFilterValidity } from './dom.js';
@@ -52,12 +53,31 @@ export function createRunSelector(ctx) {
         else deselected.add(name);
         ctx.setState({ deselected });
       });
+      // The swatch holds a colour input laid invisibly over it: a click or Enter opens the picker.
       const swatch = element('span', 'swatch');
       swatch.style.backgroundColor = ctx.colorOf(name);
+      const picker = element('input', 'run-color');
+      picker.type = 'color';
+      picker.value = ctx.colorOf(name);
+      picker.setAttribute('aria-label', `Colour of run ${name}`);
+      picker.title = 'Pick this run\'s colour';
+      picker.addEventListener('change', () => ctx.setState({ runColors: { ...state.runColors, [name]: picker.value } }));
+      swatch.append(picker);
       const text = element('span', 'run-name', name);
       text.title = name;
       label.append(box, swatch, text);
       item.append(label);
+      if (state.runColors[name]) {
+        const reset = element('button', 'run-color-reset', '\u21ba');
+        reset.type = 'button';
+        reset.title = 'Give this run its assigned colour back';
+        reset.setAttribute('aria-label', `Reset the colour of run ${name}`);
+        reset.addEventListener('click', () => {
+          const { [name]: _, ...runColors } = state.runColors;
+          ctx.setState({ runColors });
+        });
+        item.append(reset);
+      }
       return item;
     }));
     const ticked = names.filter((name) => !state.deselected.has(name)).length;

@@ -126,7 +126,8 @@ export function createRunTagTab(ctx, { id, title, kind, filterKey, settings, onS
       board.setCardWidth(cardWidthOf(state.cardWidths, id));
       width.value = String(cardWidthOf(state.cardWidths, id));
     }
-    if (drawKeys.some((key) => keys.has(key))) for (const card of board.cards.values()) card.requestDraw();
+    // Histogram and distribution charts are drawn in their run's colour.
+    if (keys.has('runColors') || drawKeys.some((key) => keys.has(key))) for (const card of board.cards.values()) card.requestDraw();
   }
 
   return {

@@ -139,7 +139,7 @@ export function createScalarsTab(ctx) {
     }
     if (keys.has('xAxis')) for (const card of cards.values()) card.xAxisChanged();
     if (keys.has('runFilter') || keys.has('deselected')) for (const card of cards.values()) card.runsChanged();
-    if (keys.has('smoothing') || keys.has('logY') || keys.has('ignoreOutliers')) {
+    if (keys.has('smoothing') || keys.has('logY') || keys.has('ignoreOutliers') || keys.has('runColors')) {
       for (const card of cards.values()) card.requestDraw();
     }
   }

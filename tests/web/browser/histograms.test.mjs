@@ -192,10 +192,10 @@ test('the tag filter and the run selection hide cards', async () => {
   let shown = (await cardStates('histograms')).filter((c) => !c.hidden).map((c) => c.tag);
   assert.deepEqual(shown, ['layer2/bias']);
   await page.fill('.tab-content.histograms .tag-filter', '');
-  await page.locator('.run-item', { hasText: RUN_B }).locator('input').uncheck();
+  await page.locator('.run-item', { hasText: RUN_B }).locator('input[type=checkbox]').uncheck();
   shown = (await cardStates('histograms')).filter((c) => !c.hidden).map((c) => c.run);
   assert.deepEqual(shown, [RUN_A]);
-  await page.locator('.run-item', { hasText: RUN_B }).locator('input').check();
+  await page.locator('.run-item', { hasText: RUN_B }).locator('input[type=checkbox]').check();
   await waitDrawn('histograms');
 });
 

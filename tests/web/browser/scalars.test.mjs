@@ -53,7 +53,7 @@ after(async () => {
 test('both runs are listed with their colours and ticked', async () => {
   const runs = await page.$$eval('.run-item', (items) => items.map((item) => ({
     name: item.querySelector('.run-name').textContent,
-    checked: item.querySelector('input').checked,
+    checked: item.querySelector('input[type=checkbox]').checked,
     color: getComputedStyle(item.querySelector('.swatch')).backgroundColor,
   })));
   assert.deepEqual(runs, [
@@ -221,9 +221,9 @@ test('hovering shows a value table under the chart: every run at the hovered ste
 
 test('unticking a run removes its curves', async () => {
   await showCard(page, 'train/loss');
-  await page.locator('.run-item', { hasText: RUN_B }).locator('input').uncheck();
+  await page.locator('.run-item', { hasText: RUN_B }).locator('input[type=checkbox]').uncheck();
   assert.deepEqual((await smoothedData('train/loss')).map((d) => d.run), [RUN_A]);
-  await page.locator('.run-item', { hasText: RUN_B }).locator('input').check();
+  await page.locator('.run-item', { hasText: RUN_B }).locator('input[type=checkbox]').check();
   await waitIdle(page);
   assert.deepEqual((await smoothedData('train/loss')).map((d) => d.run), [RUN_B, RUN_A]);
 });
@@ -238,14 +238,14 @@ test('x axis modes and log scale redraw the chart', async () => {
   xs = await page.evaluate(() => window.__vizd.charts()['train/loss'].data.datasets[1].data.map((p) => p.x));
   assert.equal(xs[0], 1764000000);
   await page.check('input[name="x-axis"][value="step"]');
-  await page.locator('.setting-check', { hasText: 'Log scale' }).locator('input').check();
+  await page.locator('.setting-check', { hasText: 'Log scale' }).locator('input[type=checkbox]').check();
   assert.equal(await page.evaluate(() => window.__vizd.charts()['train/loss'].scales.y.type), 'logarithmic');
-  await page.locator('.setting-check', { hasText: 'Log scale' }).locator('input').uncheck();
-  await page.locator('.setting-check', { hasText: 'Ignore outliers' }).locator('input').check();
+  await page.locator('.setting-check', { hasText: 'Log scale' }).locator('input[type=checkbox]').uncheck();
+  await page.locator('.setting-check', { hasText: 'Ignore outliers' }).locator('input[type=checkbox]').check();
   await showCard(page, 'perf/throughput');
   const max = await page.evaluate(() => window.__vizd.charts()['perf/throughput'].scales.y.max);
   assert.ok(max < 200, `y max ${max} leaves the spike out`);
-  await page.locator('.setting-check', { hasText: 'Ignore outliers' }).locator('input').uncheck();
+  await page.locator('.setting-check', { hasText: 'Ignore outliers' }).locator('input[type=checkbox]').uncheck();
 });
 
 test('a write made while the page is open appears without a reload', async () => {

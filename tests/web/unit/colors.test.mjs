@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ColorAssigner, PALETTE, colorDistance, colorForIndex, hslToHex, withAlpha } from '../../../web/colors.js';
+import { ColorAssigner, PALETTE, cleanRunColors, colorDistance, colorForIndex, hslToHex, withAlpha } from '../../../web/colors.js';
 
 test('the palette is TensorBoard\'s, in order', () => {
   assert.deepEqual(PALETTE, ['#425066', '#12b5cb', '#e52592', '#f9ab00', '#9334e6', '#7cb342', '#e8710a']);
@@ -55,4 +55,10 @@ test('a run that appears later takes the next colour and moves no one else\'s', 
 
 test('withAlpha turns a hex colour into rgba', () => {
   assert.equal(withAlpha('#12b5cb', 0.25), 'rgba(18, 181, 203, 0.25)');
+});
+
+test('remembered run colours keep only #rrggbb strings, lower-cased', () => {
+  assert.deepEqual(cleanRunColors(null), {});
+  assert.deepEqual(cleanRunColors(['#ffffff']), {});
+  assert.deepEqual(cleanRunColors({ a: '#D81B60', b: 'red', c: '#fff', d: 7, e: '#00ff00' }), { a: '#d81b60', e: '#00ff00' });
 });
