@@ -14,7 +14,7 @@
 
 import * as api from './api.js';
 import { element } from './dom.js';
-import { BOX_HEIGHT, createLayoutCache, layoutGraph } from './graphlayout.js';
+import { BOX_HEIGHT, createLayoutCache, fitView, layoutGraph } from './graphlayout.js';
 import {
   allContainers, ancestorsOf, displayName, edgeLabel, fitText, formatCompact, formatCount, formatShape, indexGraph,
   representative, searchModules, visibleGraph,
@@ -24,7 +24,6 @@ import { depthChoices, footerStats } from './summarytable.js';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const DEFAULT_DEPTH = 3; // torchinfo's default
 const PROBE_CONCURRENCY = 4;
-const MIN_FIT_SCALE = 0.55;
 
 function svg(tag, attrs = {}, text) {
   const el = document.createElementNS(SVG_NS, tag);
@@ -398,13 +397,9 @@ export function createGraphTab(ctx) {
     view.y = before.y - rect.y * view.k;
   }
 
+  /** The whole graph if it fits readably, else its width at a readable scale from the top (graphlayout.js). */
   function fitToView() {
-    const width = viewBox.clientWidth || 800;
-    const height = viewBox.clientHeight || 600;
-    const margin = 24;
-    const k = Math.min(1, Math.max(MIN_FIT_SCALE, Math.min((width - 2 * margin) / layout.width, (height - 2 * margin) / layout.height)));
-    view = { k, x: Math.max(margin, (width - layout.width * k) / 2), y: margin };
-    if (layout.width * k > width - 2 * margin) view.x = margin;
+    view = fitView(layout.width, layout.height, viewBox.clientWidth || 800, viewBox.clientHeight || 600);
   }
 
   function applyView() {

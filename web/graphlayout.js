@@ -226,3 +226,24 @@ export function midpoint(points) {
   }
   return { ...points[points.length - 1] };
 }
+
+/** The smallest scale "Fit" uses: the graph's smallest text (10 px edge labels, 10.5 px shapes) stays
+ * at least 8.5 px on screen, and module names (11 px) over 9. */
+export const MIN_FIT_SCALE = 0.85;
+
+/**
+ * The view "Fit" shows of a graph of graphWidth x graphHeight in a view of viewWidth x viewHeight:
+ * {k, x, y}, screen = graph * k + (x, y). The whole graph when it fits at a readable scale (at least
+ * MIN_FIT_SCALE, at most 1:1); otherwise its width, at no less than MIN_FIT_SCALE, from the top, and the
+ * rest is reached by panning (a deep model shrunk to fit its height would be a column of unreadable
+ * boxes). Centred when narrower than the view, else from the left edge; from the top either way.
+ */
+export function fitView(graphWidth, graphHeight, viewWidth, viewHeight, { margin = 24, minScale = MIN_FIT_SCALE } = {}) {
+  const w = Math.max(1, graphWidth);
+  const h = Math.max(1, graphHeight);
+  const byWidth = (viewWidth - 2 * margin) / w;
+  const whole = Math.min(1, byWidth, (viewHeight - 2 * margin) / h);
+  const k = whole >= minScale ? whole : Math.max(minScale, Math.min(1, byWidth));
+  const x = w * k <= viewWidth - 2 * margin ? (viewWidth - w * k) / 2 : margin;
+  return { k, x, y: margin };
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
 import * as dagre from '../../../web/node_modules/@dagrejs/dagre/dist/dagre.esm.js';
-import { BOX_HEIGHT, BOX_WIDTH, OP_HEIGHT, OP_WIDTH, layoutGraph } from '../../../web/graphlayout.js';
+import { BOX_HEIGHT, BOX_WIDTH, MIN_FIT_SCALE, OP_HEIGHT, OP_WIDTH, fitView, layoutGraph } from '../../../web/graphlayout.js';
 import { allContainers, indexGraph, visibleGraph } from '../../../web/graphmodel.js';
 
 const resnet = indexGraph(JSON.parse(fs.readFileSync(new URL('../../fixtures/torchinfo/resnet18.graph.json', import.meta.url))));
@@ -64,4 +64,21 @@ test('op nodes are smaller boxes of their own size, and arrows keep their tensor
   assert.ok(OP_WIDTH < BOX_WIDTH && OP_HEIGHT < BOX_HEIGHT);
   const into = layout.edges.filter((e) => e.to === 'op0');
   assert.deepEqual(into.map((e) => [e.from, e.shape, e.count]).sort(), [['1', [1, 4], 1], ['input:x', [1, 4], 1]]);
+});
+
+test('Fit shows a graph whole when it fits readably, centred, at most 1:1', () => {
+  assert.deepEqual(fitView(300, 400, 1000, 600), { k: 1, x: 350, y: 24 });
+  const view = fitView(1100, 500, 1000, 600); // fits at 0.865, above the minimum
+  assert.ok(Math.abs(view.k - 952 / 1100) < 1e-9 && view.x === 24, JSON.stringify(view));
+});
+
+test('Fit of a deep model fits its width at a readable scale from the top, the rest by panning', () => {
+  // resnet18 expanded: narrow and very tall. Fitting its height would be 0.09; its width fits at 1:1.
+  assert.deepEqual(fitView(284, 6700, 1046, 638), { k: 1, x: (1046 - 284) / 2, y: 24 });
+  // Wide and tall: the width at 0.9 (above the minimum) ...
+  const wide = fitView(1109, 5000, 1046, 638);
+  assert.ok(Math.abs(wide.k - 998 / 1109) < 1e-9 && wide.x === 24, JSON.stringify(wide));
+  // ... but never under the minimum: a very wide graph is panned sideways too.
+  assert.deepEqual(fitView(4000, 5000, 1046, 638), { k: MIN_FIT_SCALE, x: 24, y: 24 });
+  assert.ok(MIN_FIT_SCALE * 10 >= 8.5); // the smallest text, 10 px, stays 8.5 px or more
 });
