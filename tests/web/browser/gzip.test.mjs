@@ -1,8 +1,10 @@
 /* gzip.test.mjs -- the dashboard against a real vizd with gzip answers: Chromium sends Accept-Encoding:
  * gzip, so the page, its scripts and the Scalars and Histograms data arrive compressed (checked in each
- * response's headers), and the cards still fetch and draw with a clean console. */
+ * response's headers), and the cards still fetch and draw with a clean console; what the browser decodes
+ * from a gzip answer is, byte for byte, the answer vizd sends a client that does not ask for gzip. */
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { openBrowser, series, showCard, startVizd, waitIdle } from './harness.mjs';
 
@@ -52,4 +54,29 @@ test('the page, scalars and histograms arrive gzip-compressed and draw', async (
   const histogram = (await page.evaluate(() => window.__vizd.cardStates('histograms')))[0];
   assert.equal(histogram.tag, 'layer/w');
   assert.deepEqual(errors, []);
+});
+
+/** The body vizd sends a client that asks for no encoding (node:http adds no Accept-Encoding). */
+function identityBody(url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ encoding: response.headers['content-encoding'], text: Buffer.concat(chunks).toString('utf8') }));
+    }).on('error', reject);
+  });
+}
+
+test('the browser decodes a gzip answer to exactly the identity answer', async () => {
+  for (const path of ['/api/v1/histograms?tag=layer%2Fw&run=gz%2Frun', '/api/v1/scalars?tag=train%2Floss&run=gz%2Frun&points=0&format=csv']) {
+    const identity = await identityBody(`${vizd.url}${path}`);
+    assert.equal(identity.encoding, undefined, path);
+    const inPage = await page.evaluate(async (p) => {
+      const response = await fetch(p);
+      return { encoding: response.headers.get('content-encoding'), text: await response.text() };
+    }, path);
+    assert.equal(inPage.encoding, 'gzip', path);
+    assert.ok(inPage.text.length > 10000, `${path}: ${inPage.text.length} characters`);
+    assert.equal(inPage.text, identity.text, path);
+  }
 });
