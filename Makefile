@@ -5,7 +5,8 @@
 #   make test     install what the tests need too, then every test (C unit tests under ASan+UBSan, API,
 #                 JS, browser, a short run of each fuzz target)
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS (default 60)
-#   make bench    benchmarks (figures are printed; see bench/RESULTS.md)
+#   make bench    benchmarks, the TensorBoard comparison among them (figures are printed; see
+#                 bench/RESULTS.md); BENCH_BIG=1 adds a 100 M-point series (~2.4 GB, minutes)
 #   make install  install the binary into $(PREFIX)/bin
 #
 # Warnings are errors only with WERROR=1 (CI sets it): a newer compiler's new warning must not stop a
@@ -214,6 +215,8 @@ bench: build/vizd build/bench_histogram build/bench_crc32c
 	./build/bench_crc32c
 	$(PYTHON) bench/bench_logdir.py
 	$(PYTHON) bench/bench_client.py
+	$(PYTHON) bench/bench_tensorboard.py
+	$(PYTHON) bench/bench_many_runs.py
 
 install: build/vizd
 	install -D -m 0755 build/vizd $(DESTDIR)$(PREFIX)/bin/vizd

@@ -1,10 +1,13 @@
-"""benchlib.py -- what every benchmark script needs to run a real vizd: a free loopback port, and a
-vizd started on a fresh database and answering /healthz before the first measurement.
+"""benchlib.py -- what every benchmark script needs to run a real vizd: a free loopback port, a vizd
+started on a fresh database and answering /healthz before the first measurement, and timed requests on a
+keep-alive connection (a measure's figure per repeat is the median of a few requests).
 
 Imported by the scripts beside it (`python3 bench/NAME.py` puts bench/ on the path)."""
 
 import http.client
+import json
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -31,3 +34,69 @@ def start_vizd(binary, db, port, extra_args=()):
             time.sleep(0.025)
     proc.kill()
     sys.exit("vizd did not start")
+
+
+class Server:
+    """One HTTP server under test, reached over one keep-alive loopback connection."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+
+    def request(self, method, path, body=None, headers=None):
+        """(status, body, seconds): the clock runs from sending the request to the answer's last byte."""
+        for attempt in (0, 1):
+            try:
+                start = time.perf_counter()
+                self.conn.request(method, path, body=body, headers=headers or {})
+                resp = self.conn.getresponse()
+                data = resp.read()
+                return resp.status, data, time.perf_counter() - start
+            except (http.client.HTTPException, OSError):
+                self.conn.close()  # the server closed the kept-alive connection: one more try, anew
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get_json(self, path):
+        """The JSON of a 200 answer, or None (not listening yet, another status, not JSON)."""
+        try:
+            status, data, _ = self.request("GET", path)
+            return json.loads(data) if status == 200 else None
+        except (OSError, http.client.HTTPException, ValueError):
+            return None
+
+
+def fmt_ms(ms):
+    return "%.0f" % ms if ms >= 100 else "%.1f" % ms if ms >= 1 else "%.2f" % ms
+
+
+class Timed:
+    """The requests of one measure: per repeat, the median of PER_REPEAT requests."""
+    PER_REPEAT = 5
+
+    def __init__(self):
+        self.per_repeat = []
+        self.body = b""
+
+    def run(self, server, method, path, body=None, headers=None):
+        times = []
+        for _ in range(self.PER_REPEAT):
+            status, data, seconds = server.request(method, path, body, headers)
+            if status != 200:
+                sys.exit("%s %s: HTTP %d %s" % (method, path[:100], status, data[:200]))
+            times.append(seconds)
+        self.body = data
+        self.per_repeat.append(statistics.median(times))
+
+    def median_ms(self):
+        return statistics.median(self.per_repeat) * 1e3
+
+    def text(self):
+        return Timed.summary(self.per_repeat)
+
+    @staticmethod
+    def summary(seconds):
+        """'median ms (lowest - highest)' of per-repeat figures in seconds."""
+        return "%s ms (%s - %s)" % (fmt_ms(statistics.median(seconds) * 1e3), fmt_ms(min(seconds) * 1e3),
+                                    fmt_ms(max(seconds) * 1e3))
