@@ -74,9 +74,10 @@ def main():
                                                  {"Content-Type": "application/json"})
                 if status != 200:
                     raise SystemExit("write failed: %d %s" % (status, data[:200]))
-            points = args.runs * args.tags * args.steps + LONG_RUNS * LONG_STEPS
+            long_runs = min(LONG_RUNS, args.runs)
+            points = args.runs * args.tags * args.steps + long_runs * LONG_STEPS
             print("%d runs x %d tags x %d steps, plus \"long\" (%d steps) in %d runs: %s points posted in %.1f s"
-                  % (args.runs, args.tags, args.steps, LONG_STEPS, LONG_RUNS, format(points, ","),
+                  % (args.runs, args.tags, args.steps, LONG_STEPS, long_runs, format(points, ","),
                      time.monotonic() - start))
             time.sleep(1.0)  # vizd checkpoints the WAL once writes pause
 
@@ -111,7 +112,7 @@ def main():
             rows.append(("GET /api/v1/tags?run=R (one run's %d tags)" % args.tags, one_run.text()))
 
             for tag, steps in (("tag000", args.steps), ("long", LONG_STEPS)):
-                chosen = runs[:LONG_RUNS]
+                chosen = runs[:long_runs]
                 path = "/api/v1/scalars?" + urllib.parse.urlencode([("tag", tag)] + [("run", r) for r in chosen] +
                                                                    [("points", 1000)])
                 t = Timed()

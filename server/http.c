@@ -367,12 +367,17 @@ static ssize_t produced_read(void *arg, http_conn *conn, char *out, size_t max)
 {
     (void)conn;
     produced_answer *a = arg;
-    while (a->taken == a->pending.len && !a->is_done) {
+    /* Pieces are gathered until they fill what the client may take at once: libmicrohttpd sends what one
+     * call returns as a chunk of its own, so a piece per call (a run of /api/v1/runs is ~200 bytes) cost a
+     * chunk header and a send() each. */
+    if (a->taken == a->pending.len) {
         a->pending.len = a->taken = 0;
-        vz_error err;
-        if (a->produce(a->ctx, &a->pending, &a->is_done, &err) < 0 ||
-            buf_check(&a->pending, "the answer", &err) < 0)
-            return HTTP_STREAM_FAILED; /* the status line is sent already */
+        while (!a->is_done && a->pending.len < max) {
+            vz_error err;
+            if (a->produce(a->ctx, &a->pending, &a->is_done, &err) < 0 ||
+                buf_check(&a->pending, "the answer", &err) < 0)
+                return HTTP_STREAM_FAILED; /* the status line is sent already */
+        }
     }
     size_t n = a->pending.len - a->taken;
     if (n == 0) return HTTP_STREAM_END;

@@ -1727,62 +1727,108 @@ static json_t *child_object(json_t *parent, const char *key)
     return child;
 }
 
+/* A page is the `limit` series after the cursor in id order (the primary key: a page starts where the last
+ * one ended, in O(log n)), handed out sorted by run, kind and id so that a caller can write each run's and
+ * each kind's object once, as it goes, instead of building a tree. With a run named, its series are found
+ * through the (run_id, kind, tag) index rather than by reading every series after the cursor. */
+#define TAGS_PAGE_COLUMNS                                                                                        \
+    "SELECT r.name, p.kind, p.tag, p.count, p.first_step, p.last_step, p.last_value, p.last_wall_time, p.id "   \
+    "FROM page p JOIN runs r ON r.id = p.run_id ORDER BY p.run_id, p.kind, p.id"
+static const char tags_page_sql[] =
+    "WITH page AS (SELECT * FROM series s WHERE s.id > ?3 AND (?2 IS NULL OR s.kind = ?2) AND s.count > 0 "
+    "ORDER BY s.id LIMIT ?4) " TAGS_PAGE_COLUMNS;
+static const char tags_page_of_run_sql[] =
+    "WITH page AS (SELECT * FROM series s WHERE s.run_id = (SELECT id FROM runs WHERE name = ?1) AND s.id > ?3 "
+    "AND (?2 IS NULL OR s.kind = ?2) AND s.count > 0 ORDER BY s.id LIMIT ?4) " TAGS_PAGE_COLUMNS;
+static const char tags_after_page_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM series s WHERE s.id > ?3 AND (?2 IS NULL OR s.kind = ?2) AND s.count > 0 "
+    "AND (?1 IS NULL OR s.run_id = (SELECT id FROM runs WHERE name = ?1)))";
+
+static int tags_page_statement(sqlite3 *db, const char *sql, const char *run, const char *kind, int64_t after,
+                               int64_t limit, sqlite3_stmt **st, vz_error *err)
+{
+    if (prepare(db, st, sql, err) < 0) return -1;
+    if (run) bind_text(*st, 1, run);
+    if (kind) bind_text(*st, 2, kind);
+    sqlite3_bind_int64(*st, 3, after);
+    sqlite3_bind_int64(*st, 4, limit);
+    return 0;
+}
+
+int store_visit_tags(vz_store *s, const char *run, const char *kind, int64_t after, size_t limit,
+                     store_tag_visitor visit, void *ctx, int64_t *next, vz_error *err)
+{
+    *next = -1;
+    sqlite3 *db;
+    if (reader_acquire(s, &db, err) < 0) return -1;
+    sqlite3_stmt *st = NULL;
+    int64_t last_id = after;
+    size_t rows = 0;
+    int rc = read_begin(db, err); /* the page and the look past it see one snapshot */
+    if (rc == 0)
+        rc = tags_page_statement(db, run ? tags_page_of_run_sql : tags_page_sql, run, kind, after, (int64_t)limit,
+                                 &st, err);
+    while (rc == 0) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) {
+            rc = sql_fail(err, db, "listing tags");
+            break;
+        }
+        store_tag_info info = {
+            .run = (const char *)sqlite3_column_text(st, 0), .kind = (const char *)sqlite3_column_text(st, 1),
+            .tag = (const char *)sqlite3_column_text(st, 2), .count = sqlite3_column_int64(st, 3),
+            .first_step = sqlite3_column_int64(st, 4), .last_step = sqlite3_column_int64(st, 5),
+            .has_last_value = sqlite3_column_type(st, 6) == SQLITE_BLOB, .last_value = blob_to_double(st, 6),
+            .last_wall_time = sqlite3_column_double(st, 7)};
+        int64_t id = sqlite3_column_int64(st, 8);
+        if (id > last_id) last_id = id;
+        rows++;
+        if (!info.run || !info.kind || !info.tag) {
+            rc = vz_out_of_memory(err, "listing tags");
+            break;
+        }
+        rc = visit(ctx, &info, err);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == 0 && rows == limit) {
+        /* Is there a series past this full page? (It may have been the last one.) */
+        rc = tags_page_statement(db, tags_after_page_sql, run, kind, last_id, 0, &st, err);
+        if (rc == 0 && sqlite3_step(st) != SQLITE_ROW) rc = sql_fail(err, db, "listing tags");
+        if (rc == 0 && sqlite3_column_int(st, 0)) *next = last_id;
+        sqlite3_finalize(st);
+    }
+    rc = read_end(db, rc, err);
+    reader_release(s, db);
+    return rc;
+}
+
+static int add_tag_json(void *ctx, const store_tag_info *t, vz_error *err)
+{
+    json_t *kinds = child_object(ctx, t->run);
+    json_t *tags = kinds ? child_object(kinds, t->kind) : NULL;
+    json_t *info = json_pack("{s:I, s:I, s:I, s:f}", "count", (json_int_t)t->count, "first_step",
+                             (json_int_t)t->first_step, "last_step", (json_int_t)t->last_step, "last_wall_time",
+                             t->last_wall_time);
+    if (info && t->has_last_value) json_object_set_new(info, "last_value", json_from_double(t->last_value));
+    if (!tags || !info || json_object_set_new(tags, t->tag, info) < 0) return vz_out_of_memory(err, "listing tags");
+    return 0;
+}
+
 int store_list_tags(vz_store *s, const char *run, const char *kind, int64_t after, size_t limit, json_t **out,
                     vz_error *err)
 {
-    sqlite3 *db;
-    if (reader_acquire(s, &db, err) < 0) return -1;
-    sqlite3_stmt *st;
-    /* Pages follow the series' ids (the primary key): a page starts where the last one ended, in O(log n). */
-    const char *sql = "SELECT r.name, s.kind, s.tag, s.count, s.first_step, s.last_step, s.last_value, "
-                      "s.last_wall_time, s.id FROM series s JOIN runs r ON r.id = s.run_id "
-                      "WHERE s.id > ?3 AND (?1 IS NULL OR r.name = ?1) AND (?2 IS NULL OR s.kind = ?2) "
-                      "AND s.count > 0 ORDER BY s.id LIMIT ?4";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sql_fail(err, db, "listing tags");
-        reader_release(s, db);
-        return -1;
-    }
-    if (run) bind_text(st, 1, run);
-    if (kind) bind_text(st, 2, kind);
-    sqlite3_bind_int64(st, 3, after);
-    sqlite3_bind_int64(st, 4, (int64_t)limit + 1); /* one more tells whether another page follows */
     json_t *runs = json_object();
-    int rc;
-    size_t rows = 0;
-    int64_t last_id = 0;
-    bool has_more = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (rows++ == limit) {
-            has_more = true;
-            break;
-        }
-        last_id = sqlite3_column_int64(st, 8);
-        json_t *kinds = child_object(runs, (const char *)sqlite3_column_text(st, 0));
-        json_t *tags = child_object(kinds, (const char *)sqlite3_column_text(st, 1));
-        json_t *info = json_pack("{s:I, s:I, s:I, s:f}", "count", (json_int_t)sqlite3_column_int64(st, 3),
-                                 "first_step", (json_int_t)sqlite3_column_int64(st, 4), "last_step",
-                                 (json_int_t)sqlite3_column_int64(st, 5), "last_wall_time",
-                                 sqlite3_column_double(st, 7));
-        if (info && sqlite3_column_type(st, 6) == SQLITE_BLOB)
-            json_object_set_new(info, "last_value", json_from_double(blob_to_double(st, 6)));
-        if (!tags || !info || json_object_set_new(tags, (const char *)sqlite3_column_text(st, 2), info) < 0) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        if (rc == SQLITE_NOMEM) vz_out_of_memory(err, "listing tags");
-        else sql_fail(err, db, "listing tags");
+    if (!runs) return vz_out_of_memory(err, "listing tags");
+    int64_t next;
+    if (store_visit_tags(s, run, kind, after, limit, add_tag_json, runs, &next, err) < 0) {
         json_decref(runs);
-        reader_release(s, db);
         return -1;
     }
-    reader_release(s, db);
-    char next[24];
-    snprintf(next, sizeof next, "%lld", (long long)last_id);
-    *out = json_pack("{s:o, s:o}", "runs", runs, "next", has_more ? json_string(next) : json_null());
+    char cursor[24];
+    snprintf(cursor, sizeof cursor, "%lld", (long long)next);
+    *out = json_pack("{s:o, s:o}", "runs", runs, "next", next >= 0 ? json_string(cursor) : json_null());
     return *out ? 0 : vz_out_of_memory(err, "listing tags");
 }
 

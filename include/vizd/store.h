@@ -140,7 +140,23 @@ int store_summary_cursor_open(vz_store *store, const char *const *tags, size_t t
 const json_t *store_summary_cursor_tags(const store_summary_cursor *cursor, bool *has_more);
 int store_summary_cursor_next(store_summary_cursor *cursor, json_t **run, vz_error *err);
 void store_summary_cursor_close(store_summary_cursor *cursor);
-/* {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}},
+/* One series of a page of tags. The strings live until the visitor returns. */
+typedef struct {
+    const char *run, *kind, *tag;
+    int64_t count, first_step, last_step;
+    bool has_last_value; /* false for kinds without values */
+    double last_value, last_wall_time;
+} store_tag_info;
+typedef int (*store_tag_visitor)(void *ctx, const store_tag_info *info, vz_error *err);
+/* Visit a page of series: at most limit of those after the cursor `after` (0 for the first page; the
+ * cursor is the last series id of the page before), grouped so that each run's series come together and,
+ * within a run, each kind's (runs in the order they were created, kinds by name, series in the order they
+ * were created). *next is the cursor of the next page, or -1 after the last. run and kind may be NULL for
+ * all. A visitor's error stops the visit and is returned. */
+int store_visit_tags(vz_store *store, const char *run, const char *kind, int64_t after, size_t limit,
+                     store_tag_visitor visit, void *ctx, int64_t *next, vz_error *err);
+/* The same page as a tree:
+ * {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}},
  *  "next": "CURSOR" | null}: at most limit series, those after the cursor `after` (0 for the first page;
  * the cursor is the last series id of the page before). run and kind may be NULL for all. */
 int store_list_tags(vz_store *store, const char *run, const char *kind, int64_t after, size_t limit, json_t **out,

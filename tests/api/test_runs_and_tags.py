@@ -5,6 +5,7 @@ holds; /tags summarises every series (count, first/last step, last value and wal
 filtered by run and by kind.
 """
 
+import json
 import time
 
 from harness import assert_error, values_of
@@ -134,3 +135,40 @@ def test_tags_filtered_by_run_and_kind_together(client):
     write_two_runs(client)
     assert client.tags(run="b", kind="scalars") == {"b": {"scalars": {"loss": {
         "count": 3, "first_step": 0, "last_step": 2, "last_value": 1.5, "last_wall_time": 1764000002.5}}}}
+
+
+def _objects_without_repeated_keys(pairs):
+    keys = [key for key, _ in pairs]
+    assert len(keys) == len(set(keys)), "a key repeated in one object: %r" % keys
+    return dict(pairs)
+
+
+def test_a_page_of_tags_names_each_run_and_kind_once_when_their_series_interleave(client):
+    # Series are created in this order, so in id order (the pages' order) runs and kinds alternate:
+    # a page written as the rows come would open "a" (and a's "scalars") twice.
+    expected = {}
+    for i in range(4):
+        for run in ("a", "b"):
+            client.write_ok({"run": run, "scalars": [{"tag": "s%d" % i, "steps": [0, 1], "values": [i, i + 0.5]}],
+                             "texts": [{"tag": "x%d" % i, "step": 3, "text": "t"}]})
+            expected[(run, "scalars", "s%d" % i)] = {"count": 2, "first_step": 0, "last_step": 1,
+                                                      "last_value": i + 0.5}
+            expected[(run, "texts", "x%d" % i)] = {"count": 1, "first_step": 3, "last_step": 3}
+    for params in ({}, {"limit": 16}, {"limit": 5}, {"limit": 3, "kind": "scalars"}, {"limit": 2, "run": "b"}):
+        seen, after = {}, None
+        while True:
+            resp = client.get("/api/v1/tags", params=dict(params, **({"after": after} if after else {})))
+            assert resp.status == 200, resp
+            page = json.loads(resp.body, object_pairs_hook=_objects_without_repeated_keys)
+            rows = [(run, kind, tag, info) for run, kinds in page["runs"].items()
+                    for kind, tags in kinds.items() for tag, info in tags.items()]
+            assert len(rows) <= params.get("limit", 10000), (params, rows)
+            for run, kind, tag, info in rows:
+                assert (run, kind, tag) not in seen, (params, run, kind, tag)
+                seen[(run, kind, tag)] = {k: v for k, v in info.items() if k != "last_wall_time"}
+            after = page["next"]
+            if after is None:
+                break
+        want = {key: value for key, value in expected.items()
+                if key[0] == params.get("run", key[0]) and key[1] == params.get("kind", key[1])}
+        assert seen == want, params
