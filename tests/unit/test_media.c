@@ -217,3 +217,66 @@ Test(tensors, a_channel_slice_outside_the_tensor_or_of_the_wrong_shape_is_refuse
     cr_assert_str_eq(err.path, "shape");
     cr_assert_null(out);
 }
+
+Test(tensors, a_tile_size_keeps_the_aspect_and_never_enlarges)
+{
+    int64_t h, w;
+    tensor_tile_size(224, 224, 64, &h, &w);
+    cr_assert(h == 64 && w == 64);
+    tensor_tile_size(30, 17, 7, &h, &w); /* 17 * 7 / 30 = 3.97 rounds to 4 */
+    cr_assert(h == 7 && w == 4);
+    tensor_tile_size(100, 3, 10, &h, &w); /* 0.3 would round to 0: at least 1 */
+    cr_assert(h == 10 && w == 1);
+    tensor_tile_size(9, 11, 64, &h, &w);
+    cr_assert(h == 9 && w == 11);
+}
+
+Test(tensors, area_downsampling_averages_blocks_and_weighs_partly_covered_pixels)
+{
+    /* [2, 4, 4] float64: plane 0 holds 0..15, plane 1 the same plus 100; a 2 x 2 tile is each 2 x 2 block's mean */
+    double values[32];
+    for (int i = 0; i < 32; i++) values[i] = (double)(i % 16) + (i >= 16 ? 100.0 : 0.0);
+    vz_tensor_shape shape;
+    vz_error err = {0};
+    cr_assert_eq(tensor_shape_from_text("2,4,4", "shape", &shape, &err), 0);
+    unsigned char *out = NULL;
+    size_t out_size = 0;
+    cr_assert_eq(tensor_area_downsample((const unsigned char *)values, sizeof values, &shape, 8, 2, &out, &out_size, &err), 0);
+    cr_assert_eq(out_size, 8 * sizeof(float));
+    float got[8];
+    memcpy(got, out, sizeof got);
+    const float want[8] = {2.5f, 4.5f, 10.5f, 12.5f, 102.5f, 104.5f, 110.5f, 112.5f};
+    for (int i = 0; i < 8; i++) cr_assert_float_eq(got[i], want[i], 1e-6, "value %d: %g", i, got[i]);
+    free(out);
+
+    /* one row of 3 to 2: pixel 0 covers [0, 1.5) = x0 + half of x1, pixel 1 covers [1.5, 3) */
+    float row[3] = {1, 4, 10};
+    vz_tensor_shape row_shape;
+    cr_assert_eq(tensor_shape_from_text("1,3", "shape", &row_shape, &err), 0);
+    cr_assert_eq(tensor_area_downsample((const unsigned char *)row, sizeof row, &row_shape, 4, 2, &out, &out_size, &err), 0);
+    memcpy(got, out, 2 * sizeof(float));
+    cr_assert_float_eq(got[0], (1 + 0.5f * 4) / 1.5f, 1e-6);
+    cr_assert_float_eq(got[1], (0.5f * 4 + 10) / 1.5f, 1e-6);
+    free(out);
+}
+
+Test(tensors, a_nan_spoils_only_the_tile_pixels_that_cover_it)
+{
+    float values[16];
+    for (int i = 0; i < 16; i++) values[i] = 1;
+    values[0] = NAN;
+    vz_tensor_shape shape;
+    vz_error err = {0};
+    cr_assert_eq(tensor_shape_from_text("4,4", "shape", &shape, &err), 0);
+    unsigned char *out = NULL;
+    size_t out_size = 0;
+    cr_assert_eq(tensor_area_downsample((const unsigned char *)values, sizeof values, &shape, 4, 2, &out, &out_size, &err), 0);
+    float got[4];
+    memcpy(got, out, sizeof got);
+    cr_assert(isnan(got[0]));
+    for (int i = 1; i < 4; i++) cr_assert_float_eq(got[i], 1, 0, "pixel %d", i);
+    free(out);
+    /* a shape that does not make up the size is refused naming shape */
+    cr_assert_eq(tensor_area_downsample((const unsigned char *)values, sizeof values - 4, &shape, 4, 2, &out, &out_size, &err), -1);
+    cr_assert_str_eq(err.path, "shape");
+}
