@@ -96,6 +96,24 @@ export async function listTags(kind) {
   return runs;
 }
 
+/** vizd's limit on tag= values of one GET /api/v1/hparams. */
+export const MAX_SUMMARY_TAGS = 64;
+
+/**
+ * GET /api/v1/hparams for every run and the scalar tags `tags` (at least one): per run its hparams and
+ * per tag {count, last, min, max}. More tags than one request takes are asked in several, joined.
+ * @returns {Promise<Map<string, object>>} run name -> {tag: {count, last, min, max}}
+ */
+export async function getRunSummaries(tags) {
+  const answers = await Promise.all(chunkRuns(tags, MAX_SUMMARY_TAGS).map((chunk) =>
+    request('GET', 'api/v1/hparams', chunk.map((tag) => ['tag', tag]))));
+  const summaries = new Map();
+  for (const answer of answers) {
+    for (const run of answer.runs) Object.assign(summaries.get(run.name) ?? summaries.set(run.name, {}).get(run.name), run.scalars);
+  }
+  return summaries;
+}
+
 /**
  * @param {string} tag  @param {string[]} runs
  * @param {{points?: number, start?: number, end?: number}} range points=0 means every point

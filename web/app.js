@@ -18,6 +18,7 @@ import { makeMatcher } from './filter.js';
 import { cleanPins } from './pins.js';
 import { createGraphTab } from './graph.js';
 import { HISTOGRAM_MODES, createHistogramsTab } from './histograms.js';
+import { createHparamsTab } from './hparams.js';
 import { createImagesTab } from './images.js';
 import { createRunsTab } from './runs.js';
 import { createRunSelector } from './runselector.js';
@@ -38,6 +39,8 @@ const state = {
   imageTagFilter: '',    // Images tab
   tensorTagFilter: '',   // Tensors tab
   textTagFilter: '',     // Text tab
+  hparamFilter: '',      // HParams tab: regex on run names and hparam=value
+  hparamMetrics: null,   // HParams tab and Runs table: metric columns [{tag, stat}]; null: add_hparams' tags
   imageBrightness: 1,    // Images tab: CSS filter factors, 1 = as stored
   imageContrast: 1,
   imageActualSize: false,
@@ -118,7 +121,7 @@ const ctx = {
 };
 
 const tabs = [createScalarsTab(ctx), createHistogramsTab(ctx), createDistributionsTab(ctx), createImagesTab(ctx),
-  createTensorsTab(ctx), createGraphTab(ctx), createTextsTab(ctx), createRunsTab(ctx)];
+  createTensorsTab(ctx), createGraphTab(ctx), createTextsTab(ctx), createHparamsTab(ctx), createRunsTab(ctx)];
 const scalarsTab = tabs[0];
 const staleTabs = new Set();
 const runSelector = createRunSelector(ctx);
@@ -310,6 +313,8 @@ window.__vizd = {
   cardStates: (tabId) => tabs.find((tab) => tab.id === tabId)?.cardStates?.() || [],
   /** The Graph tab's view: {run, renderMs, dagreCalls, boxes, expanded, selected, view}. */
   graph: () => tabs.find((tab) => tab.id === 'graph').debug(),
+  /** The HParams tab's view: {shown: run names in table order, highlighted, filters: column keys}. */
+  hparams: () => tabs.find((tab) => tab.id === 'hparams').debug(),
   idle: () => refreshing === null && liveTimer === null && tabs.every((tab) => !tab.idle || tab.idle()),
 };
 
