@@ -86,10 +86,14 @@ export function scaleFor(kind, values) {
 /**
  * What a brush from u0 to u1 (either order) on an axis selects, as a column filter (hparamtable.js'
  * passesColumnFilter): a value range on a numeric axis, the categories inside it on a categorical one.
+ * An end within `snap` of an end of the axis reaches it, so a brush begun a pixel inside the top still
+ * keeps the largest value.
  */
-export function brushFilter(scale, u0, u1) {
-  const lo = Math.max(0, Math.min(u0, u1));
-  const hi = Math.min(1, Math.max(u0, u1));
+export function brushFilter(scale, u0, u1, snap = 0) {
+  let lo = Math.max(0, Math.min(u0, u1));
+  let hi = Math.min(1, Math.max(u0, u1));
+  if (lo <= snap) lo = 0;
+  if (hi >= 1 - snap) hi = 1;
   if (scale.kind === 'categorical') {
     return { categories: new Set(scale.ticks().filter((t) => t.u >= lo - 1e-9 && t.u <= hi + 1e-9).map((t) => t.label)) };
   }

@@ -17,16 +17,19 @@ import { emptyFilterText, makeMatcher } from './filter.js';
 import { brushFilter, filterExtent, nearestLine, nearestPoint, scaleFor } from './hparamaxes.js';
 import {
   STATS, buildRows, cellText, columnKind, filterRows, hparamKey, hparamNames, metricColumns, metricKey,
-  metricTitle, parseBound, plainValue, sortRows,
+  metricTags, metricTitle, parseBound, plainValue, sortRows,
 } from './hparamtable.js';
 import { runSummaries, writesTouch } from './runsummaries.js';
-import { naturalCompare, tagsOfKind } from './tags.js';
+import { nextSort, sortHeader } from './sortheader.js';
+import { tagsOfKind } from './tags.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const PLOT_HEIGHT = 320;
 const PAR = { top: 44, bottom: 18, left: 64, right: 56 };
 const SCATTER = { top: 18, bottom: 40, left: 60, right: 18 };
 const HOVER_PX = 6;
+const BRUSH_SNAP_PX = 4; // a brush end this close to an end of the axis reaches it
+const TITLE_CHAR_PX = 7; // an average character of the 12 px axis titles
 
 function svg(tag, attrs = {}, className) {
   const el = document.createElementNS(SVG, tag);
@@ -41,9 +44,9 @@ function svgText(x, y, text, className, anchor = 'middle') {
   return el;
 }
 
-/** Cuts a label to about `px` pixels of 11 px text (its whole text stays in a <title>). */
-function fitLabel(text, px) {
-  const chars = Math.max(3, Math.floor(px / 6.2));
+/** Cuts a label to about `px` pixels of text charPx wide a character (its whole text stays in a <title>). */
+function fitLabel(text, px, charPx = 6.2) {
+  const chars = Math.max(3, Math.floor(px / charPx));
   return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
 }
 
@@ -52,8 +55,7 @@ export function createHparamsTab(ctx) {
   const content = element('section', 'tab-content hparams');
 
   // ---- view state of this tab (what is shared lives in app.js' state) ----
-  let sortKey = 'name';
-  let sortDescending = false;
+  let sort = { key: 'name', descending: false };
   const columnFilters = new Map(); // column key -> {min, max} | {categories}
   let highlighted = null;
   let scatterX = null; // column keys
@@ -221,9 +223,9 @@ export function createHparamsTab(ctx) {
     }
     const keys = new Set(columns.map((c) => c.key));
     for (const key of columnFilters.keys()) if (!keys.has(key)) columnFilters.delete(key);
-    if (sortKey !== 'name' && !keys.has(sortKey)) sortKey = 'name';
+    if (sort.key !== 'name' && !keys.has(sort.key)) sort = { key: 'name', descending: false };
     const matcher = makeMatcher(state.hparamFilter);
-    const shown = sortRows(filterRows(rows, names, matcher, columnFilters), sortKey, sortDescending);
+    const shown = sortRows(filterRows(rows, names, matcher, columnFilters), sort.key, sort.descending);
     return { names, metrics, columns, rows, shown, matcher };
   }
 
@@ -255,26 +257,8 @@ export function createHparamsTab(ctx) {
 
   // ---- table ----
   function sortBy(key) {
-    if (sortKey === key) sortDescending = !sortDescending;
-    else {
-      sortKey = key;
-      sortDescending = false;
-    }
+    sort = nextSort(sort, key);
     render();
-  }
-
-  function headerCell(key, title, className) {
-    const th = element('th', className);
-    th.scope = 'col';
-    th.dataset.key = key;
-    const b = element('button', 'hp-sort');
-    b.type = 'button';
-    b.append(element('span', 'hp-sort-title', title), element('span', 'hp-sort-mark', sortKey === key ? (sortDescending ? '▼' : '▲') : ''));
-    b.title = `Sort by ${title}`;
-    b.addEventListener('click', () => sortBy(key));
-    th.setAttribute('aria-sort', sortKey === key ? (sortDescending ? 'descending' : 'ascending') : 'none');
-    th.append(b);
-    return th;
   }
 
   function filterCell(column) {
@@ -299,7 +283,7 @@ export function createHparamsTab(ctx) {
       input.inputMode = 'decimal';
       input.placeholder = bound;
       input.setAttribute('aria-label', `${label} of ${column.title}`);
-      input.value = active && active[bound] !== undefined && Number.isFinite(active[bound]) ? String(Number(active[bound].toPrecision(6))) : '';
+      input.value = active && active[bound] !== undefined && Number.isFinite(active[bound]) ? String(Number(active[bound].toPrecision(4))) : '';
       input.addEventListener('change', () => {
         const min = parseBound(td.querySelector('.hp-min').value);
         const max = parseBound(td.querySelector('.hp-max').value);
@@ -318,8 +302,8 @@ export function createHparamsTab(ctx) {
     const selectTh = element('th', 'hp-select-col');
     selectTh.scope = 'col';
     selectTh.append(element('span', 'visually-hidden', 'Selected'));
-    head.append(selectTh, headerCell('name', 'Run', 'hp-run-col'));
-    for (const column of columns) head.append(headerCell(column.key, column.title, column.isMetric ? 'hp-metric-col' : 'hp-hparam-col'));
+    head.append(selectTh, sortHeader('name', 'Run', sort, sortBy, 'hp-run-col'));
+    for (const column of columns) head.append(sortHeader(column.key, column.title, sort, sortBy, column.isMetric ? 'hp-metric-col' : 'hp-hparam-col'));
     const filters = element('tr', 'hp-filter-row');
     filters.append(element('td'), element('td'));
     for (const column of columns) filters.append(filterCell(column));
@@ -420,9 +404,17 @@ export function createHparamsTab(ctx) {
         if (label.textContent !== tick.label) label.append(titleOf(tick.label));
         axis.append(label);
       }
-      // Titles are centred on their axis: the outer ones may use twice their distance to the edge.
-      const room = Math.min(spacing - 8, 2 * (width - x) - 4, 2 * x - 4);
-      const title = svgText(x, top - 26, fitLabel(column.title, Math.max(40, room)), 'hp-axis-label');
+      // Titles are centred on their axis, but the outer ones lean inwards when they would not fit.
+      let room = Math.min(spacing - 8, 2 * (width - x) - 4, 2 * x - 4);
+      let anchor = 'middle';
+      let titleX = x;
+      const wanted = column.title.length * TITLE_CHAR_PX;
+      if (columns.length > 1 && wanted > room && i === columns.length - 1) {
+        [anchor, titleX, room] = ['end', width - 2, width - 2 - (x - spacing / 2) - 4];
+      } else if (columns.length > 1 && wanted > room && i === 0) {
+        [anchor, titleX, room] = ['start', 2, x + spacing / 2 - 6];
+      }
+      const title = svgText(titleX, top - 26, fitLabel(column.title, Math.max(40, room), TITLE_CHAR_PX), 'hp-axis-label', anchor);
       title.append(titleOf(column.title));
       axis.append(title);
       if (column.scale.log) axis.append(svgText(x, top - 12, 'log', 'hp-axis-note'));
@@ -477,7 +469,7 @@ export function createHparamsTab(ctx) {
       const { top, height } = parGeometry;
       const unit = (py) => 1 - (py - top) / height;
       if (Math.abs(p.y - brushing.startY) < 3) columnFilters.delete(column.key);
-      else columnFilters.set(column.key, brushFilter(column.scale, unit(brushing.startY), unit(p.y)));
+      else columnFilters.set(column.key, brushFilter(column.scale, unit(brushing.startY), unit(p.y), BRUSH_SNAP_PX / height));
       brushing = null;
       render();
     };
@@ -600,7 +592,7 @@ export function createHparamsTab(ctx) {
   // ---- data ----
   let loadToken = 0;
   async function load(writes) {
-    const tags = [...new Set(currentMetrics().map((m) => m.tag))].sort(naturalCompare);
+    const tags = metricTags(currentMetrics());
     const token = ++loadToken;
     loading = true;
     try {

@@ -42,6 +42,11 @@ export function metricColumns(choice, runs) {
   return defaultMetricTags(runs).map((tag) => ({ tag, stat: 'last' }));
 }
 
+/** The scalar tags metric columns need, each once, in natural order (the run summaries to fetch). */
+export function metricTags(metrics) {
+  return [...new Set(metrics.map((metric) => metric.tag))].sort(naturalCompare);
+}
+
 /** A column's key in a row. Hparam and metric keys cannot collide (different first character). */
 export function hparamKey(name) {
   return `h:${name}`;
@@ -193,7 +198,7 @@ export function cellText(cell) {
     if (!Number.isFinite(value)) return String(value);
     if (Number.isInteger(value)) return String(value);
     const abs = Math.abs(value);
-    if (abs !== 0 && (abs >= 1e6 || abs < 1e-4)) return value.toExponential(3);
+    if (abs !== 0 && (abs >= 1e6 || abs < 1e-4)) return Number(value.toPrecision(6)).toExponential();
     return String(Number(value.toPrecision(6)));
   }
   return categoryOf(value);

@@ -1,15 +1,17 @@
 /* runs.js -- the Runs tab: one table row per run with its colour, description, hparams (one column
- * per hparam name), point counts, creation and update times, and a Delete button that asks first.
+ * per hparam name), the HParams tab's metric columns (state.hparamMetrics, values from
+ * runsummaries.js), point counts, creation and update times, and a Delete button that asks first.
+ * Every column but the counts sorts the table (hparamtable.js' order: natural, missing values last).
  * Everything in a row comes from clients, so it goes in as text. */
 
 import * as api from './api.js';
 import { element } from './dom.js';
+import {
+  buildRows, cellText, hparamKey, hparamNames, metricColumns, metricKey, metricTags, metricTitle, plainValue, sortRows,
+} from './hparamtable.js';
+import { runSummaries, writesTouch } from './runsummaries.js';
+import { nextSort, sortHeader } from './sortheader.js';
 import { formatWallTime } from './xaxis.js';
-
-function hparamText(value) {
-  if (value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
 
 /** "1,200 scalars, 1 text, 2 graphs": the counts' kinds are plurals but for "graph". */
 function countsText(counts) {
@@ -36,6 +38,9 @@ export function createRunsTab(ctx) {
   wrap.append(table);
   const empty = element('p', 'empty', 'No runs yet.');
   content.append(message, wrap, empty);
+  let sort = { key: 'name', descending: false };
+  let loading = false;
+  let loadFailed = false; // the message shows a failed load (not, say, a deleted run)
 
   function showMessage(text, isError) {
     message.textContent = text;
@@ -56,16 +61,35 @@ export function createRunsTab(ctx) {
     await ctx.refresh(null);
   }
 
+  function sortBy(key) {
+    sort = nextSort(sort, key);
+    render();
+  }
+
   function render() {
-    const hparamNames = [...new Set(state.runs.flatMap((run) => Object.keys(run.hparams || {})))].sort();
+    const names = hparamNames(state.runs);
+    const metrics = metricColumns(state.hparamMetrics, state.runs);
+    const byName = new Map(state.runs.map((run) => [run.name, run]));
+    const rows = buildRows(state.runs, runSummaries.current(), names, metrics);
+    for (const row of rows) {
+      const run = byName.get(row.name);
+      Object.assign(row.values, { description: run.description || undefined, created: run.created_at, updated: run.updated_at });
+    }
+    const keys = new Set(['name', 'description', 'created', 'updated', ...names.map(hparamKey), ...metrics.map(metricKey)]);
+    if (!keys.has(sort.key)) sort = { key: 'name', descending: false };
     const headRow = element('tr');
-    for (const title of ['Run', 'Description', ...hparamNames, 'Points', 'Created', 'Updated', '']) {
+    const plain = (title) => {
       const th = element('th', null, title);
       th.scope = 'col';
-      headRow.append(th);
-    }
+      return th;
+    };
+    headRow.append(sortHeader('name', 'Run', sort, sortBy), sortHeader('description', 'Description', sort, sortBy),
+      ...names.map((name) => sortHeader(hparamKey(name), name, sort, sortBy)),
+      ...metrics.map((metric) => sortHeader(metricKey(metric), metricTitle(metric), sort, sortBy, 'metric')),
+      plain('Points'), sortHeader('created', 'Created', sort, sortBy), sortHeader('updated', 'Updated', sort, sortBy), plain(''));
     thead.replaceChildren(headRow);
-    tbody.replaceChildren(...state.runs.map((run) => {
+    tbody.replaceChildren(...sortRows(rows, sort.key, sort.descending).map((sorted) => {
+      const run = byName.get(sorted.name);
       const row = element('tr');
       row.dataset.run = run.name;
       const nameCell = element('td');
@@ -75,7 +99,13 @@ export function createRunsTab(ctx) {
       nameBox.append(swatch, element('span', 'run-name', run.name));
       nameCell.append(nameBox);
       row.append(nameCell, element('td', 'description', run.description || ''));
-      for (const name of hparamNames) row.append(element('td', 'hparam', hparamText(run.hparams?.[name])));
+      for (const name of names) row.append(element('td', 'hparam', cellText(sorted.values[hparamKey(name)])));
+      for (const metric of metrics) {
+        const cell = sorted.values[metricKey(metric)];
+        const td = element('td', 'number metric', cellText(cell));
+        if (cell) td.title = `${plainValue(cell)} at step ${cell.step}`;
+        row.append(td);
+      }
       row.append(
         element('td', 'number', countsText(run.counts)),
         element('td', 'time', timeText(run.created_at)),
@@ -101,8 +131,23 @@ export function createRunsTab(ctx) {
     settings: null,
     content,
     show: render,
-    update(change) {
-      if (change.type === 'data') render();
+    async update(change) {
+      if (change.type !== 'data') return;
+      render();
+      const tags = metricTags(metricColumns(state.hparamMetrics, state.runs));
+      loading = true;
+      try {
+        await runSummaries.load(tags, writesTouch(change.writes, tags));
+        if (loadFailed) showMessage('', false);
+        loadFailed = false;
+      } catch (error) {
+        showMessage(`Could not load the metric columns: ${error.message}`, true);
+        loadFailed = true;
+      } finally {
+        loading = false;
+      }
+      render();
     },
+    idle: () => !loading,
   };
 }

@@ -62,6 +62,13 @@ test('a brush on a numeric axis is a value range, on a log axis in log space', (
   assert.ok(!passesColumnFilter(brushFilter(single, 0.7, 0.9), 7));
 });
 
+test('a brush end close to an end of the axis reaches it', () => {
+  const scale = numericScale([0, 10]);
+  assert.deepEqual(brushFilter(scale, 0.99, 0.5, 0.02), { min: 5, max: 10 });
+  assert.deepEqual(brushFilter(scale, 0.01, 0.5, 0.02), { min: 0, max: 5 });
+  close(brushFilter(scale, 0.97, 0.5, 0.02).max, 9.7);
+});
+
 test('a brush on a categorical axis keeps the categories inside it', () => {
   const scale = categoricalScale(['a', 'b', 'c', 'd', 'e']);
   assert.deepEqual([...brushFilter(scale, 0.2, 0.55).categories], ['b', 'c']);

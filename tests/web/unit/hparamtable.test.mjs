@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { makeMatcher } from '../../../web/filter.js';
 import {
   buildRows, cellText, columnKind, compareValues, defaultMetricTags, filterRows, hparamKey, hparamNames,
-  metricColumns, metricKey, parseBound, passesColumnFilter, rowTexts, sortRows,
+  metricColumns, metricKey, metricTags, parseBound, passesColumnFilter, rowTexts, sortRows,
 } from '../../../web/hparamtable.js';
 
 const RUNS = [
@@ -93,7 +93,8 @@ test('column filters keep values in range or in the chosen categories, never mis
 
 test('cells read as short text, range boxes as numbers', () => {
   assert.equal(cellText({ value: 0.123456789, step: 3 }), '0.123457');
-  assert.equal(cellText(1e-7), '1.000e-7');
+  assert.equal(cellText(1e-7), '1e-7');
+  assert.equal(cellText(1.23456789e-7), '1.23457e-7');
   assert.equal(cellText(32), '32');
   assert.equal(cellText({ value: NaN, step: 0 }), 'NaN');
   assert.equal(cellText(undefined), '');
@@ -103,4 +104,8 @@ test('cells read as short text, range boxes as numbers', () => {
   assert.equal(parseBound(''), undefined);
   assert.equal(parseBound('abc'), undefined);
   assert.equal(parseBound('1e-3'), 0.001);
+});
+
+test('the tags to fetch are the metric columns tags, each once, in natural order', () => {
+  assert.deepEqual(metricTags([{ tag: 'm10', stat: 'min' }, { tag: 'm9', stat: 'last' }, { tag: 'm10', stat: 'max' }]), ['m9', 'm10']);
 });
