@@ -114,7 +114,7 @@ export function createHparamsTab(ctx) {
   plots.append(parPanel, scatterPanel);
 
   // ---- table ----
-  const message = element('p', 'runs-message hp-message');
+  const message = element('p', 'hp-message');
   message.hidden = true;
   const wrap = element('div', 'table-wrap hp-table-wrap');
   const table = element('table', 'runs-table hp-table');
