@@ -1,7 +1,8 @@
 /* runcolors.test.mjs -- a colour picked per run, in headless Chromium against a real vizd:
  *   - each run's swatch in the run list holds a colour input (labelled, reachable by keyboard) set to
  *     the run's colour; picking another colour repaints the swatch, the Scalars chart's lines of that
- *     run and no other run's, the run line of its Histograms card and its histogram
+ *     run and no other run's, the run line of its Histograms card and its histogram, its Distributions
+ *     median and its swatch in the Runs table
  *   - the colour is remembered across a reload (localStorage) and kept as picked in dark mode
  *   - the reset button gives the run its assigned palette colour back and forgets the pick
  * Screenshots: build/screenshots/runcolors-light.png and runcolors-dark.png. */
@@ -103,6 +104,20 @@ test('the picked colour is remembered across a reload and used on the Histograms
   // ... a shade of the picked colour: its hue.
   assert.ok(Math.abs(hue(newest) - hue(PICKED_RGB)) < 8, `${newest} vs ${PICKED_RGB}`);
   await screenshot(page, 'runcolors-light.png');
+  // The Distributions tab's median line and the Runs table's swatch use it too.
+  await openTab('distributions');
+  const dist = page.locator('#panel-distributions .card[data-run="exp/b"]');
+  await dist.scrollIntoViewIfNeeded();
+  await waitIdle(page);
+  assert.equal(await dist.locator('.card-run .swatch').evaluate((el) => getComputedStyle(el).backgroundColor), PICKED_RGB);
+  const median = await page.evaluate(() => {
+    const canvas = document.querySelector('#panel-distributions .card[data-run="exp/b"] canvas');
+    return window.Chart.getChart(canvas).data.datasets.map((d) => d.borderColor).filter((c) => c !== 'transparent');
+  });
+  assert.deepEqual(median, [PICKED]);
+  await openTab('runs');
+  assert.equal(await page.$eval('#panel-runs tr[data-run="exp/b"] .swatch', (el) => getComputedStyle(el).backgroundColor), PICKED_RGB);
+  assert.equal(await page.$eval('#panel-runs tr[data-run="exp/a"] .swatch', (el) => getComputedStyle(el).backgroundColor), 'rgb(66, 80, 102)');
 });
 
 test('dark mode keeps the picked colour as picked; reset gives the palette colour back', async () => {
