@@ -7,6 +7,7 @@
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench    benchmarks, the TensorBoard comparison among them (figures are printed; see
 #                 bench/RESULTS.md); BENCH_BIG=1 adds a 100 M-point series (~2.4 GB, minutes)
+#   make check-numfmt  judge the number formatter on NUMFMT_COUNT (300 M) random doubles (minutes)
 #   make install  install the binary into $(PREFIX)/bin
 #
 # Warnings are errors only with WERROR=1 (CI sets it): a newer compiler's new warning must not stop a
@@ -40,7 +41,7 @@ VENDOR_LIST := web/vendor.txt
 NPM_STAMP   := web/node_modules/.package-lock.json
 STAMPS      := build/stamps
 
-.PHONY: all run test deps deps-npm deps-npm-web deps-npm-tests deps-pip test-unit test-api test-js test-browser test-fuzz fuzz bench install clean
+.PHONY: check-numfmt all run test deps deps-npm deps-npm-web deps-npm-tests deps-pip test-unit test-api test-js test-browser test-fuzz fuzz bench install clean
 
 all: build/vizd
 
@@ -217,6 +218,18 @@ bench: build/vizd build/bench_histogram build/bench_crc32c
 	$(PYTHON) bench/bench_client.py
 	$(PYTHON) bench/bench_tensorboard.py
 	$(PYTHON) bench/bench_many_runs.py
+
+# The long check of the number formatter (minutes): NUMFMT_COUNT random and "nice" doubles judged
+# against printf and strtod. Figures in bench/RESULTS.md.
+NUMFMT_COUNT   ?= 300000000
+NUMFMT_THREADS ?= 2
+NUMFMT_SEED    ?= 1
+build/check_numfmt: bench/check_numfmt.c tests/unit/numfmt_oracle.h server/numfmt.c include/vizd/numfmt.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -Itests/unit -o $@ bench/check_numfmt.c server/numfmt.c -lpthread -lm
+
+check-numfmt: build/check_numfmt
+	./build/check_numfmt $(NUMFMT_COUNT) $(NUMFMT_THREADS) $(NUMFMT_SEED)
 
 install: build/vizd
 	install -D -m 0755 build/vizd $(DESTDIR)$(PREFIX)/bin/vizd

@@ -1,8 +1,10 @@
-/* buf.c -- growable byte buffer and the number formatting every answer uses.
+/* buf.c -- growable byte buffer and the number writers every answer uses.
  *
- * Doubles are printed with 15 significant digits when strtod reads those back to the same value, else
- * with 17, so a value written through the API comes back bit for bit and common values stay short. */
+ * Doubles are printed in the fewest significant digits that strtod reads back to the same value
+ * (numfmt.c), so a value written through the API comes back bit for bit and common values stay short. */
 #include "vizd/buf.h"
+
+#include "vizd/numfmt.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -97,31 +99,16 @@ void buf_printf(vz_buf *b, const char *fmt, ...)
 
 void buf_put_int64(vz_buf *b, int64_t v)
 {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-    buf_append(b, tmp, (size_t)n);
-}
-
-/* 15 significant digits when they read back exactly (most values people log: 0.1, 1e-300, 2.5), else
- * 17, which always do. Trying 16 as well would give the shortest form in a few more cases, at the cost of
- * another printf and strtod for every 17-digit number (a float32 value widened to double, a wall time):
- * formatting is the largest cost of a reduced query, so 16 is skipped. */
-static int format_exact(char *out, size_t size, double v)
-{
-    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v && !(v == 0 && signbit(v)))
-        return snprintf(out, size, "%lld", (long long)v); /* whole numbers below 2^53: no float formatting */
-    int n = snprintf(out, size, "%.15g", v);
-    if (strtod(out, NULL) == v) return n;
-    return snprintf(out, size, "%.17g", v);
+    char tmp[NUMFMT_MAX_BYTES];
+    buf_append(b, tmp, numfmt_int64(tmp, v));
 }
 
 void buf_put_plain_double(vz_buf *b, double v)
 {
     if (isnan(v)) { buf_puts(b, "NaN"); return; }
     if (isinf(v)) { buf_puts(b, v > 0 ? "Infinity" : "-Infinity"); return; }
-    char tmp[40];
-    int n = format_exact(tmp, sizeof tmp, v);
-    buf_append(b, tmp, (size_t)n);
+    char tmp[NUMFMT_MAX_BYTES];
+    buf_append(b, tmp, numfmt_double(tmp, v));
 }
 
 void buf_put_json_double(vz_buf *b, double v)

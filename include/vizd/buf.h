@@ -43,8 +43,8 @@ int buf_putc(vz_buf *b, char c);
 int buf_check(const vz_buf *b, const char *what, vz_error *err);
 void buf_printf(vz_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_put_int64(vz_buf *b, int64_t v);
-/* A double in a decimal form that parses back to the same bits: 15 digits when enough, else 17. Non-finite values are
- * written as the JSON strings "NaN", "Infinity", "-Infinity" (quotes included). */
+/* A double in the shortest decimal form that parses back to the same bits (numfmt_double). Non-finite
+ * values are written as the JSON strings "NaN", "Infinity", "-Infinity" (quotes included). */
 void buf_put_json_double(vz_buf *b, double v);
 /* The same digits without quotes around NaN/Infinity (for CSV). */
 void buf_put_plain_double(vz_buf *b, double v);
