@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""bench_answer.py -- the dashboard's heaviest redraw: one tag over 20 runs x 50,000 steps, points=1000.
+
+    python3 bench/bench_answer.py [--vizd build/vizd] [--repeats 30]
+
+Starts vizd on a fresh database (temporary directory, free 127.0.0.1 port), writes 20 runs of one tag,
+50,000 steps each, with the values a training loop logs: float32 losses widened to double (17 digits
+as doubles) and wall times with microseconds. Then asks for
+  GET /api/v1/scalars?tag=loss&run=r00..r19&points=1000            (the row form)
+  ... &format=columns                                               (steps and values)
+  ... &format=columns&fields=step,value,wall_time                  (with wall times)
+on one keep-alive connection, uncompressed, and prints per form the median and p90 answer time, the
+bytes and the points. A form vizd does not offer (an older build) is reported and skipped. This is not a
+test: it asserts nothing, it measures.
+"""
+import argparse
+import http.client
+import json
+import os
+import platform
+import statistics
+import struct
+import sys
+import tempfile
+import time
+from benchlib import free_port, start_vizd
+
+RUNS = 20
+STEPS = 50000
+CHUNK = 10000
+
+
+def float32(x):
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def write_runs(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for r in range(RUNS):
+        for start in range(0, STEPS, CHUNK):
+            steps = list(range(start, start + CHUNK))
+            # A decaying loss with noise, as float32; wall times 0.1 s apart with microsecond jitter.
+            values = [float32(2.5 / (1 + s * 0.001) + ((s * 7919 + r * 104729) % 1000) * 1e-4) for s in steps]
+            walls = [1764000000.0 + r * 3600 + s * 0.1 + ((s * 31) % 1000) * 1e-6 for s in steps]
+            body = json.dumps({"run": "r%02d" % r, "scalars": [{"tag": "loss", "steps": steps, "values": values,
+                                                                   "wall_times": walls}]})
+            conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                sys.exit("write failed: %d %s" % (resp.status, data[:200]))
+    conn.close()
+
+
+def measure(port, query, repeats):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    path = "/api/v1/scalars?tag=loss&points=1000&" + "&".join("run=r%02d" % r for r in range(RUNS)) + query
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != 200:
+        return None
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        times.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    answer = json.loads(body)
+    points = sum(len(s["points"]) if "points" in s else len(s["steps"]) for s in answer["series"])
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.9)], len(body), points
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--vizd", default="build/vizd")
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    print("machine: %s, %d cores, %s, Python %s" % (platform.machine(), os.cpu_count(), platform.platform(),
+                                                   platform.python_version()))
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        proc = start_vizd(args.vizd, os.path.join(tmp, "bench.sqlite"), port)
+        try:
+            write_runs(port)
+            time.sleep(1.0)  # let the WAL checkpoint after the writes, as a dashboard's reads would find it
+            for name, query in [("rows", ""), ("columns", "&format=columns"),
+                                ("columns+wall_time", "&format=columns&fields=step,value,wall_time")]:
+                got = measure(port, query, args.repeats)
+                if got is None:
+                    print("%-18s not offered by this vizd" % name)
+                    continue
+                median, p90, size, points = got
+                print("%-18s %d runs x %d steps, points=1000: median %.1f ms, p90 %.1f ms, %d bytes (%.2f MB), "
+                      "%d points (%.1f bytes/point), %d requests"
+                      % (name, RUNS, STEPS, median, p90, size, size / 1e6, points, size / points, args.repeats))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
