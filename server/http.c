@@ -50,6 +50,9 @@ struct http_server {
  * the parse or commit of a large body. Large bodies run at most LARGE_BODY_WORKERS at a time, which also
  * bounds the memory their parsed forms take together. */
 #define SMALL_BODY_BYTES (256 * 1024)
+/* A body up to this size, for a route whose handler never waits, is parsed on the libmicrohttpd thread
+ * (tens of microseconds) rather than handed to a worker. */
+#define QUICK_BODY_BYTES (16 * 1024)
 #define SMALL_BODY_WORKERS 8
 #define LARGE_BODY_WORKERS 2
 
@@ -78,8 +81,10 @@ typedef struct {
     vz_error refusal;
     char allow[64];
     vz_buf body;
-    /* A handler run by a worker leaves its outcome here for the libmicrohttpd thread to send. */
+    /* A handler run by a worker, or deferred (http_defer), leaves its outcome here for the libmicrohttpd
+     * thread to send. */
     http_server *server;
+    bool is_suspended, is_deferred;
     bool is_handled;
     int handler_rc;
     http_response res;
@@ -125,6 +130,10 @@ static const route routes[] = {
     {"GET", "/api/v1/status", api_status, BODY_NONE, no_keys},
     {"GET", "/healthz", api_healthz, BODY_NONE, no_keys},
 };
+
+/* Whether a route's handler never waits (it defers its answer, see http_defer), so that a small body of
+ * its is handled in place (see dispatch). */
+static bool is_quick_route(const route *r) { return r->handler == api_write; }
 
 /* ---- answers ------------------------------------------------------------------------------------ */
 
@@ -871,21 +880,46 @@ static enum MHD_Result queue_refusal(struct MHD_Connection *conn, request_state 
     return queue_error(conn, &state->refusal, state->allow[0] ? state->allow : NULL, state->wants_token);
 }
 
-/* Run the route's handler: the answer, or the error, is left in state. */
+/* Keep the outcome of a handler in state for the libmicrohttpd thread to send. */
+static void keep_outcome(request_state *state, int rc)
+{
+    /* A body that did not fit its limit or memory is incomplete: answer the error instead (buf.h). */
+    state->handler_rc = rc < 0 || buf_check(&state->res.body, "the answer", &state->err) < 0 ? -1 : 0;
+    if (state->handler_rc < 0) buf_free(&state->res.body);
+    state->is_handled = true;
+}
+
+/* Run the route's handler: the answer, or the error, is left in state, unless the handler deferred it. */
 static void run_handler(http_server *server, request_state *state)
 {
     http_request *req = &state->req;
     req->body = state->body.data ? state->body.data : "";
     req->body_len = state->body.len;
+    req->state = state;
     state->res = (http_response){.status = 200, .content_type = "application/json"};
     buf_init(&state->res.body);
-    /* A body that did not fit its limit or memory is incomplete: answer the error instead (buf.h). */
-    state->handler_rc = state->route->handler(server->app, req, &state->res, &state->err) < 0 ||
-                                buf_check(&state->res.body, "the answer", &state->err) < 0
-                            ? -1
-                            : 0;
-    if (state->handler_rc < 0) buf_free(&state->res.body);
-    state->is_handled = true;
+    int rc = state->route->handler(server->app, req, &state->res, &state->err);
+    /* A deferred answer may be done already, on another thread: state is no longer ours to touch. */
+    if (rc == 0 && state->is_deferred) return;
+    keep_outcome(state, rc);
+}
+
+http_deferred *http_defer(const http_request *req)
+{
+    request_state *state = req->state;
+    state->is_deferred = true;
+    if (!state->is_suspended) MHD_suspend_connection((struct MHD_Connection *)req->conn);
+    state->is_suspended = true;
+    return (http_deferred *)state;
+}
+
+/* Wake the connection, whose next callback sends the answer (libmicrohttpd's lock orders what this thread
+ * left in state before that callback reads it). */
+void http_deferred_done(http_deferred *deferred, int rc)
+{
+    request_state *state = (request_state *)deferred;
+    keep_outcome(state, rc);
+    MHD_resume_connection((struct MHD_Connection *)state->req.conn);
 }
 
 static enum MHD_Result queue_handled(struct MHD_Connection *conn, request_state *state)
@@ -895,12 +929,14 @@ static enum MHD_Result queue_handled(struct MHD_Connection *conn, request_state 
     return queue_buffer(conn, state->res.status, state->res.content_type, &state->res.body, &state->res);
 }
 
-/* On a worker: run the handler, then wake the connection, whose next callback sends the answer. */
+/* On a worker: run the handler, then wake the connection, whose next callback sends the answer (or, when
+ * the handler deferred it, leave that to whoever finishes it). */
 static void run_handler_job(void *arg)
 {
     request_state *state = arg;
+    struct MHD_Connection *conn = (struct MHD_Connection *)state->req.conn;
     run_handler(state->server, state);
-    MHD_resume_connection((struct MHD_Connection *)state->req.conn);
+    if (!state->is_deferred) MHD_resume_connection(conn);
 }
 
 static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server, request_state *state)
@@ -919,17 +955,23 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     /* A request with a body (a write) is handled on a worker while its connection is suspended: parsing
      * a large body and waiting for the group commit must not hold a libmicrohttpd thread, which also
      * answers every other connection it holds (a /healthz among them). Reads stay here: they are short,
-     * and the long ones are streamed. */
-    if (state->route->body != BODY_NONE) {
-        state->server = server;
+     * and the long ones are streamed. So does a small body whose handler never waits (it defers its
+     * answer to the group commit): handing it to a worker cost more than parsing it, and capped one-point
+     * writes at a few thousand per second. */
+    state->server = server;
+    bool is_in_place = state->route->body == BODY_NONE || (is_quick_route(state->route) && state->body.len <= QUICK_BODY_BYTES);
+    if (!is_in_place) {
         workers *pool = state->body.len <= SMALL_BODY_BYTES ? server->small_bodies : server->large_bodies;
         MHD_suspend_connection(conn);
+        state->is_suspended = true;
         if (workers_submit(pool, run_handler_job, state) == 0) return MHD_YES;
         MHD_resume_connection(conn);
+        state->is_suspended = false;
         vz_out_of_memory(&err, "the request");
         return queue_error(conn, &err, NULL, false);
     }
     run_handler(server, state);
+    if (state->is_deferred) return MHD_YES; /* suspended until http_deferred_done */
     return queue_handled(conn, state);
 }
 

@@ -26,6 +26,7 @@ typedef struct {
     const char *path;
     const char *body;
     size_t body_len;
+    void *state; /* http.c's own, for http_defer */
 } http_request;
 
 /* A streaming answer: read() is called whenever the client can take more bytes. It returns how many it
@@ -62,6 +63,15 @@ int http_answer_produced(http_response *res, const char *content_type, http_prod
                          void (*free_ctx)(void *ctx), void *ctx, size_t piece_limit, vz_error *err);
 
 typedef int (*http_handler)(vz_app *app, const http_request *req, http_response *res, vz_error *err);
+
+/* A handler whose answer waits for work done on another thread (a write waiting for its group commit) need
+ * not hold its thread meanwhile: it calls http_defer(req) before handing the work over, and returns 0.
+ * Whoever finishes the work fills res (or the err the handler was given) as the handler would have, then
+ * calls http_deferred_done with the handler's result; the answer is sent from there, and only from there,
+ * also when handing the work over failed. res and err stay valid until then. */
+typedef struct http_deferred http_deferred;
+http_deferred *http_defer(const http_request *req);
+void http_deferred_done(http_deferred *deferred, int rc);
 
 typedef struct {
     const char *host;

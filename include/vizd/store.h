@@ -110,6 +110,12 @@ void store_set_commit_hook(vz_store *store, store_commit_hook hook, void *ctx);
 /* Commit a write; blocks until it is durable. Scalars whose needs_step flag is set get the tag's last
  * step + 1 (0 for a new tag), in item order; the assigned steps are written back into write. */
 int store_write(vz_store *store, vz_write *write, vz_error *err);
+/* The same without waiting: queue the write and return at once; done(ctx, rc, err) runs on the writer
+ * thread once the write is committed (rc 0, steps assigned as above) or refused (rc -1, err says why), in
+ * the same group commits as every other write. write must stay valid until then; done must not block.
+ * Returns -1 without queueing (done is then never called) when out of memory or shutting down (503). */
+typedef void (*store_done_fn)(void *ctx, int rc, const vz_error *err);
+int store_write_async(vz_store *store, vz_write *write, store_done_fn done, void *ctx, vz_error *err);
 /* Commit n writes queued together, so that (for n up to 512) they share one group commit, as concurrent
  * requests do: each succeeds or fails on its own. rcs[i] is write i's result and errs[i] its error.
  * Returns 0 when every write succeeded, else -1 (and -1 with nothing done when out of memory). */

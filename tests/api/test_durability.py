@@ -105,6 +105,35 @@ def test_sigkill_right_after_one_acknowledged_write_loses_nothing(vizd):
     assert all(p[2] == 2.5 for p in series["points"])
 
 
+def tail_rows(db_path):
+    conn = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
+    try:
+        return conn.execute("SELECT coalesce(sum(tail_blocks), 0) FROM series").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_sigkill_right_after_one_point_writes_keeps_the_unfolded_tail(vizd):
+    # One-point appends wait as small tail blocks until they are folded (at 64 of them, or when vizd is
+    # idle): a kill before the fold must lose none of them, and the tail must fold after the restart.
+    vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "steps": list(range(1500)),
+                                                   "values": [0.25] * 1500}]})
+    expected = {s: 0.25 for s in range(1500)}
+    for step in range(1500, 1530):
+        vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "value": step * 0.5}]})  # step: last + 1
+        expected[step] = step * 0.5
+    vizd.kill()  # most likely within 250 ms of the last write: before the idle fold
+    assert integrity_check(vizd.db_path) == [("ok",)]
+    vizd.start()
+    assert values_of(vizd.client.series("t", "r", points=0)) == expected
+    vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "value": 1.0}]})  # counts on from the tail
+    expected[1530] = 1.0
+    assert values_of(vizd.client.series("t", "r", points=0)) == expected
+    assert vizd.stop() == 0
+    assert tail_rows(vizd.db_path) == 0  # a clean stop folds every tail
+    assert integrity_check(vizd.db_path) == [("ok",)]
+
+
 @pytest.mark.slow
 def test_sigkill_in_the_middle_of_a_stream_of_writes_keeps_every_acknowledged_one(vizd):
     # A writer keeps writing while the daemon is killed under it: whatever was acknowledged before

@@ -1,5 +1,6 @@
 /* test_store_writer.c -- the writer's failure paths and the references between tables: a refused request
  * inside a group commit is undone alone, and deleting a run leaves nothing behind with foreign keys on. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -234,4 +235,68 @@ Test(group_commit, small_writes_queued_behind_a_large_one_are_committed_before_i
     free_item(&small_items[0]);
     free_item(&small_items[1]);
     store_close(store);
+}
+
+/* ---- asynchronous writes (store_write_async, which POST /api/v1/write uses) ---- */
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int answered, rcs[3], statuses[3];
+} async_answers;
+
+typedef struct {
+    async_answers *answers;
+    int index;
+} async_ticket;
+
+static void on_async_done(void *ctx, int rc, const vz_error *err)
+{
+    async_ticket *ticket = ctx;
+    async_answers *a = ticket->answers;
+    pthread_mutex_lock(&a->lock);
+    a->rcs[ticket->index] = rc;
+    a->statuses[ticket->index] = rc < 0 ? err->status : 200;
+    a->answered++;
+    pthread_cond_signal(&a->changed);
+    pthread_mutex_unlock(&a->lock);
+}
+
+Test(group_commit, asynchronous_writes_are_answered_by_their_callback_after_their_commit)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    vz_scalar_item full;
+    fill_item(&full, "full", 1, INT64_MAX, 1, NULL);
+    write_one(store, "b", &full);
+    vz_scalar_item items[3];
+    fill_item(&items[0], "t", 1, 7, 1, NULL);
+    fill_item(&items[1], "full", 1, 0, 1, NULL); /* its next step would overflow: refused */
+    items[1].needs_step = calloc(1, 1);
+    items[1].needs_step[0] = 1;
+    fill_item(&items[2], "t", 3, 0, 1, NULL);
+    vz_write writes[3] = {{.run = "a", .scalars = &items[0], .scalar_count = 1},
+                          {.run = "b", .scalars = &items[1], .scalar_count = 1},
+                          {.run = "c", .scalars = &items[2], .scalar_count = 1}};
+    async_answers answers = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+    async_ticket tickets[3];
+    vz_error err;
+    for (int i = 0; i < 3; i++) {
+        tickets[i] = (async_ticket){&answers, i};
+        cr_assert_eq(store_write_async(store, &writes[i], on_async_done, &tickets[i], &err), 0, "%s", err.message);
+    }
+    pthread_mutex_lock(&answers.lock);
+    while (answers.answered < 3) pthread_cond_wait(&answers.changed, &answers.lock);
+    pthread_mutex_unlock(&answers.lock);
+    cr_assert_eq(answers.rcs[0], 0);
+    cr_assert_eq(answers.rcs[1], -1);
+    cr_assert_eq(answers.statuses[1], 400);
+    cr_assert_eq(answers.rcs[2], 0);
+    /* Answered means committed: another connection sees the data at once. */
+    cr_assert_eq(query_int(path, "SELECT count FROM series WHERE tag = 't' AND run_id = (SELECT id FROM runs WHERE name = 'a')"), 1);
+    cr_assert_eq(query_int(path, "SELECT count FROM series WHERE tag = 't' AND run_id = (SELECT id FROM runs WHERE name = 'c')"), 3);
+    cr_assert_eq(query_int(path, "SELECT count FROM series WHERE tag = 'full'"), 1);
+    for (int i = 0; i < 3; i++) free_item(&items[i]);
+    store_close(store);
+    free(path);
 }

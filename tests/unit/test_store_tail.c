@@ -1,0 +1,425 @@
+/* test_store_tail.c -- the tail of a scalar series: a write of a few points after the last step is a small
+ * block row of its own (migrations/0008_scalar_tail.sql) until the tail is folded into full blocks. Reads
+ * must see tail points exactly, whatever mix of appends, overwrites, out-of-order steps, assigned steps,
+ * folds, deletes and restarts came before. */
+#include <math.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "helpers.h"
+
+#define TAIL_MAX_BLOCKS 64 /* as in store.c */
+
+static int64_t query_one(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static int64_t block_rows(const char *path) { return query_one(path, "SELECT count(*) FROM scalar_blocks"); }
+static int64_t tail_blocks(const char *path) { return query_one(path, "SELECT coalesce(sum(tail_blocks), 0) FROM series"); }
+
+static void write_point(vz_store *store, const char *run, const char *tag, int64_t step, double value)
+{
+    vz_scalar_item item;
+    fill_item(&item, tag, 1, step, 1, NULL);
+    item.values[0] = value;
+    write_one(store, run, &item);
+}
+
+/* A point written without a step: the store gives it the tag's last step + 1. */
+static void write_point_without_step(vz_store *store, const char *run, const char *tag, double value)
+{
+    vz_scalar_item item;
+    fill_item(&item, tag, 1, 0, 1, NULL);
+    item.values[0] = value;
+    item.needs_step = calloc(1, 1);
+    item.needs_step[0] = 1;
+    write_one(store, run, &item);
+}
+
+static double tenth(size_t i) { return (double)i / 10.0; }
+
+/* What the series must hold: value[step] for each present step in [0, MODEL_STEPS). */
+#define MODEL_STEPS 6000
+typedef struct {
+    bool present[MODEL_STEPS];
+    double value[MODEL_STEPS];
+    size_t count;
+} model;
+
+static void model_set(model *m, int64_t step, double value)
+{
+    if (!m->present[step]) m->count++;
+    m->present[step] = true;
+    m->value[step] = value;
+}
+
+/* The store answers exactly the model: every point, in step order, the same bits, and the same count in
+ * the tag list (which the writer keeps apart from the blocks). */
+static void assert_matches(vz_store *store, const char *run, const char *tag, const model *m)
+{
+    vz_points pts;
+    vz_error err;
+    cr_assert_eq(store_read_scalars(store, run, tag, INT64_MIN, INT64_MAX, &pts, &err), 0, "%s", err.message);
+    cr_assert_eq(pts.count, m->count, "read %zu points, expected %zu", pts.count, m->count);
+    size_t k = 0;
+    for (int64_t step = 0; step < MODEL_STEPS; step++) {
+        if (!m->present[step]) continue;
+        cr_assert_eq(pts.points[k].step, step, "point %zu: step %lld, expected %lld", k,
+                     (long long)pts.points[k].step, (long long)step);
+        cr_assert_eq(memcmp(&pts.points[k].value, &m->value[step], sizeof(double)), 0, "step %lld: %g, expected %g",
+                     (long long)step, pts.points[k].value, m->value[step]);
+        k++;
+    }
+    store_points_free(&pts);
+    json_t *tags;
+    cr_assert_eq(store_list_tags(store, run, "scalars", 0, 10, &tags, &err), 0, "%s", err.message);
+    json_t *info = json_object_get(json_object_get(json_object_get(json_object_get(tags, "runs"), run), "scalars"), tag);
+    cr_assert_eq(json_integer_value(json_object_get(info, "count")), (json_int_t)m->count);
+    json_decref(tags);
+}
+
+Test(store_tail, one_point_appends_become_tail_blocks_and_fold_into_full_blocks)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    static model m;
+    memset(&m, 0, sizeof m);
+    for (int64_t step = 0; step < 3000; step++) {
+        write_point(store, "r", "t", step, tenth((size_t)step));
+        model_set(&m, step, tenth((size_t)step));
+        if (step % 500 != 499) continue;
+        /* However far the folds have come: at most 64 one-point rows wait after the full blocks. */
+        int64_t tails = tail_blocks(path), rows = block_rows(path);
+        cr_assert_leq(tails, TAIL_MAX_BLOCKS);
+        cr_assert_leq(rows, (step + 1) / 1024 + 1 + tails, "%lld rows after %lld points", (long long)rows,
+                      (long long)step + 1);
+    }
+    assert_matches(store, "r", "t", &m);
+    store_close(store); /* folds every tail */
+    cr_assert_eq(tail_blocks(path), 0);
+    cr_assert_eq(block_rows(path), 3);
+    free(path);
+}
+
+/* 1,500 points in full blocks, then ten one-point appends in the tail. */
+static vz_store *store_with_a_tail(char **path, model *m)
+{
+    vz_store *store = open_temp_store(path);
+    memset(m, 0, sizeof *m);
+    vz_scalar_item item;
+    fill_item(&item, "t", 1500, 0, 1, tenth);
+    write_one(store, "r", &item);
+    for (int64_t step = 0; step < 1500; step++) model_set(m, step, tenth((size_t)step));
+    for (int64_t step = 1500; step < 1510; step++) {
+        write_point(store, "r", "t", step, -(double)step);
+        model_set(m, step, -(double)step);
+    }
+    return store;
+}
+
+Test(store_tail, overwriting_a_step_that_sits_in_the_tail_replaces_it)
+{
+    char *path;
+    static model m;
+    vz_store *store = store_with_a_tail(&path, &m);
+    write_point(store, "r", "t", 1505, 42.0);
+    model_set(&m, 1505, 42.0);
+    assert_matches(store, "r", "t", &m);
+    cr_assert_eq(tail_blocks(path), 0); /* a write at or before the last step folds the tail first */
+    write_point(store, "r", "t", 1509, NAN);
+    model_set(&m, 1509, NAN);
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
+
+Test(store_tail, overwriting_a_step_in_a_full_block_while_a_tail_waits_keeps_both)
+{
+    char *path;
+    static model m;
+    vz_store *store = store_with_a_tail(&path, &m);
+    write_point(store, "r", "t", 10, INFINITY);
+    model_set(&m, 10, INFINITY);
+    assert_matches(store, "r", "t", &m);
+    write_point(store, "r", "t", 1510, 7.0); /* appends go on after the fold */
+    model_set(&m, 1510, 7.0);
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
+
+Test(store_tail, steps_written_out_of_order_come_back_in_step_order)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    static model m;
+    memset(&m, 0, sizeof m);
+    static const int64_t steps[] = {100, 200, 150, 300, 299, 301, 0, 5000, 4999, 1, 302, 2500, 303};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        write_point(store, "r", "t", steps[i], (double)i);
+        model_set(&m, steps[i], (double)i);
+        assert_matches(store, "r", "t", &m);
+    }
+    vz_scalar_item batch; /* a batch whose steps fall before, between and after the tail's */
+    fill_item(&batch, "t", 40, 290, 7, NULL);
+    for (size_t i = 0; i < 40; i++) model_set(&m, 290 + 7 * (int64_t)i, (double)i);
+    write_one(store, "r", &batch);
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
+
+Test(store_tail, omitted_steps_count_on_from_the_last_step_across_folds_and_restarts)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    static model m;
+    memset(&m, 0, sizeof m);
+    for (int64_t i = 0; i < 2 * TAIL_MAX_BLOCKS + 10; i++) { /* past two folds */
+        write_point_without_step(store, "r", "t", (double)i);
+        model_set(&m, i, (double)i);
+    }
+    assert_matches(store, "r", "t", &m);
+    write_point(store, "r", "t", 1000, 1.0); /* a given step moves the last step on */
+    model_set(&m, 1000, 1.0);
+    write_point_without_step(store, "r", "t", 2.0);
+    model_set(&m, 1001, 2.0);
+    store_close(store);
+    vz_error err;
+    cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
+    write_point_without_step(store, "r", "t", 3.0);
+    model_set(&m, 1002, 3.0);
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
+
+Test(store_tail, deleting_a_run_with_a_tail_removes_every_row_and_a_new_run_of_that_name_starts_afresh)
+{
+    char *path;
+    static model m;
+    vz_store *store = store_with_a_tail(&path, &m);
+    write_point(store, "other", "t", 0, 1.0); /* another run's tail stays */
+    vz_error err;
+    cr_assert_eq(store_delete_run(store, "r", &err), 0, "%s", err.message);
+    cr_assert_eq(block_rows(path), 1);
+    cr_assert_eq(query_one(path, "SELECT count(*) FROM series"), 1);
+    write_point_without_step(store, "r", "t", 5.0);
+    memset(&m, 0, sizeof m);
+    model_set(&m, 0, 5.0);
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
+
+typedef struct {
+    int64_t first_step, last_step;
+    bool has_begun;
+    model seen;
+} visit_record;
+
+static void on_begin(void *ctx, int64_t first_step, int64_t last_step)
+{
+    visit_record *r = ctx;
+    r->has_begun = true;
+    r->first_step = first_step;
+    r->last_step = last_step;
+}
+
+static void on_points(void *ctx, const int64_t *steps, const double *walls, const double *values, size_t count)
+{
+    (void)walls;
+    visit_record *r = ctx;
+    for (size_t i = 0; i < count; i++) {
+        cr_assert(r->seen.count == 0 || !r->seen.present[steps[i]]);
+        model_set(&r->seen, steps[i], values[i]);
+    }
+}
+
+/* Every point of [start, end] seen by a scan and by a cursor, exactly as the model has it. */
+static void assert_range(vz_store *store, const model *m, int64_t start, int64_t end)
+{
+    static visit_record r;
+    memset(&r, 0, sizeof r);
+    store_scalar_visitor visitor = {on_begin, on_points, &r};
+    vz_error err;
+    cr_assert_eq(store_scan_scalars(store, "r", "t", start, end, &visitor, &err), 0, "%s", err.message);
+    store_scalar_cursor *cursor;
+    cr_assert_eq(store_scalar_cursor_open(store, "r", "t", start, end, &cursor, &err), 0, "%s", err.message);
+    size_t from_cursor = 0;
+    int64_t previous = INT64_MIN;
+    for (;;) {
+        const int64_t *steps;
+        const double *walls, *values;
+        size_t n;
+        cr_assert_eq(store_scalar_cursor_next(cursor, &steps, &walls, &values, &n, &err), 0, "%s", err.message);
+        if (n == 0) break;
+        for (size_t i = 0; i < n; i++) {
+            cr_assert_gt(steps[i], previous);
+            previous = steps[i];
+            cr_assert(m->present[steps[i]] && memcmp(&values[i], &m->value[steps[i]], sizeof(double)) == 0);
+        }
+        from_cursor += n;
+    }
+    store_scalar_cursor_close(cursor);
+    size_t expected = 0;
+    int64_t first = -1, last = -1;
+    for (int64_t step = start; step <= end && step < MODEL_STEPS; step++) {
+        if (!m->present[step]) continue;
+        cr_assert(r.seen.present[step], "step %lld missing from the scan", (long long)step);
+        cr_assert_eq(memcmp(&r.seen.value[step], &m->value[step], sizeof(double)), 0);
+        if (first < 0) first = step;
+        last = step;
+        expected++;
+    }
+    cr_assert_eq(r.seen.count, expected);
+    cr_assert_eq(from_cursor, expected);
+    cr_assert_eq(r.has_begun, expected > 0);
+    if (expected) { /* the series' extent clipped to the range */
+        cr_assert_leq(r.first_step, first);
+        cr_assert_geq(r.last_step, last);
+    }
+}
+
+Test(store_tail, reads_that_span_full_blocks_and_the_tail_see_every_point)
+{
+    char *path;
+    static model m;
+    vz_store *store = store_with_a_tail(&path, &m);
+    cr_assert_gt(tail_blocks(path) + block_rows(path), 2);
+    assert_range(store, &m, 0, MODEL_STEPS - 1);
+    assert_range(store, &m, 1490, 1504); /* the last full block's end and the tail's start */
+    assert_range(store, &m, 1503, 1503); /* one tail block */
+    assert_range(store, &m, 1505, 2000); /* the tail's end and nothing after it */
+    assert_range(store, &m, 1510, 2000); /* after everything */
+    assert_range(store, &m, 1000, 1499); /* before the tail */
+    store_close(store);
+    free(path);
+}
+
+Test(store_tail, the_tail_is_folded_once_the_writer_is_idle)
+{
+    char *path;
+    static model m;
+    vz_store *store = store_with_a_tail(&path, &m);
+    /* The writer folds after 250 ms without writes; wait for it, at most 20 s on a busy machine. */
+    for (int waited_ms = 0; tail_blocks(path) > 0 && waited_ms < 20000; waited_ms += 50) {
+        struct timespec pause = {0, 50 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    cr_assert_eq(tail_blocks(path), 0);
+    cr_assert_eq(block_rows(path), 2); /* 1,024 + 486 points */
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
+
+/* A copy of the files of an open store (no write in flight) is what a SIGKILL leaves behind. */
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    cr_assert(in && out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) cr_assert_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+Test(store_tail, a_tail_left_by_a_crash_is_read_exactly_and_folded_later)
+{
+    char *path;
+    static model m;
+    vz_store *store = store_with_a_tail(&path, &m);
+    char *crashed = malloc(strlen(path) + 16), from_wal[512], to_wal[512];
+    sprintf(crashed, "%s.crashed", path);
+    snprintf(from_wal, sizeof from_wal, "%s-wal", path);
+    snprintf(to_wal, sizeof to_wal, "%s-wal", crashed);
+    copy_file(path, crashed);
+    if (access(from_wal, F_OK) == 0) copy_file(from_wal, to_wal);
+    store_close(store);
+    vz_error err;
+    cr_assert_eq(store_open(&store, crashed, &err), 0, "%s", err.message);
+    assert_matches(store, "r", "t", &m);
+    for (int64_t step = 1510; step < 1510 + TAIL_MAX_BLOCKS; step++) { /* fills the tail past its limit */
+        write_point(store, "r", "t", step, 0.5);
+        model_set(&m, step, 0.5);
+    }
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    cr_assert_eq(tail_blocks(crashed), 0);
+    cr_assert_eq(block_rows(crashed), 2);
+    free(crashed);
+    free(path);
+}
+
+/* A small deterministic generator, so a failure can be replayed. */
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return *state >> 33;
+}
+
+Test(store_tail, a_random_mix_of_appends_overwrites_and_batches_reads_back_as_written)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    static model m;
+    memset(&m, 0, sizeof m);
+    uint64_t seed = 13;
+    int64_t last = -1;
+    for (int op = 0; op < 3000; op++) {
+        unsigned kind = (unsigned)(next_random(&seed) % 100);
+        double value = (double)next_random(&seed) / 1e3;
+        if (kind < 70 && last + 1 < MODEL_STEPS) { /* append one point */
+            write_point(store, "r", "t", ++last, value);
+            model_set(&m, last, value);
+        } else if (kind < 80 && last >= 0) { /* overwrite a written step, in the tail or a block */
+            int64_t step = (int64_t)(next_random(&seed) % (uint64_t)(last + 1));
+            write_point(store, "r", "t", step, value);
+            model_set(&m, step, value);
+        } else if (kind < 90 && last >= 0) { /* a new step before the last one */
+            int64_t step = (int64_t)(next_random(&seed) % (uint64_t)(last + 1));
+            write_point(store, "r", "t", step, value);
+            model_set(&m, step, value);
+        } else if (kind < 95 && last + 5 < MODEL_STEPS) { /* a few points without steps */
+            vz_scalar_item item;
+            fill_item(&item, "t", 5, 0, 1, NULL);
+            item.needs_step = calloc(5, 1);
+            for (int64_t i = 0; i < 5; i++) {
+                item.needs_step[i] = 1;
+                item.values[i] = value + (double)i;
+                model_set(&m, last + 1 + i, value + (double)i);
+            }
+            last += 5;
+            write_one(store, "r", &item);
+        } else if (last + 100 < MODEL_STEPS) { /* a batch straddling the last step */
+            int64_t first = last > 50 ? last - 50 : 0;
+            vz_scalar_item item;
+            fill_item(&item, "t", 100, first, 1, NULL);
+            for (int64_t i = 0; i < 100; i++) {
+                item.values[i] = value - (double)i;
+                model_set(&m, first + i, value - (double)i);
+            }
+            last = first + 99 > last ? first + 99 : last;
+            write_one(store, "r", &item);
+        }
+        if (op % 1000 == 999) assert_matches(store, "r", "t", &m);
+    }
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    vz_error err;
+    cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
+    assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
