@@ -8,8 +8,9 @@
  * or return a vz_error; this file is the one place an error becomes an answer, always {"error": {status,
  * code, message, path}} and never an HTML page, libmicrohttpd's own refusals included. A request with a
  * body (a write) is handled on a worker thread while its connection is suspended (small bodies and large
- * ones on separate workers), so no libmicrohttpd thread waits for a parse or a group commit; long answers
- * are streamed, and event streams suspend their connection too, so none of them holds a thread.
+ * ones on separate workers), so no libmicrohttpd thread waits for a parse or a group commit; a handler
+ * that never waits (POST /api/v1/write, which defers its answer to the group commit, see http_defer) runs
+ * in place when its body is small; long answers are streamed, and event streams suspend their connection too, so none of them holds a thread.
  * Connections are capped overall and per address, and cut when their head is late (deadline.c). */
 #include "vizd/http.h"
 #include "vizd/gzip.h"

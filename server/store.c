@@ -1,15 +1,17 @@
 /* store.c -- the SQLite store: the only file that speaks SQL.
  *
- * One connection writes, owned by one writer thread. Handlers hand it a parsed, validated write and wait;
- * the writer takes every write queued at that moment, applies each inside its own SAVEPOINT within one
- * transaction (group commit: one fsync for many requests, yet a failing request rolls back alone), commits,
- * and only then wakes the waiters. So an answer is sent only for data that is on disk. A large write (see
+ * One connection writes, owned by one writer thread. Handlers hand it a parsed, validated write and wait
+ * (store_write) or are called back (store_write_async); the writer takes every write queued at that
+ * moment, applies them within one transaction (group commit: one fsync for many requests; should one
+ * fail, the group is applied again with a SAVEPOINT each, so it rolls back alone), commits, and only then
+ * answers them. So an answer is sent only for data that is on disk. A large write (see
  * job_is_large) gets a transaction of its own, after the small ones queued with it. WAL mode lets
  * readers, each on a connection of its own from a small pool, read while the writer writes.
  *
  * Scalars are stored in blocks (see migrations/0001_init.sql): a write merges its points, sorted by step,
  * into the block whose step range they fall in, or appends them to the series' tail, rewriting each
- * touched block once and splitting any that outgrow VZ_SCALAR_BLOCK_POINTS. */
+ * touched block once and splitting any that outgrow VZ_SCALAR_BLOCK_POINTS. A write of a few points after
+ * the last step is cheaper still: a small block row of its own, folded later (see fold_tail). */
 #include "vizd/clock.h"
 #include "vizd/store.h"
 
