@@ -44,6 +44,7 @@ struct http_server {
     http_options options;
     deadline_watch *deadlines;
     atomic_int active_requests; /* from a request's complete head to its completion */
+    atomic_int deferred_answers; /* from http_defer to http_deferred_done */
     workers *small_bodies, *large_bodies; /* run the handlers of requests with a body (see on_request) */
 };
 
@@ -85,7 +86,7 @@ typedef struct {
     /* A handler run by a worker, or deferred (http_defer), leaves its outcome here for the libmicrohttpd
      * thread to send. */
     http_server *server;
-    bool is_suspended, is_deferred;
+    bool is_suspended;
     bool is_handled;
     int handler_rc;
     http_response res;
@@ -890,25 +891,37 @@ static void keep_outcome(request_state *state, int rc)
     state->is_handled = true;
 }
 
-/* Run the route's handler: the answer, or the error, is left in state, unless the handler deferred it. */
-static void run_handler(http_server *server, request_state *state)
+/* What a handler's request points to, on run_handler's stack: whether the handler deferred its answer must
+ * be told apart from state, which a deferred answer may free (on another thread) before the handler has
+ * even returned. */
+typedef struct {
+    request_state *state;
+    bool is_deferred;
+} handler_call;
+
+/* Run the route's handler: the answer, or the error, is left in state. Returns true when the handler
+ * deferred its answer instead (http_defer): state is then no longer the caller's to touch. */
+static bool run_handler(http_server *server, request_state *state)
 {
-    http_request *req = &state->req;
-    req->body = state->body.data ? state->body.data : "";
-    req->body_len = state->body.len;
-    req->state = state;
+    handler_call call = {state, false};
+    http_request req = state->req;
+    req.body = state->body.data ? state->body.data : "";
+    req.body_len = state->body.len;
+    req.state = &call;
     state->res = (http_response){.status = 200, .content_type = "application/json"};
     buf_init(&state->res.body);
-    int rc = state->route->handler(server->app, req, &state->res, &state->err);
-    /* A deferred answer may be done already, on another thread: state is no longer ours to touch. */
-    if (rc == 0 && state->is_deferred) return;
+    int rc = state->route->handler(server->app, &req, &state->res, &state->err);
+    if (call.is_deferred) return true;
     keep_outcome(state, rc);
+    return false;
 }
 
 http_deferred *http_defer(const http_request *req)
 {
-    request_state *state = req->state;
-    state->is_deferred = true;
+    handler_call *call = req->state;
+    call->is_deferred = true;
+    request_state *state = call->state;
+    atomic_fetch_add(&state->server->deferred_answers, 1);
     if (!state->is_suspended) MHD_suspend_connection((struct MHD_Connection *)req->conn);
     state->is_suspended = true;
     return (http_deferred *)state;
@@ -919,8 +932,10 @@ http_deferred *http_defer(const http_request *req)
 void http_deferred_done(http_deferred *deferred, int rc)
 {
     request_state *state = (request_state *)deferred;
+    http_server *server = state->server; /* state may be freed as soon as the connection is resumed */
     keep_outcome(state, rc);
     MHD_resume_connection((struct MHD_Connection *)state->req.conn);
+    atomic_fetch_sub(&server->deferred_answers, 1);
 }
 
 static enum MHD_Result queue_handled(struct MHD_Connection *conn, request_state *state)
@@ -936,8 +951,7 @@ static void run_handler_job(void *arg)
 {
     request_state *state = arg;
     struct MHD_Connection *conn = (struct MHD_Connection *)state->req.conn;
-    run_handler(state->server, state);
-    if (!state->is_deferred) MHD_resume_connection(conn);
+    if (!run_handler(state->server, state)) MHD_resume_connection(conn);
 }
 
 static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server, request_state *state)
@@ -971,8 +985,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
         vz_out_of_memory(&err, "the request");
         return queue_error(conn, &err, NULL, false);
     }
-    run_handler(server, state);
-    if (state->is_deferred) return MHD_YES; /* suspended until http_deferred_done */
+    if (run_handler(server, state)) return MHD_YES; /* suspended until http_deferred_done */
     return queue_handled(conn, state);
 }
 
@@ -1165,6 +1178,8 @@ void http_stop(http_server *server)
      * daemon (and the connection) is gone. */
     workers_stop(server->small_bodies);
     workers_stop(server->large_bodies);
+    /* So must every deferred answer (the store, still open, finishes the writes they wait for). */
+    while (atomic_load(&server->deferred_answers) > 0) usleep(1000);
     MHD_stop_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET) close(listener); /* only after MHD_stop_daemon, as its manual says */
     deadline_stop(server->deadlines); /* every connection is closed: no entry is left */
