@@ -209,8 +209,14 @@ build/bench_crc32c: bench/bench_crc32c.c server/crc32c.c include/vizd/crc32c.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -o $@ bench/bench_crc32c.c server/crc32c.c -lpthread
 
-bench: build/vizd build/bench_histogram build/bench_crc32c
+# A C load generator: a Python client cannot send the 20,000 one-point requests a second vizd answers.
+build/loadgen: bench/loadgen.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ bench/loadgen.c
+
+bench: build/vizd build/bench_histogram build/bench_crc32c build/loadgen
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/bench_one_point.py
 	$(PYTHON) bench/memory.py
 	./build/bench_histogram
 	./build/bench_crc32c
