@@ -4,6 +4,10 @@
  * reduced with M4 over `points` equal step buckets of the range (downsample.c): at most 4 points per
  * bucket, every extreme kept. points=0 sends everything, for export.
  *
+ * Three forms: JSON rows ([step, wall_time, value] per point, the default), JSON columns (format=columns:
+ * "steps", "values" and, when asked with fields=, "wall_times" arrays per run: about half the bytes
+ * when the wall times are left out, which a chart over steps does not need), and CSV.
+ *
  * The answer is streamed: the HTTP layer pulls it as the client takes it, one run at a time, and with
  * points=0 one stored block (1,024 points) at a time through a store cursor, so memory stays constant
  * however many points are sent. A client that goes away closes the stream, and with it the work. Every
@@ -26,7 +30,32 @@ typedef struct {
     int64_t start, end;
     size_t points;
     bool is_csv;
+    bool is_columns;
+    unsigned fields; /* format=columns: the FIELD_ bits of the arrays sent */
 } scalars_query;
+
+enum { FIELD_STEP = 1, FIELD_WALL_TIME = 2, FIELD_VALUE = 4 };
+
+/* fields=step,value[,wall_time]: a comma-separated set of column names, in any order. */
+static int parse_fields(const char *text, unsigned *out, vz_error *err)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"step", FIELD_STEP}, {"wall_time", FIELD_WALL_TIME}, {"value", FIELD_VALUE}};
+    *out = 0;
+    for (const char *p = text;; p++) {
+        size_t len = strcspn(p, ","), i = 0;
+        while (i < sizeof names / sizeof *names && !(strlen(names[i].name) == len && strncmp(p, names[i].name, len) == 0))
+            i++;
+        if (i == sizeof names / sizeof *names)
+            return vz_fail(err, 400, "invalid_value", "fields", "expected names among step, wall_time, value, separated by commas");
+        if (*out & names[i].bit) return vz_fail(err, 400, "invalid_value", "fields", "names %s twice", names[i].name);
+        *out |= names[i].bit;
+        p += len;
+        if (!*p) return 0;
+    }
+}
 
 static int parse_query(const http_request *req, scalars_query *q, vz_error *err)
 {
@@ -42,9 +71,19 @@ static int parse_query(const http_request *req, scalars_query *q, vz_error *err)
     q->points = (size_t)points;
     if (q->start > q->end) return vz_fail(err, 400, "invalid_value", "start", "greater than end");
     const char *format = http_query(req, "format");
-    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
-        return vz_fail(err, 400, "invalid_value", "format", "expected json or csv");
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && strcmp(format, "columns") != 0)
+        return vz_fail(err, 400, "invalid_value", "format", "expected json, columns or csv");
     q->is_csv = format && strcmp(format, "csv") == 0;
+    q->is_columns = format && strcmp(format, "columns") == 0;
+    /* Columns are written run by run from the collected points; an export of every point is streamed a
+     * block at a time, which only the row forms allow. */
+    if (q->is_columns && q->points == 0)
+        return vz_fail(err, 400, "invalid_value", "format", "columns answers reduced reads (points 1 to %d); export with json or csv",
+                       MAX_DISPLAY_POINTS);
+    const char *fields = http_query(req, "fields");
+    q->fields = FIELD_STEP | FIELD_VALUE;
+    if (fields && !q->is_columns) return vz_fail(err, 400, "invalid_value", "fields", "only with format=columns");
+    if (fields && parse_fields(fields, &q->fields, err) < 0) return -1;
     return 0;
 }
 
@@ -151,6 +190,35 @@ static void put_point(vz_buf *out, bool is_csv, const char *run, bool is_first, 
     buf_putc(out, ']');
 }
 
+/* One run in the columnar form: an array per field asked for, the points in the same order in each. */
+static void put_columns(vz_buf *out, unsigned fields, vz_points pts)
+{
+    if (fields & FIELD_STEP) {
+        buf_puts(out, ",\"steps\":[");
+        for (size_t i = 0; i < pts.count; i++) {
+            if (i) buf_putc(out, ',');
+            buf_put_int64(out, pts.points[i].step);
+        }
+        buf_putc(out, ']');
+    }
+    if (fields & FIELD_WALL_TIME) {
+        buf_puts(out, ",\"wall_times\":[");
+        for (size_t i = 0; i < pts.count; i++) {
+            if (i) buf_putc(out, ',');
+            buf_put_json_double(out, pts.points[i].wall_time_s);
+        }
+        buf_putc(out, ']');
+    }
+    if (fields & FIELD_VALUE) {
+        buf_puts(out, ",\"values\":[");
+        for (size_t i = 0; i < pts.count; i++) {
+            if (i) buf_putc(out, ',');
+            buf_put_json_double(out, pts.points[i].value);
+        }
+        buf_putc(out, ']');
+    }
+}
+
 /* The answer being streamed. Its strings are copied: it outlives the handler. */
 typedef struct {
     vz_store *store;
@@ -177,13 +245,14 @@ static void put_run_start(scalars_stream *st)
     if (st->run_index) buf_putc(st->pending, ',');
     buf_puts(st->pending, "{\"run\":");
     buf_put_json_string(st->pending, st->q.runs[st->run_index]);
-    buf_puts(st->pending, ",\"points\":[");
+    if (!st->q.is_columns) buf_puts(st->pending, ",\"points\":[");
 }
 
 static void put_run_end(scalars_stream *st, size_t total, bool sampled)
 {
     if (!st->q.is_csv)
-        buf_printf(st->pending, "],\"total\":%zu,\"sampled\":%s}", total, sampled ? "true" : "false");
+        buf_printf(st->pending, "%s,\"total\":%zu,\"sampled\":%s}", st->q.is_columns ? "" : "]", total,
+                   sampled ? "true" : "false");
     st->run_index++;
 }
 
@@ -199,9 +268,12 @@ static int put_reduced_run(scalars_stream *st, vz_error *err)
         bool sampled;
         vz_points pts = display_result(&d, &sampled);
         put_run_start(st);
-        for (size_t i = 0; i < pts.count; i++)
-            put_point(st->pending, st->q.is_csv, run, i == 0, pts.points[i].step, pts.points[i].wall_time_s,
-                      pts.points[i].value);
+        if (st->q.is_columns)
+            put_columns(st->pending, st->q.fields, pts);
+        else
+            for (size_t i = 0; i < pts.count; i++)
+                put_point(st->pending, st->q.is_csv, run, i == 0, pts.points[i].step, pts.points[i].wall_time_s,
+                          pts.points[i].value);
         put_run_end(st, d.total, sampled);
     }
     display_free(&d);

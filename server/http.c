@@ -113,7 +113,7 @@ static const route routes[] = {
     {"DELETE", "/api/v1/runs", api_runs_delete, BODY_NONE, KEYS("run")},
     {"GET", "/api/v1/tags", api_tags, BODY_NONE, KEYS("run", "kind", "limit", "after")},
     {"GET", "/api/v1/hparams", api_hparams, BODY_NONE, KEYS("tag", "run")},
-    {"GET", "/api/v1/scalars", api_scalars, BODY_NONE, KEYS("tag", "run", "points", "start", "end", "format")},
+    {"GET", "/api/v1/scalars", api_scalars, BODY_NONE, KEYS("tag", "run", "points", "start", "end", "format", "fields")},
     {"POST", "/api/v1/histograms", api_histograms_upload, BODY_RAW,
      KEYS("run", "tag", "step", "wall_time", "dtype", "bins")},
     {"GET", "/api/v1/histograms", api_histograms, BODY_NONE, KEYS("tag", "run", "steps")},

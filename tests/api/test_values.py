@@ -6,6 +6,7 @@ cover the whole int64 range. Python's float() is correctly rounded, so comparing
 (and their bit patterns) is an exact check.
 """
 
+import random
 import re
 import struct
 
@@ -86,6 +87,34 @@ def test_values_are_written_back_in_their_short_form(client):
     text = client.scalars("t", "r").text
     numbers = re.findall(r"\[\s*-?\d+\s*,\s*[^,\]]+\s*,\s*([^\]]+?)\s*\]", text)
     assert numbers == ["0.1", "0.25", "1e-300"], text
+
+
+def significant_digits(text):
+    """The significant digits and decimal exponent of a number's text: '0.00120' and '1.2e-3' agree."""
+    mantissa, _, exponent = text.lower().lstrip("-").partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    if not digits.rstrip("0"):
+        return "", 0
+    point = len(whole.lstrip("0")) if whole.lstrip("0") else -(len(fraction) - len(fraction.lstrip("0")))
+    return digits.rstrip("0"), point + int(exponent or 0)
+
+
+def test_values_take_the_fewest_digits_that_read_back_as_pythons_repr_does(client):
+    # Python's repr is the shortest round-trip form too (the closest of that length): an independent
+    # judge. 2/3 needs 16 digits (the old 15-or-17 rule printed 17), float32 values widened to double 17
+    # or fewer; integers and powers of ten stay short.
+    rng = random.Random(7)
+    values = [2 / 3, 0.1 + 0.2, 1e23, 1e-7, 5e-324, 123456789012345.67, 2.0 ** 60, -0.0, 1e16, 9.999e15]
+    values += [struct.unpack("f", struct.pack("f", rng.uniform(-3, 3)))[0] for _ in range(300)]
+    values += [rng.uniform(0, 1) * 10 ** rng.randint(-20, 20) for _ in range(300)]
+    client.write_ok({"run": "r", "scalars": [{"tag": "t", "steps": list(range(len(values))), "values": values}]})
+    series = client.scalars("t", "r", format="columns", points=len(values)).text
+    texts = re.search(r'"values":\[([^\]]*)\]', series).group(1).split(",")
+    assert len(texts) == len(values)
+    for value, text in zip(values, texts):
+        assert bits(float(text)) == bits(value), (value, text)
+        assert significant_digits(text) == significant_digits(repr(value)), (value, text, repr(value))
 
 
 def test_wall_times_round_trip_exactly(client):
