@@ -35,6 +35,7 @@ export class ScalarCard extends LazyCard {
     this.series = new Map();        // run -> {total, sampled, points, lo, hi, buckets}
     this.firstWallTimes = new Map(); // run -> wall time of its first point (relative time origin)
     this.zoom = null;               // {start, end, x0, x1}: steps fetched, x range shown
+    this.hasWallTimes = false;      // whether the series carry wall times (fetched for a time axis)
     this.buildDom();
     this.chart = createLineChart(this.canvas, {
       xAxis: () => this.ctx.state.xAxis, onResize: () => this.resized(), onHover: (tooltip) => this.showValues(tooltip),
@@ -138,16 +139,19 @@ export class ScalarCard extends LazyCard {
   async fetchData() {
     const points = this.plotWidth();
     const range = this.zoom ? { start: this.zoom.start, end: this.zoom.end } : {};
-    const body = await api.getScalars(this.tag, this.runs(), { points, ...range });
-    return { body, points };
+    // Wall times are most of an answer's bytes: asked only when the x axis is (relative) time.
+    const wallTimes = this.ctx.state.xAxis !== 'step';
+    const body = await api.getScalars(this.tag, this.runs(), { points, ...range, wallTimes });
+    return { body, points, wallTimes };
   }
 
-  receive({ body, points }) {
+  receive({ body, points, wallTimes }) {
     const series = new Map();
+    this.hasWallTimes = wallTimes;
     for (const s of body.series) {
       const parsed = parsePoints(s.points);
       if (parsed.length === 0) continue;
-      if (!this.zoom || !this.firstWallTimes.has(s.run)) this.firstWallTimes.set(s.run, parsed[0][1]);
+      if (wallTimes && (!this.zoom || !this.firstWallTimes.has(s.run))) this.firstWallTimes.set(s.run, parsed[0][1]);
       series.set(s.run, {
         total: s.total,
         sampled: s.sampled,
@@ -245,7 +249,9 @@ export class ScalarCard extends LazyCard {
   /** The x axis changed units: keep the zoomed steps, show them whole. */
   xAxisChanged() {
     if (this.zoom) this.zoom = { start: this.zoom.start, end: this.zoom.end };
-    this.requestDraw();
+    // Series fetched for a step axis have no wall times: a time axis fetches them.
+    if (this.ctx.state.xAxis !== 'step' && !this.hasWallTimes) this.invalidate();
+    else this.requestDraw();
   }
 
   async download(format) {

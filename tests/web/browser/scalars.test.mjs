@@ -206,17 +206,63 @@ test('hovering shows a value table under the chart: every run at the hovered ste
   })));
   assert.deepEqual(rows.map((r) => r.cells[0]), [RUN_B, RUN_A]);
   assert.deepEqual(rows.map((r) => r.color), ['rgb(66, 80, 102)', 'rgb(18, 181, 203)']);
-  // The hovered step of each run, and its raw value as stored, relative time one second per step.
+  // The hovered step of each run, and its raw value as stored. Over a step axis the series carry no
+  // wall times (the dashboard does not fetch them), so the relative time is blank; see the next test.
   const step = Number(rows[1].cells[3].replace(/,/g, ''));
   assert.ok(step > 20 && step < 100, rows[1].cells.join(' | '));
   const expected = 2 * Math.exp(-step / 60) + 0.1 + Math.sin(step * 12.9898) * 0.05;
   assert.equal(Number(rows[1].cells[2]), Number(expected.toPrecision(5)));
-  assert.equal(rows[1].cells[4], step < 60 ? `${step}s` : `${Number((step / 60).toFixed(2))}m`);
+  assert.equal(rows[1].cells[4], '');
   const [cardBox, tableBox] = [await card.boundingBox(), await table.boundingBox()];
   await page.screenshot({ path: `${SCREENSHOTS}/scalars-value-table.png`, clip: { x: cardBox.x, y: cardBox.y,
     width: Math.max(cardBox.width, tableBox.width), height: tableBox.y + tableBox.height - cardBox.y } });
   await page.mouse.move(0, 0);
   await table.waitFor({ state: 'hidden' });
+});
+
+test('over a relative-time axis the value table shows the relative time, fetched with the wall times', async () => {
+  await showCard(page, 'train/loss');
+  const asked = [];
+  const onRequest = (request) => {
+    const url = new URL(request.url());
+    if (url.pathname === '/api/v1/scalars') asked.push([url.searchParams.get('format'), url.searchParams.get('fields')]);
+  };
+  page.on('request', onRequest);
+  await page.check('input[name="x-axis"][value="relative"]');
+  await waitIdle(page);
+  page.off('request', onRequest);
+  assert.ok(asked.length >= 1, 'switching to a time axis refetches');
+  assert.ok(asked.every(([format, fields]) => format === 'columns' && fields === 'step,value,wall_time'), JSON.stringify(asked));
+  const card = page.locator('.card[data-tag="train/loss"]');
+  const table = card.locator('.value-table');
+  const area = await page.evaluate(() => window.__vizd.charts()['train/loss'].chartArea);
+  const box = await card.locator('canvas').boundingBox();
+  await page.mouse.move(box.x + area.left + area.width * 0.3, box.y + area.top + area.height / 2);
+  await table.waitFor({ state: 'visible' });
+  const cells = await table.locator('tbody tr').nth(1).locator('td').allTextContents();
+  const step = Number(cells[3].replace(/,/g, ''));
+  // One second per step (the series' wall times), counted from the run's first point.
+  assert.equal(cells[4], step < 60 ? `${step}s` : `${Number((step / 60).toFixed(2))}m`);
+  await page.mouse.move(0, 0);
+  await table.waitFor({ state: 'hidden' });
+  await page.check('input[name="x-axis"][value="step"]');
+  await waitIdle(page);
+});
+
+test('a chart over steps asks for the columnar answer without wall times', async () => {
+  const asked = [];
+  const onRequest = (request) => {
+    const url = new URL(request.url());
+    if (url.pathname === '/api/v1/scalars') asked.push([url.searchParams.get('format'), url.searchParams.get('fields')]);
+  };
+  page.on('request', onRequest);
+  await page.reload();
+  await page.waitForSelector('.card[data-tag="train/loss"] canvas');
+  await waitIdle(page);
+  page.off('request', onRequest);
+  assert.ok(asked.length >= 1);
+  assert.deepEqual([...new Set(asked.map((a) => a.join(' ')))], ['columns step,value']);
+  assert.equal((await smoothedData('train/loss')).length, 2, 'both runs drawn from the columns');
 });
 
 test('unticking a run removes its curves', async () => {

@@ -21,6 +21,11 @@ test('one row per hovered run: colour, smoothed, value, step and relative time',
   ]);
 });
 
+test('without wall times (a chart over steps) the relative time is blank', () => {
+  const d = { ...dataset('a', '#425066', NaN), vizdWallTimes: [NaN, NaN, NaN] };
+  assert.equal(valueRows([{ dataset: d, dataIndex: 1 }])[0].relative, '');
+});
+
 test('the columns are TensorBoard\'s, in its order', () => {
   assert.deepEqual(VALUE_COLUMNS.map(([, title]) => title), ['Smoothed', 'Value', 'Step', 'Relative']);
   assert.deepEqual(valueRows([]), []);
