@@ -385,7 +385,8 @@ void store_close(vz_store *s)
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->writer_thread, NULL);
     for (int i = 0; i < s->idle_count; i++) sqlite3_close(s->idle_readers[i]);
-    vz_error err; /* a tail that cannot be folded now stays a valid tail: the next start folds it */
+    vz_error err; /* a tail that cannot be folded now stays a valid tail, folded after the next start */
+    s->fold_after = 0; /* one whole pass, wherever an idle one stopped */
     while (fold_some_tails(s, &err) == IDLE_FOLD_SERIES) continue;
     finalize_writer_statements(&s->stmt);
     sqlite3_exec(s->writer_db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
@@ -1430,6 +1431,7 @@ static void *writer_main(void *arg)
         }
         if (!s->queue_head) break; /* stopping, and every queued job is done */
         has_idle_work = true;
+        is_due = false; /* the rest of a long idle fold waits for the next idle moment */
         store_job *group = take_group(s);
         pthread_mutex_unlock(&s->lock);
         commit_group(s, group);
