@@ -81,7 +81,7 @@ static void assert_matches(vz_store *store, const char *run, const char *tag, co
     }
     store_points_free(&pts);
     json_t *tags;
-    cr_assert_eq(store_list_tags(store, run, "scalars", 0, 10, &tags, &err), 0, "%s", err.message);
+    cr_assert_eq(store_list_tags(store, run, "scalars", 0, 100000, &tags, &err), 0, "%s", err.message);
     json_t *info = json_object_get(json_object_get(json_object_get(json_object_get(tags, "runs"), run), "scalars"), tag);
     cr_assert_eq(json_integer_value(json_object_get(info, "count")), (json_int_t)m->count);
     json_decref(tags);
@@ -420,6 +420,32 @@ Test(store_tail, a_random_mix_of_appends_overwrites_and_batches_reads_back_as_wr
     vz_error err;
     cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
     assert_matches(store, "r", "t", &m);
+    store_close(store);
+    free(path);
+}
+
+Test(store_tail, closing_folds_the_tails_of_more_series_than_one_idle_pass_takes)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    char tag[32];
+    for (int i = 0; i < 600; i++) { /* 300 series (one idle pass takes 256), two tail blocks each */
+        snprintf(tag, sizeof tag, "t%03d", i % 300);
+        write_point(store, "r", tag, i / 300, (double)i);
+    }
+    store_close(store);
+    cr_assert_eq(tail_blocks(path), 0);
+    cr_assert_eq(block_rows(path), 300);
+    vz_error err;
+    cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
+    for (int i = 0; i < 300; i += 37) {
+        static model m;
+        memset(&m, 0, sizeof m);
+        model_set(&m, 0, (double)i);
+        model_set(&m, 1, (double)(i + 300));
+        snprintf(tag, sizeof tag, "t%03d", i);
+        assert_matches(store, "r", tag, &m);
+    }
     store_close(store);
     free(path);
 }
