@@ -491,6 +491,7 @@ export function createHparamsTab(ctx) {
   });
   par.addEventListener('pointerleave', () => highlight(null));
   par.addEventListener('click', (event) => {
+    if (event.target.classList?.contains('hp-axis-hit')) return; // the end of a brush, or clearing one
     const name = lineAt(event);
     if (name !== null) setTicked([name], state.deselected.has(name));
   });
