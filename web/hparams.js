@@ -221,8 +221,13 @@ export function createHparamsTab(ctx) {
       column.kind = columnKind(rows, column.key);
       column.scale = scaleFor(column.kind, rows.map((row) => plainValue(row.values[column.key])));
     }
-    const keys = new Set(columns.map((c) => c.key));
-    for (const key of columnFilters.keys()) if (!keys.has(key)) columnFilters.delete(key);
+    // A filter outlives its column only while the column does and keeps its kind (a run that writes
+    // text into a numeric hparam turns its range filter meaningless).
+    const kinds = new Map(columns.map((c) => [c.key, c.kind]));
+    for (const [key, active] of columnFilters) {
+      if (kinds.get(key) !== (active.categories ? 'categorical' : 'numeric')) columnFilters.delete(key);
+    }
+    const keys = new Set(kinds.keys());
     if (sort.key !== 'name' && !keys.has(sort.key)) sort = { key: 'name', descending: false };
     const matcher = makeMatcher(state.hparamFilter);
     const shown = sortRows(filterRows(rows, names, matcher, columnFilters), sort.key, sort.descending);
