@@ -251,10 +251,14 @@ export function createHparamsTab(ctx) {
     empty.textContent = !hasRuns ? 'No runs yet.'
       : emptyFilterText(matcher, 'No run passes the filters.');
     if (!hasRuns) return;
+    // The plots' widths are read before the table is rebuilt: read after, they would make the browser lay
+    // out a fresh table of every run at once (a second for 1,000 runs).
+    const parWidth = Math.max(320, par.parentElement.clientWidth - 24);
+    const scatterWidth = Math.max(260, scatter.parentElement.clientWidth - 24);
     renderTable(columns, shown);
-    renderParallel(columns, shown);
+    renderParallel(columns, shown, parWidth);
     renderScatterChoices(columns);
-    renderScatter(columns, shown);
+    renderScatter(columns, shown, scatterWidth);
     const h = highlighted;
     highlighted = null;
     highlight(h && shown.some((row) => row.name === h) ? h : null);
@@ -328,7 +332,9 @@ export function createHparamsTab(ctx) {
       const swatch = element('span', 'swatch');
       swatch.style.backgroundColor = ctx.colorOf(row.name);
       swatch.dataset.swatchRun = row.name;
-      nameBox.append(swatch, element('span', 'run-name', row.name));
+      const nameText = element('span', 'run-name', row.name);
+      nameText.title = row.name;
+      nameBox.append(swatch, nameText);
       nameCell.append(nameBox);
       tr.append(tickCell, nameCell);
       for (const column of columns) {
@@ -348,8 +354,7 @@ export function createHparamsTab(ctx) {
   let parGeometry = null; // {axisXs, top, height, columns, lines: [{name, ys}]}
   let brushing = null; // {column, startY, rect}
 
-  function renderParallel(columns, shown) {
-    const width = Math.max(320, par.parentElement.clientWidth - 24);
+  function renderParallel(columns, shown, width) {
     par.setAttribute('width', width);
     par.replaceChildren();
     if (columns.length === 0) {
@@ -525,8 +530,7 @@ export function createHparamsTab(ctx) {
     render();
   });
 
-  function renderScatter(columns, shown) {
-    const width = Math.max(260, scatter.parentElement.clientWidth - 24);
+  function renderScatter(columns, shown, width) {
     scatter.setAttribute('width', width);
     scatter.replaceChildren();
     scatterPoints = [];

@@ -96,7 +96,9 @@ export function createRunsTab(ctx) {
       const nameBox = element('span', 'run-cell');
       const swatch = element('span', 'swatch');
       swatch.style.backgroundColor = ctx.colorOf(run.name);
-      nameBox.append(swatch, element('span', 'run-name', run.name));
+      const nameText = element('span', 'run-name', run.name);
+      nameText.title = run.name;
+      nameBox.append(swatch, nameText);
       nameCell.append(nameBox);
       row.append(nameCell, element('td', 'description', run.description || ''));
       for (const name of names) row.append(element('td', 'hparam', cellText(sorted.values[hparamKey(name)])));

@@ -10,11 +10,11 @@
  *   - a metric column added here (a tag's min) shows in the Runs table too, which sorts by it
  *   - 1,000 runs load (the time is printed, not asserted)
  * Screenshots: build/screenshots/hparams-light.png, hparams-dark.png, hparams-brushed.png,
- * hparams-1000.png, runs-metrics.png. */
+ * hparams-hover.png, hparams-1000.png, runs-metrics.png. */
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openBrowser, screenshot, series, startVizd, waitIdle } from './harness.mjs';
+import { openBrowser, screenshot, screenshotOf, series, startVizd, waitIdle } from './harness.mjs';
 
 const HTML_RUN = '<img src=x onerror="window.__xss=1">';
 const RUNS = [
@@ -156,6 +156,7 @@ test('hovering a line highlights its run in the table and the scatter, and the o
   assert.deepEqual(await page.$$eval('.hparams .highlight', (els) => els.map((el) => `${el.tagName.toLowerCase()} ${el.dataset.run}`).sort()),
     ['circle sweep/b', 'path sweep/b', 'tr sweep/b']);
   assert.equal(await page.textContent('.hp-tooltip'), 'sweep/b');
+  await screenshotOf(page.locator('.hparams'), 'hparams-hover.png');
   await page.hover('.hp-table tbody tr[data-run="sweep/c"]');
   await page.waitForFunction(() => window.__vizd.hparams().highlighted === 'sweep/c');
   assert.equal(await page.$$eval('.hp-parcoords path.highlight', (els) => els.map((el) => el.dataset.run).join()), 'sweep/c');
