@@ -16,6 +16,7 @@
  *   make build/vizd && (cd tests/web && npm ci) && node bench/bench_dashboard_many_runs.mjs [RUNS] [TAGS] [REPEATS]
  *   (VIZD_BIN overrides build/vizd) */
 
+import os from 'node:os';
 import { openBrowser, startVizd } from '../tests/web/browser/harness.mjs';
 
 const RUNS = Number(process.argv[2] || 1000);
@@ -95,6 +96,7 @@ try {
   console.log(`  run filter keeping 10 runs, until idle:    ${figure(figures.filter)}`);
   console.log(`  filter cleared, until idle:                ${figure(figures.unfilter)}`);
   console.log(`  API requests of one load: ${Object.entries(requests).map(([p, n]) => `${p} x${n}`).join(', ')}`);
+  console.log(`  load average at the end (other work on the machine): ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   if (errors.length) console.log(`  page errors: ${errors.join('; ')}`);
 } finally {
   await browser.close();

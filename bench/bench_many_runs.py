@@ -127,6 +127,7 @@ def main():
             proc.wait(timeout=30)
 
     print()
+    print("load average at the end (other work on the machine): %.1f %.1f %.1f" % os.getloadavg())
     print("| request (%d runs x %d tags) | time: median of the repeats (range) |" % (args.runs, args.tags))
     print("|---|---|")
     for row in rows:

@@ -298,6 +298,7 @@ def main():
           % (os.cpu_count(), cpu, mem_total, platform.platform(), platform.python_version(), tensorboard.__version__,
              tensorboardX.__version__))
     print("vizd commit: %s" % commit)
+    print("load average at the start: %.1f %.1f %.1f" % os.getloadavg())
 
     write_logdir(args.logdir)
     spikes = spike_steps(BIG_STEPS, SPIKES, 1)
@@ -453,6 +454,7 @@ def main():
             stop(vizd2)
 
     print()
+    print("load average at the end (other work on the machine): %.1f %.1f %.1f" % os.getloadavg())
     print("| measure | vizd | TensorBoard | ratio (>= 1: vizd faster or smaller) |")
     print("|---|---|---|---|")
     for row in rows:
