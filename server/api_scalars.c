@@ -139,6 +139,22 @@ static void display_points(void *ctx, const int64_t *steps, const double *wall_t
     }
 }
 
+/* With more points in the range than the limit, the store hands over whole blocks and groups of blocks
+ * that fall in one bucket as summaries (raw points are then no longer collected whole, and not sent). */
+static int64_t display_span_last_step(void *ctx, int64_t step)
+{
+    display_series *d = ctx;
+    return m4_bucket_last_step(&d->m4, step);
+}
+
+static void display_summary(void *ctx, const vz_m4_summary *summary)
+{
+    display_series *d = ctx;
+    if (d->is_failed) return;
+    m4_add_summary(&d->m4, summary);
+    d->total += summary->count;
+}
+
 /* The points to send: the raw ones, or the reduction when there were more than the limit. */
 static vz_points display_result(display_series *d, bool *sampled)
 {
@@ -261,7 +277,12 @@ static int put_reduced_run(scalars_stream *st, vz_error *err)
 {
     const char *run = st->q.runs[st->run_index];
     display_series d = {.limit = st->q.points};
-    store_scalar_visitor visitor = {display_begin, display_points, &d};
+    store_scalar_visitor visitor = {.begin = display_begin, .points = display_points, .ctx = &d};
+    if (d.limit) {
+        visitor.span_last_step = display_span_last_step;
+        visitor.summary = display_summary;
+        visitor.summarise_above = d.limit;
+    }
     int rc = store_scan_scalars(st->store, run, st->q.tag, st->q.start, st->q.end, &visitor, err);
     if (rc == 0 && d.is_failed) rc = vz_out_of_memory(err, "the answer");
     if (rc == 0) {

@@ -8,7 +8,13 @@
  * reduced without being copied; a point only compares its step with the next bucket's first step, and
  * the 128-bit division that places a step in a bucket runs once per bucket, not once per point. NaN is
  * never a minimum or maximum (it compares false with everything), but stays visible as a bucket's first
- * or last point. */
+ * or last point.
+ *
+ * A reducer can also take a summary of many consecutive points that fall in one bucket (their first,
+ * last, minimum and maximum with their offsets, and their count; see vz_m4_summary): the store keeps one
+ * per block and per group of blocks, so a long series is reduced from a few summaries per bucket and the
+ * raw points of the blocks that straddle a bucket's border. Adding a summary gives each of its picks the
+ * arrival number it would have had point by point, so the result is the same, to the bit. */
 #include "vizd/downsample.h"
 
 #include <math.h>
@@ -130,6 +136,81 @@ void m4_add_columns(m4_reducer *m, const int64_t *steps, const double *wall_time
         m->last_seq = m->seq;
         i = end;
     }
+}
+
+int64_t m4_bucket_last_step(const m4_reducer *m, int64_t step)
+{
+    return (int64_t)(first_step_of_bucket(m, bucket_of(m, step) + 1) - 1);
+}
+
+void m4_add_summary(m4_reducer *m, const vz_m4_summary *s)
+{
+    if (s->count == 0) return;
+    if (m->is_open && s->first.step > m->bucket_end_step) emit_open_bucket(m);
+    uint64_t base = m->seq; /* the arrival number of the point before s's first */
+    m->seq = base + 1;
+    if (!m->is_open) open_bucket(m, &s->first);
+    /* Strict comparisons, as point by point: an equal extreme seen earlier stays. */
+    if (s->has_finite) {
+        if (!m->has_finite || s->min.value < m->min.value) {
+            m->min = s->min;
+            m->min_seq = base + 1 + s->min_offset;
+        }
+        if (!m->has_finite || s->max.value > m->max.value) {
+            m->max = s->max;
+            m->max_seq = base + 1 + s->max_offset;
+        }
+        m->has_finite = true;
+    }
+    m->last = s->last;
+    m->seq = m->last_seq = base + s->count;
+}
+
+void m4_summarise(const int64_t *steps, const double *wall_times_s, const double *values, size_t count,
+                  vz_m4_summary *out)
+{
+    size_t min_i = SIZE_MAX, max_i = SIZE_MAX;
+    for (size_t i = 0; i < count; i++) {
+        double v = values[i];
+        if (isnan(v)) continue;
+        if (min_i == SIZE_MAX || v < values[min_i]) min_i = i;
+        if (max_i == SIZE_MAX || v > values[max_i]) max_i = i;
+    }
+    bool has_finite = min_i != SIZE_MAX;
+    if (!has_finite) min_i = max_i = 0;
+    size_t last = count - 1;
+    *out = (vz_m4_summary){
+        .first = {steps[0], wall_times_s[0], values[0]},
+        .min = {steps[min_i], wall_times_s[min_i], values[min_i]},
+        .max = {steps[max_i], wall_times_s[max_i], values[max_i]},
+        .last = {steps[last], wall_times_s[last], values[last]},
+        .count = count,
+        .min_offset = min_i,
+        .max_offset = max_i,
+        .has_finite = has_finite,
+    };
+}
+
+void m4_summary_append(vz_m4_summary *acc, const vz_m4_summary *next)
+{
+    if (next->count == 0) return;
+    if (acc->count == 0) {
+        *acc = *next;
+        return;
+    }
+    if (next->has_finite) {
+        if (!acc->has_finite || next->min.value < acc->min.value) {
+            acc->min = next->min;
+            acc->min_offset = acc->count + next->min_offset;
+        }
+        if (!acc->has_finite || next->max.value > acc->max.value) {
+            acc->max = next->max;
+            acc->max_offset = acc->count + next->max_offset;
+        }
+        acc->has_finite = true;
+    }
+    acc->last = next->last;
+    acc->count += next->count;
 }
 
 size_t m4_finish(m4_reducer *m)

@@ -11,8 +11,15 @@
  * Scalars are stored in blocks (see migrations/0001_init.sql): a write merges its points, sorted by step,
  * into the block whose step range they fall in, or appends them to the series' tail, rewriting each
  * touched block once and splitting any that outgrow VZ_SCALAR_BLOCK_POINTS. A write of a few points after
- * the last step is cheaper still: a small block row of its own, folded later (see fold_tail). */
+ * the last step is cheaper still: a small block row of its own, folded later (see fold_tail).
+ *
+ * Every block is inserted by insert_block and removed by delete_block, and nothing else touches
+ * scalar_blocks: those two keep the block's M4 summary (migrations/0009_scalar_summaries.sql, level 0) in
+ * step and note the steps they changed; before each COMMIT, commit_summaries rebuilds the groups of blocks
+ * above (levels 1..SUMMARY_LEVELS) around the noted steps, once per series however many blocks the
+ * transaction touched. So a transaction that changes blocks must end through commit_summaries. */
 #include "vizd/clock.h"
+#include "vizd/downsample.h"
 #include "vizd/store.h"
 
 #include <errno.h>
@@ -50,6 +57,8 @@ typedef struct store_job {
 } store_job;
 
 typedef struct {
+    sqlite3_stmt *put_summary, *delete_summary, *summary_at_or_before, *summary_before, *summary_exists;
+    sqlite3_stmt *summaries_after, *delete_summaries_between, *summaries_between;
     sqlite3_stmt *find_run, *touch_run, *insert_run, *set_description, *set_hparams;
     sqlite3_stmt *find_series, *insert_series, *update_series;
     sqlite3_stmt *block_at_or_before, *first_block, *next_block_start, *delete_block, *insert_block;
@@ -76,6 +85,13 @@ struct vz_store {
     pthread_mutex_t reader_lock;
     sqlite3 *idle_readers[MAX_READERS];
     int idle_count;
+    /* Steps where the current write transaction changed blocks, whose summaries above level 0 are due
+     * (writer thread only; see commit_summaries). */
+    struct summary_change {
+        int64_t series_id, first_step, last_step;
+    } *summary_changes;
+    size_t summary_change_count, summary_change_cap;
+    bool has_lost_summary_change; /* out of memory noting one: the transaction must fail */
 };
 
 /* ---- small helpers --------------------------------------------------------------------------- */
@@ -244,6 +260,28 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
     sqlite3 *db = s->writer_db;
     writer_statements *w = &s->stmt;
     return prepare(db, &w->begin, "BEGIN IMMEDIATE", err) | prepare(db, &w->commit, "COMMIT", err) |
+           prepare(db, &w->put_summary,
+                   "INSERT OR REPLACE INTO scalar_summaries(series_id, level, first_step, last_step, count, picks) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6)", err) |
+           prepare(db, &w->delete_summary,
+                   "DELETE FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 AND first_step = ?3", err) |
+           prepare(db, &w->summary_at_or_before,
+                   "SELECT first_step FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 AND first_step <= ?3 "
+                   "ORDER BY first_step DESC LIMIT 1", err) |
+           prepare(db, &w->summary_before,
+                   "SELECT first_step FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 AND first_step < ?3 "
+                   "ORDER BY first_step DESC LIMIT 1", err) |
+           prepare(db, &w->summary_exists,
+                   "SELECT 1 FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 AND first_step = ?3", err) |
+           prepare(db, &w->summaries_after,
+                   "SELECT first_step FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 AND first_step > ?3 "
+                   "ORDER BY first_step", err) |
+           prepare(db, &w->delete_summaries_between,
+                   "DELETE FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 AND first_step BETWEEN ?3 AND ?4",
+                   err) |
+           prepare(db, &w->summaries_between,
+                   "SELECT first_step, last_step, count, picks FROM scalar_summaries WHERE series_id = ?1 "
+                   "AND level = ?2 AND first_step BETWEEN ?3 AND ?4 ORDER BY first_step", err) |
            prepare(db, &w->savepoint, "SAVEPOINT request", err) | prepare(db, &w->release, "RELEASE request", err) |
            prepare(db, &w->rollback_to, "ROLLBACK TO request", err) |
            prepare(db, &w->find_run, "SELECT id FROM runs WHERE name = ?1", err) |
@@ -316,6 +354,7 @@ static void finalize_writer_statements(writer_statements *w)
 static void *writer_main(void *arg);
 static int fold_some_tails(vz_store *s, vz_error *err);
 #define IDLE_FOLD_SERIES 256 /* series whose tails are folded per idle transaction (see fold_tail) */
+static int build_pending_summaries(vz_store *s, vz_error *err);
 
 static int path_is_nonempty_file(const char *path)
 {
@@ -362,6 +401,7 @@ int store_open(vz_store **out, const char *path, vz_error *err)
      * connection writes. A run is deleted child tables first (apply_delete_run), so the checks hold. */
     if (exec_sql(s->writer_db, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) < 0) goto fail;
     if (prepare_writer_statements(s, err) != 0) goto fail;
+    if (build_pending_summaries(s, err) < 0) goto fail;
     if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
         vz_fail(err, 500, "internal", "", "cannot start the writer thread");
         goto fail;
@@ -371,6 +411,7 @@ int store_open(vz_store **out, const char *path, vz_error *err)
 fail:
     finalize_writer_statements(&s->stmt);
     sqlite3_close(s->writer_db);
+    free(s->summary_changes);
     free(s->path);
     free(s);
     return -1;
@@ -395,6 +436,7 @@ void store_close(vz_store *s)
     pthread_mutex_destroy(&s->reader_lock);
     pthread_cond_destroy(&s->job_ready);
     pthread_cond_destroy(&s->job_done);
+    free(s->summary_changes);
     free(s->path);
     free(s);
 }
@@ -471,6 +513,280 @@ static void blob_decode_append(const unsigned char *blob, size_t n, point_column
     c->count += n;
 }
 
+/* ---- summaries of blocks and of groups of blocks (migrations/0009_scalar_summaries.sql) --------- */
+
+#define SUMMARY_LEVELS 4      /* levels of groups above the blocks: a top group holds about 8^4 blocks */
+#define SUMMARY_FANOUT_BITS 3 /* a group holds about 2^3 entries of the level below */
+#define PICKS_BYTES (4 * POINT_BYTES + 2 * sizeof(uint64_t))
+
+/* Whether a block starting at first_step starts a group at level (>= 1), as the series' first block does
+ * at every level. A hash of the step, not the step itself: block starts are often multiples of 1,024. One
+ * block in 8^level starts one, so groups hold about 8 entries of the level below, and which blocks start
+ * groups depends on nothing but their own first step: inserting or deleting a block regroups only its
+ * neighbourhood. */
+static bool starts_group(int64_t first_step, int level)
+{
+    uint64_t x = (uint64_t)first_step + 0x9e3779b97f4a7c15u; /* splitmix64's finaliser */
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    x ^= x >> 31;
+    return (x & (((uint64_t)1 << (SUMMARY_FANOUT_BITS * level)) - 1)) == 0;
+}
+
+static void picks_encode(const vz_m4_summary *sum, unsigned char out[PICKS_BYTES])
+{
+    const vz_point *points[4] = {&sum->first, &sum->min, &sum->max, &sum->last};
+    unsigned char *p = out;
+    for (int i = 0; i < 4; i++, p += POINT_BYTES) {
+        memcpy(p, &points[i]->step, sizeof(int64_t));
+        memcpy(p + sizeof(int64_t), &points[i]->wall_time_s, sizeof(double));
+        memcpy(p + sizeof(int64_t) + sizeof(double), &points[i]->value, sizeof(double));
+    }
+    memcpy(p, &sum->min_offset, sizeof(uint64_t));
+    memcpy(p + sizeof(uint64_t), &sum->max_offset, sizeof(uint64_t));
+}
+
+/* A row's summary; a picks BLOB of the wrong size (a damaged file) reads as no points. */
+static void picks_decode(const unsigned char *in, int bytes, int64_t count, vz_m4_summary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    if (bytes != (int)PICKS_BYTES || count <= 0) return;
+    vz_point *points[4] = {&sum->first, &sum->min, &sum->max, &sum->last};
+    const unsigned char *p = in;
+    for (int i = 0; i < 4; i++, p += POINT_BYTES) {
+        memcpy(&points[i]->step, p, sizeof(int64_t));
+        memcpy(&points[i]->wall_time_s, p + sizeof(int64_t), sizeof(double));
+        memcpy(&points[i]->value, p + sizeof(int64_t) + sizeof(double), sizeof(double));
+    }
+    memcpy(&sum->min_offset, p, sizeof(uint64_t));
+    memcpy(&sum->max_offset, p + sizeof(uint64_t), sizeof(uint64_t));
+    sum->count = (uint64_t)count;
+    sum->has_finite = !isnan(sum->min.value); /* a minimum is never NaN; without one it is the (NaN) first */
+}
+
+static int put_summary(vz_store *s, int64_t series_id, int level, const vz_m4_summary *sum, vz_error *err)
+{
+    unsigned char picks[PICKS_BYTES];
+    picks_encode(sum, picks);
+    sqlite3_stmt *st = s->stmt.put_summary;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, level);
+    sqlite3_bind_int64(st, 3, sum->first.step);
+    sqlite3_bind_int64(st, 4, sum->last.step);
+    sqlite3_bind_int64(st, 5, (int64_t)sum->count);
+    sqlite3_bind_blob(st, 6, picks, sizeof picks, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a scalar summary");
+}
+
+/* Remember that the blocks of series_id changed at first_step, for commit_summaries. Consecutive notes of
+ * one series (a write's blocks) widen one range. */
+static void note_summary_change(vz_store *s, int64_t series_id, int64_t first_step)
+{
+    if (s->summary_change_count) {
+        struct summary_change *last = &s->summary_changes[s->summary_change_count - 1];
+        if (last->series_id == series_id) {
+            if (first_step < last->first_step) last->first_step = first_step;
+            if (first_step > last->last_step) last->last_step = first_step;
+            return;
+        }
+    }
+    if (s->summary_change_count == s->summary_change_cap) {
+        size_t cap = s->summary_change_cap ? 2 * s->summary_change_cap : 64;
+        struct summary_change *grown = grow_array(s->summary_changes, cap, sizeof *grown);
+        if (!grown) {
+            s->has_lost_summary_change = true;
+            return;
+        }
+        s->summary_changes = grown;
+        s->summary_change_cap = cap;
+    }
+    s->summary_changes[s->summary_change_count++] = (struct summary_change){series_id, first_step, first_step};
+}
+
+static void forget_summary_changes(vz_store *s)
+{
+    s->summary_change_count = 0;
+    s->has_lost_summary_change = false;
+}
+
+/* The first step of the last summary of (series, level) starting at or before step (or before it, when
+ * is_strict); *found says whether there is one. */
+static int summary_start_before(vz_store *s, int64_t series_id, int level, int64_t step, bool is_strict,
+                                int64_t *out, bool *found, vz_error *err)
+{
+    sqlite3_stmt *st = is_strict ? s->stmt.summary_before : s->stmt.summary_at_or_before;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, level);
+    sqlite3_bind_int64(st, 3, step);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found) *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "reading scalar summaries");
+}
+
+static int summary_exists(vz_store *s, int64_t series_id, int level, int64_t step, bool *exists, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.summary_exists;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, level);
+    sqlite3_bind_int64(st, 3, step);
+    int rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "reading scalar summaries");
+}
+
+/* The first group of level after step that starts at a boundary (not merely at what was the series' first
+ * block): groups from there on are untouched by changes at or before step. */
+static int next_boundary_group(vz_store *s, int64_t series_id, int level, int64_t step, int64_t *out, bool *found,
+                               vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.summaries_after;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, level);
+    sqlite3_bind_int64(st, 3, step);
+    int rc;
+    *found = false;
+    while (!*found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        *found = starts_group(*out, level);
+    }
+    sqlite3_reset(st);
+    return *found || rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "reading scalar summaries");
+}
+
+/* Rebuild the groups of level (>= 1) that hold, or held before they changed, the entries of the level
+ * below starting in [*lo, *hi]. On return [*lo, *hi] spans the groups rebuilt: what changed for the level
+ * above. */
+static int rebuild_level(vz_store *s, int64_t series_id, int level, int64_t *lo, int64_t *hi, vz_error *err)
+{
+    /* From the group holding *lo: the last to start at or before it, unless the entry it started at is
+     * gone (then the group before). With none, from the series' first entry. */
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    bool has_from, has_to, exists = true;
+    if (summary_start_before(s, series_id, level, *lo, false, &from, &has_from, err) < 0) return -1;
+    if (has_from && summary_exists(s, series_id, level - 1, from, &exists, err) < 0) return -1;
+    if (has_from && !exists && summary_start_before(s, series_id, level, from, true, &from, &has_from, err) < 0)
+        return -1;
+    if (!has_from) from = INT64_MIN;
+    /* To the group after *hi that starts at a boundary, which the change left as it was. */
+    if (next_boundary_group(s, series_id, level, *hi, &to, &has_to, err) < 0) return -1;
+    if (has_to) to--; /* > *hi >= INT64_MIN, so no overflow */
+    else to = INT64_MAX;
+
+    sqlite3_stmt *st = s->stmt.delete_summaries_between;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, level);
+    sqlite3_bind_int64(st, 3, from);
+    sqlite3_bind_int64(st, 4, to);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "rebuilding scalar summaries");
+
+    /* The entries below are read while this level's rows, elsewhere in the same index, are written. */
+    st = s->stmt.summaries_between;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, level - 1);
+    sqlite3_bind_int64(st, 3, from);
+    sqlite3_bind_int64(st, 4, to);
+    vz_m4_summary group = {0}, entry;
+    int put_rc = 0;
+    while (put_rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t first_step = sqlite3_column_int64(st, 0);
+        picks_decode(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3), sqlite3_column_int64(st, 2), &entry);
+        if (group.count && starts_group(first_step, level)) {
+            put_rc = put_summary(s, series_id, level, &group, err);
+            group.count = 0;
+        }
+        m4_summary_append(&group, &entry);
+    }
+    sqlite3_reset(st);
+    if (put_rc < 0) return -1;
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "rebuilding scalar summaries");
+    if (group.count && put_summary(s, series_id, level, &group, err) < 0) return -1;
+    *lo = from;
+    *hi = to;
+    return 0;
+}
+
+static int compare_summary_changes(const void *a, const void *b)
+{
+    const struct summary_change *x = a, *y = b;
+    if (x->series_id != y->series_id) return x->series_id < y->series_id ? -1 : 1;
+    return x->first_step < y->first_step ? -1 : x->first_step > y->first_step;
+}
+
+/* Bring the groups above the blocks in line with the blocks changed since the transaction began: called
+ * by the writer just before COMMIT. The noted ranges of a series are merged where they overlap and each
+ * is rebuilt level by level; a range's rebuild may read groups a later range has yet to fix, which that
+ * range's own rebuild then redoes, so the order does not matter. */
+static int commit_summaries(vz_store *s, vz_error *err)
+{
+    int rc = 0;
+    if (s->has_lost_summary_change) rc = vz_out_of_memory(err, "noting changed blocks");
+    size_t n = s->summary_change_count;
+    if (n) qsort(s->summary_changes, n, sizeof *s->summary_changes, compare_summary_changes);
+    for (size_t i = 0; i < n && rc == 0;) {
+        struct summary_change range = s->summary_changes[i++];
+        while (i < n && s->summary_changes[i].series_id == range.series_id &&
+               s->summary_changes[i].first_step <= range.last_step) {
+            if (s->summary_changes[i].last_step > range.last_step) range.last_step = s->summary_changes[i].last_step;
+            i++;
+        }
+        for (int level = 1; level <= SUMMARY_LEVELS && rc == 0; level++)
+            rc = rebuild_level(s, range.series_id, level, &range.first_step, &range.last_step, err);
+    }
+    forget_summary_changes(s);
+    return rc;
+}
+
+/* Build the summaries of the series migration 0009 left pending (written before summaries existed), in
+ * one transaction. */
+static int build_pending_summaries(vz_store *s, vz_error *err)
+{
+    sqlite3 *db = s->writer_db;
+    sqlite3_stmt *pending = NULL, *blocks = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT series_id FROM scalar_summaries_pending", -1, &pending, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT points FROM scalar_blocks WHERE series_id = ?1 ORDER BY first_step", -1,
+                           &blocks, NULL) != SQLITE_OK) {
+        sqlite3_finalize(pending);
+        return sql_fail(err, db, "summarising scalars");
+    }
+    int rc = exec_sql(db, "BEGIN IMMEDIATE", "summarising scalars", err), step_rc = SQLITE_DONE;
+    point_columns block = {0};
+    while (rc == 0 && (step_rc = sqlite3_step(pending)) == SQLITE_ROW) {
+        int64_t series_id = sqlite3_column_int64(pending, 0);
+        sqlite3_bind_int64(blocks, 1, series_id);
+        int block_rc;
+        while (rc == 0 && (block_rc = sqlite3_step(blocks)) == SQLITE_ROW) {
+            block.count = 0;
+            blob_decode_append(sqlite3_column_blob(blocks, 0), blob_point_count(sqlite3_column_bytes(blocks, 0)),
+                               &block);
+            if (block.is_failed) rc = vz_out_of_memory(err, "summarising scalars");
+            if (rc == 0 && block.count == 0) continue;
+            vz_m4_summary summary;
+            if (rc == 0) m4_summarise(block.steps, block.wall_times_s, block.values, block.count, &summary);
+            if (rc == 0 && (rc = put_summary(s, series_id, 0, &summary, err)) == 0)
+                note_summary_change(s, series_id, summary.first.step);
+        }
+        if (rc == 0 && block_rc != SQLITE_DONE) rc = sql_fail(err, db, "summarising scalars");
+        sqlite3_reset(blocks);
+    }
+    if (rc == 0 && step_rc != SQLITE_DONE) rc = sql_fail(err, db, "summarising scalars");
+    sqlite3_finalize(pending);
+    sqlite3_finalize(blocks);
+    columns_free(&block);
+    if (rc == 0) rc = commit_summaries(s, err);
+    if (rc == 0) rc = exec_sql(db, "DELETE FROM scalar_summaries_pending", "summarising scalars", err);
+    if (rc == 0) return exec_sql(db, "COMMIT", "summarising scalars", err);
+    forget_summary_changes(s);
+    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, size_t from, size_t n,
                         vz_error *err)
 {
@@ -501,7 +817,12 @@ static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, 
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "writing a scalar block");
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "writing a scalar block");
+    vz_m4_summary summary;
+    m4_summarise(c->steps + from, c->wall_times_s + from, c->values + from, n, &summary);
+    if (put_summary(s, series_id, 0, &summary, err) < 0) return -1;
+    note_summary_change(s, series_id, c->steps[from]);
+    return 0;
 }
 
 /* Load the block a step belongs to: the last block starting at or before it, or else the first block
@@ -548,7 +869,16 @@ static int delete_block(vz_store *s, int64_t series_id, int64_t first_step, vz_e
     sqlite3_bind_int64(st, 2, first_step);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "replacing a scalar block");
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "replacing a scalar block");
+    st = s->stmt.delete_summary;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, 0);
+    sqlite3_bind_int64(st, 3, first_step);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "replacing a scalar block");
+    note_summary_change(s, series_id, first_step);
+    return 0;
 }
 
 /* Merge sorted, unique incoming points into a sorted block; an incoming step equal to a stored one
@@ -699,10 +1029,11 @@ static int fold_some_tails(vz_store *s, vz_error *err)
         if (sqlite3_step(st) != SQLITE_DONE) rc = sql_fail(err, db, "folding tails");
         sqlite3_reset(st);
     }
-    if (rc == 0 && exec_sql(db, "COMMIT", "folding tails", err) == 0) {
+    if (rc == 0 && commit_summaries(s, err) == 0 && exec_sql(db, "COMMIT", "folding tails", err) == 0) {
         s->fold_after = n == IDLE_FOLD_SERIES ? ids[n - 1] : 0; /* a pass over every series ends with fewer */
         return n;
     }
+    forget_summary_changes(s);
     if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
 }
@@ -1211,6 +1542,10 @@ static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
     static const char *const statements[] = {
         "DELETE FROM scalar_blocks WHERE series_id IN "
         "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM scalar_summaries WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
+        "DELETE FROM scalar_summaries_pending WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
         "DELETE FROM histogram_steps WHERE series_id IN "
         "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
         "DELETE FROM images WHERE series_id IN "
@@ -1250,9 +1585,10 @@ static int apply_job(vz_store *s, store_job *job)
  * error rolled the transaction back under us: what the transaction holds is then unknown, so none of it
  * is committed. Every job not already refused on its own fails with that error; a job refused for its
  * own reason (a 400 naming its field) keeps that answer. */
-static void fail_group(sqlite3 *db, store_job *jobs, const vz_error *err)
+static void fail_group(vz_store *s, store_job *jobs, const vz_error *err)
 {
-    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    forget_summary_changes(s);
+    if (!sqlite3_get_autocommit(s->writer_db)) sqlite3_exec(s->writer_db, "ROLLBACK", NULL, NULL, NULL);
     for (store_job *job = jobs; job; job = job->next) {
         if (job->rc < 0) continue;
         job->rc = -1;
@@ -1278,16 +1614,17 @@ static int apply_group(vz_store *s, store_job *jobs, bool has_savepoints)
     writer_statements *w = &s->stmt;
     vz_error group_err;
     if (run_statement(s, w->begin, "starting a transaction", &group_err) < 0) {
-        fail_group(db, jobs, &group_err);
+        fail_group(s, jobs, &group_err);
         return 0;
     }
     for (store_job *job = jobs; job; job = job->next) {
         if (has_savepoints && run_statement(s, w->savepoint, "starting a request", &group_err) < 0) {
-            fail_group(db, jobs, &group_err);
+            fail_group(s, jobs, &group_err);
             return 0;
         }
         job->rc = apply_job(s, job);
         if (job->rc < 0 && !has_savepoints) {
+            forget_summary_changes(s);
             if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             for (store_job *each = jobs; each; each = each->next) each->rc = 0;
             return -1;
@@ -1295,17 +1632,17 @@ static int apply_group(vz_store *s, store_job *jobs, bool has_savepoints)
         if (has_savepoints &&
             ((job->rc < 0 && run_statement(s, w->rollback_to, "undoing a refused request", &group_err) < 0) ||
              run_statement(s, w->release, "finishing a request", &group_err) < 0)) {
-            fail_group(db, jobs, &group_err);
+            fail_group(s, jobs, &group_err);
             return 0;
         }
         if (sqlite3_get_autocommit(db)) { /* an I/O error rolled back the whole transaction */
             vz_fail(&group_err, 500, "internal", "", "the transaction was rolled back by the database");
-            fail_group(db, jobs, &group_err);
+            fail_group(s, jobs, &group_err);
             return 0;
         }
     }
-    if (run_statement(s, w->commit, "committing", &group_err) < 0) {
-        fail_group(db, jobs, &group_err);
+    if (commit_summaries(s, &group_err) < 0 || run_statement(s, w->commit, "committing", &group_err) < 0) {
+        fail_group(s, jobs, &group_err);
         return 0;
     }
     if (!s->hook) return 0;
@@ -2098,6 +2435,15 @@ static int find_run_series(sqlite3 *db, const char *run, const char *kind, const
     return 0;
 }
 
+/* The blocks of series ?1 holding steps in [?2, ?3], in step order. The scan starts at the block holding ?2,
+ * found by one index descent (the subquery): a condition on last_step alone would make SQLite walk every
+ * block from the series' first, so a zoom into the end of a long series would cost more than one into its
+ * start. A block starting at or before ?2 that ends before it yields no point; the readers skip it. */
+static const char blocks_in_range_sql[] =
+    "SELECT points FROM scalar_blocks WHERE series_id = ?1 AND first_step >= "
+    "coalesce((SELECT first_step FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?2 "
+    "ORDER BY first_step DESC LIMIT 1), ?2) AND first_step <= ?3 ORDER BY first_step";
+
 /* Hand the visitor the points of one block that fall in [start, end]. A block's BLOB is large enough to
  * live on overflow pages, which SQLite assembles into a malloc'd (so aligned) buffer: its columns are then
  * used where they lie. Only a BLOB at an odd address is copied into aligned columns first. */
@@ -2128,9 +2474,8 @@ static int scan_blocks(sqlite3 *db, int64_t series_id, int64_t start, int64_t en
                        const store_scalar_visitor *visitor, vz_error *err)
 {
     sqlite3_stmt *st;
-    const char *sql = "SELECT points FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?3 "
-                      "AND last_step >= ?2 ORDER BY first_step";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return sql_fail(err, db, "reading scalars");
+    if (sqlite3_prepare_v2(db, blocks_in_range_sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(err, db, "reading scalars");
     sqlite3_bind_int64(st, 1, series_id);
     sqlite3_bind_int64(st, 2, start);
     sqlite3_bind_int64(st, 3, end);
@@ -2149,6 +2494,155 @@ static int scan_blocks(sqlite3 *db, int64_t series_id, int64_t start, int64_t en
     return rc == SQLITE_DONE ? 0 : sql_fail(err, db, "reading scalars");
 }
 
+
+/* ---- reading through the summaries: a reduced query in O(buckets x log n) rows --------------------- */
+
+/* The entries of one summary level from some step on, in step order. */
+typedef struct {
+    sqlite3_stmt *st;
+    bool has_row;
+    int64_t first_step, last_step;
+} level_cursor;
+
+static int cursor_step(sqlite3 *db, level_cursor *c, vz_error *err)
+{
+    int rc = sqlite3_step(c->st);
+    c->has_row = rc == SQLITE_ROW;
+    if (c->has_row) {
+        c->first_step = sqlite3_column_int64(c->st, 0);
+        c->last_step = sqlite3_column_int64(c->st, 1);
+    }
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(err, db, "reading scalar summaries");
+}
+
+/* Put the cursor on the first entry starting at or after step. Where the walk goes next is usually the
+ * next row, so one step is tried before a seek (an index descent). */
+static int cursor_reach(sqlite3 *db, level_cursor *c, int64_t step, vz_error *err)
+{
+    if (c->has_row && c->first_step >= step) return 0;
+    if (c->has_row && cursor_step(db, c, err) < 0) return -1;
+    if (c->has_row && c->first_step >= step) return 0;
+    sqlite3_reset(c->st);
+    sqlite3_bind_int64(c->st, 3, step);
+    return cursor_step(db, c, err);
+}
+
+static void summary_of_row(const level_cursor *c, vz_m4_summary *out)
+{
+    picks_decode(sqlite3_column_blob(c->st, 3), sqlite3_column_bytes(c->st, 3), sqlite3_column_int64(c->st, 2), out);
+}
+
+/* Hand the visitor the points of [start, end] of a series, each entry (block or group) that lies whole in
+ * the range and in one span (see store_scalar_visitor) as its summary, and only the blocks that straddle
+ * the range's ends or a span's border as points. Walking left to right, at each block the coarsest group
+ * starting there that fits is taken, and the walk continues after it. */
+static int walk_summaries(sqlite3 *db, int64_t series_id, int64_t start, int64_t end,
+                          const store_scalar_visitor *visitor, vz_error *err)
+{
+    level_cursor levels[SUMMARY_LEVELS + 1] = {0};
+    sqlite3_stmt *block = NULL;
+    point_columns scratch = {0};
+    int rc = 0;
+    for (int level = 0; level <= SUMMARY_LEVELS && rc == 0; level++) {
+        if (sqlite3_prepare_v2(db, "SELECT first_step, last_step, count, picks FROM scalar_summaries "
+                               "WHERE series_id = ?1 AND level = ?2 AND first_step >= ?3 ORDER BY first_step",
+                               -1, &levels[level].st, NULL) != SQLITE_OK) {
+            rc = sql_fail(err, db, "reading scalar summaries");
+            break;
+        }
+        sqlite3_bind_int64(levels[level].st, 1, series_id);
+        sqlite3_bind_int(levels[level].st, 2, level);
+    }
+    if (rc == 0 && sqlite3_prepare_v2(db, "SELECT points FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2",
+                                      -1, &block, NULL) != SQLITE_OK)
+        rc = sql_fail(err, db, "reading scalars");
+    /* The first block: the one holding start (the last starting at or before it), else the first after. */
+    sqlite3_stmt *first = NULL;
+    int64_t step = start;
+    if (rc == 0 && sqlite3_prepare_v2(db, "SELECT first_step FROM scalar_summaries WHERE series_id = ?1 AND level = 0 "
+                                      "AND first_step <= ?2 ORDER BY first_step DESC LIMIT 1", -1, &first,
+                                      NULL) != SQLITE_OK)
+        rc = sql_fail(err, db, "reading scalar summaries");
+    if (rc == 0) {
+        sqlite3_bind_int64(first, 1, series_id);
+        sqlite3_bind_int64(first, 2, start);
+        int first_rc = sqlite3_step(first);
+        if (first_rc == SQLITE_ROW) step = sqlite3_column_int64(first, 0);
+        else if (first_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading scalar summaries");
+    }
+    sqlite3_finalize(first);
+    if (rc == 0) rc = cursor_reach(db, &levels[0], step, err);
+    bool has_step = levels[0].has_row;
+    step = levels[0].first_step;
+    while (rc == 0 && has_step && step <= end) {
+        /* step is the first step of the next block not yet visited; every level's entry that starts there
+         * ends at a block boundary. */
+        bool may_summarise = step >= start;
+        int64_t limit = end;
+        if (may_summarise && visitor->span_last_step) {
+            int64_t span_end = visitor->span_last_step(visitor->ctx, step);
+            if (span_end < limit) limit = span_end;
+        }
+        int level = may_summarise ? SUMMARY_LEVELS : 0;
+        for (; level > 0 && rc == 0; level--) {
+            level_cursor *c = &levels[level];
+            rc = cursor_reach(db, c, step, err);
+            if (rc == 0 && c->has_row && c->first_step == step && c->last_step <= limit) break;
+        }
+        if (rc == 0 && level == 0) rc = cursor_reach(db, &levels[0], step, err);
+        if (rc < 0) break;
+        level_cursor *c = &levels[level];
+        if (!c->has_row || c->first_step != step) { /* the levels disagree: a damaged file */
+            rc = vz_fail(err, 500, "internal", "", "scalar summaries out of step with the blocks at step %lld",
+                         (long long)step);
+            break;
+        }
+        if (may_summarise && c->last_step <= limit) {
+            vz_m4_summary summary;
+            summary_of_row(c, &summary);
+            visitor->summary(visitor->ctx, &summary);
+        } else {
+            sqlite3_bind_int64(block, 1, series_id);
+            sqlite3_bind_int64(block, 2, step);
+            int block_rc = sqlite3_step(block);
+            if (block_rc == SQLITE_ROW)
+                visit_block(sqlite3_column_blob(block, 0), blob_point_count(sqlite3_column_bytes(block, 0)), start, end,
+                            &scratch, visitor);
+            sqlite3_reset(block);
+            if (block_rc != SQLITE_ROW && block_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading scalars");
+            else if (scratch.is_failed) rc = vz_out_of_memory(err, "reading scalars");
+            if (rc < 0) break;
+        }
+        /* Groups of a level tile the blocks, so the next entry of this level starts at the next block. */
+        rc = cursor_step(db, c, err);
+        has_step = c->has_row;
+        step = c->first_step;
+    }
+    for (int level = 0; level <= SUMMARY_LEVELS; level++) sqlite3_finalize(levels[level].st);
+    sqlite3_finalize(block);
+    columns_free(&scratch);
+    return rc;
+}
+
+static void count_points(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values,
+                         size_t count)
+{
+    (void)steps, (void)wall_times_s, (void)values;
+    *(uint64_t *)ctx += count;
+}
+
+static void count_summary(void *ctx, const vz_m4_summary *summary) { *(uint64_t *)ctx += summary->count; }
+
+/* How many points of the series lie in [start, end]: the same walk with one span, so it reads the
+ * coarsest groups inside the range and points only of the two blocks at its ends. */
+static int count_in_range(sqlite3 *db, int64_t series_id, int64_t start, int64_t end, uint64_t *count,
+                          vz_error *err)
+{
+    *count = 0;
+    store_scalar_visitor counter = {.points = count_points, .summary = count_summary, .ctx = count};
+    return walk_summaries(db, series_id, start, end, &counter, err);
+}
+
 int store_scan_scalars(vz_store *s, const char *run, const char *tag, int64_t start, int64_t end,
                        const store_scalar_visitor *visitor, vz_error *err)
 {
@@ -2162,9 +2656,15 @@ int store_scan_scalars(vz_store *s, const char *run, const char *tag, int64_t st
     int64_t series_id, first_step, last_step;
     int rc = find_run_series(db, run, "scalars", tag, &series_id, &first_step, &last_step, err);
     if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
-        if (visitor->begin)
+        uint64_t count = 0;
+        bool may_summarise = visitor->summary && visitor->span_last_step;
+        if (may_summarise) rc = count_in_range(db, series_id, start, end, &count, err);
+        if (rc == 0 && visitor->begin)
             visitor->begin(visitor->ctx, first_step > start ? first_step : start, last_step < end ? last_step : end);
-        rc = scan_blocks(db, series_id, start, end, visitor, err);
+        if (rc == 0 && may_summarise && count > visitor->summarise_above)
+            rc = walk_summaries(db, series_id, start, end, visitor, err);
+        else if (rc == 0)
+            rc = scan_blocks(db, series_id, start, end, visitor, err);
     }
     rc = read_end(db, rc, err);
     reader_release(s, db);
@@ -2217,9 +2717,7 @@ int store_scalar_cursor_open(vz_store *s, const char *run, const char *tag, int6
     int rc = read_begin(c->db, err);
     if (rc == 0) rc = find_run_series(c->db, run, "scalars", tag, &series_id, &first_step, &last_step, err);
     if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
-        const char *sql = "SELECT points FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?3 "
-                          "AND last_step >= ?2 ORDER BY first_step";
-        if (sqlite3_prepare_v2(c->db, sql, -1, &c->st, NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v2(c->db, blocks_in_range_sql, -1, &c->st, NULL) != SQLITE_OK) {
             rc = sql_fail(err, c->db, "reading scalars");
         } else {
             sqlite3_bind_int64(c->st, 1, series_id);

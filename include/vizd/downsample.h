@@ -28,6 +28,11 @@ void m4_add(m4_reducer *m, int64_t step, double wall_time_s, double value);
 /* The same for many points at once (sorted by step, continuing any added before): the fast path. */
 void m4_add_columns(m4_reducer *m, const int64_t *steps, const double *wall_times_s, const double *values,
                     size_t count);
+/* The last step of the bucket that step (within [start, end]) falls in. */
+int64_t m4_bucket_last_step(const m4_reducer *m, int64_t step);
+/* Add a summary of points that all fall in one bucket and follow every point added before: the same as
+ * adding those points one by one. */
+void m4_add_summary(m4_reducer *m, const vz_m4_summary *summary);
 /* Close the last bucket; returns how many points were written to out. */
 size_t m4_finish(m4_reducer *m);
 
@@ -35,5 +40,11 @@ size_t m4_finish(m4_reducer *m);
  * reducer never writes past what it has read. */
 size_t m4_reduce(const vz_point *points, size_t count, int64_t start, int64_t end, size_t buckets,
                  vz_point *out);
+
+/* The summary of count (>= 1) consecutive points, sorted by step. */
+void m4_summarise(const int64_t *steps, const double *wall_times_s, const double *values, size_t count,
+                  vz_m4_summary *out);
+/* Extend acc by next, whose points all follow acc's (acc may be empty: count 0). */
+void m4_summary_append(vz_m4_summary *acc, const vz_m4_summary *next);
 
 #endif

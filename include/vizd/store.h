@@ -94,6 +94,15 @@ typedef struct {
     double value;
 } vz_point;
 
+/* The M4 picks of consecutive points of one series (downsample.c makes and combines them; the store keeps
+ * one per stored block and per group of blocks): the first and last point, the minimum and maximum (the
+ * earliest of equal ones; NaN never is one) with their offsets from the first point, and how many points. */
+typedef struct {
+    vz_point first, min, max, last;
+    uint64_t count, min_offset, max_offset;
+    bool has_finite; /* false: every value is NaN, and min and max are the first point */
+} vz_m4_summary;
+
 /* Points of one series in a step range, in step order. */
 typedef struct {
     vz_point *points;
@@ -174,11 +183,19 @@ void store_points_free(vz_points *points);
 
 /* Visit the points of (run, tag) with start <= step <= end in step order, a stored block at a time,
  * without collecting them. begin, if set, is called first (only when there are points) with the series'
- * step extent clipped to [start, end], so a reducer can lay out its buckets. Errors as store_read_scalars. */
+ * step extent clipped to [start, end], so a reducer can lay out its buckets. Errors as store_read_scalars.
+ *
+ * A reducer may also set span_last_step and summary: when the range holds more than summarise_above
+ * points, consecutive points that all lie in [step, span_last_step(step)] (one output bucket) may then
+ * come as one summary instead of point by point. The store keeps summaries of blocks and of groups of
+ * blocks, so such a visit reads about (number of spans) x log(points) rows, not every point. */
 typedef struct {
     void (*begin)(void *ctx, int64_t first_step, int64_t last_step);
     void (*points)(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values, size_t count);
     void *ctx;
+    int64_t (*span_last_step)(void *ctx, int64_t step); /* called after begin, for steps it laid out */
+    void (*summary)(void *ctx, const vz_m4_summary *summary);
+    size_t summarise_above;
 } store_scalar_visitor;
 int store_scan_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
                        const store_scalar_visitor *visitor, vz_error *err);

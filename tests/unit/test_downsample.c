@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vizd/downsample.h"
 
@@ -134,4 +135,54 @@ Test(downsample, adding_columns_gives_what_adding_points_one_by_one_gives)
     free(p);
     free(one);
     free(many);
+}
+
+/* A series cut into random runs, each added either point by point or as its summary where it fits in one
+ * bucket: the reduction is the same, bit for bit. Few distinct values, so equal extremes are common. */
+Test(downsample, adding_summaries_gives_what_adding_their_points_gives)
+{
+    uint64_t seed = 88172645463325252u;
+    for (int round = 0; round < 200; round++) {
+        size_t n = 1 + (size_t)(round * 37 % 3000);
+        int64_t *steps = malloc(n * sizeof *steps);
+        double *walls = malloc(n * sizeof *walls), *values = malloc(n * sizeof *values);
+        int64_t step = -1000;
+        for (size_t i = 0; i < n; i++) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            step += 1 + (int64_t)(seed % 5);
+            steps[i] = step;
+            walls[i] = (double)i;
+            values[i] = seed % 23 == 0 ? NAN : seed % 29 == 0 ? -INFINITY : (double)(seed % 5);
+        }
+        size_t buckets = 1 + (size_t)(seed % 200);
+        vz_point *a = calloc(4 * buckets, sizeof *a), *b = calloc(4 * buckets, sizeof *b);
+        m4_reducer by_points, by_summaries;
+        m4_init(&by_points, steps[0], steps[n - 1], buckets, a);
+        m4_init(&by_summaries, steps[0], steps[n - 1], buckets, b);
+        for (size_t i = 0; i < n; i++) m4_add(&by_points, steps[i], walls[i], values[i]);
+        for (size_t i = 0; i < n;) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            size_t run = 1 + (size_t)(seed % 40);
+            if (run > n - i) run = n - i;
+            if (steps[i + run - 1] <= m4_bucket_last_step(&by_summaries, steps[i])) {
+                vz_m4_summary whole = {0}, part;
+                for (size_t k = i; k < i + run; k += 3) { /* built from pieces, as groups of blocks are */
+                    m4_summarise(steps + k, walls + k, values + k, k + 3 <= i + run ? 3 : i + run - k, &part);
+                    m4_summary_append(&whole, &part);
+                }
+                m4_add_summary(&by_summaries, &whole);
+            } else {
+                m4_add_columns(&by_summaries, steps + i, walls + i, values + i, run);
+            }
+            i += run;
+        }
+        size_t na = m4_finish(&by_points), nb = m4_finish(&by_summaries);
+        cr_assert_eq(na, nb, "round %d", round);
+        cr_assert(memcmp(a, b, na * sizeof *a) == 0, "round %d", round);
+        free(steps);
+        free(walls);
+        free(values);
+        free(a);
+        free(b);
+    }
 }

@@ -250,7 +250,7 @@ static void assert_range(vz_store *store, const model *m, int64_t start, int64_t
 {
     static visit_record r;
     memset(&r, 0, sizeof r);
-    store_scalar_visitor visitor = {on_begin, on_points, &r};
+    store_scalar_visitor visitor = {.begin = on_begin, .points = on_points, .ctx = &r};
     vz_error err;
     cr_assert_eq(store_scan_scalars(store, "r", "t", start, end, &visitor, &err), 0, "%s", err.message);
     store_scalar_cursor *cursor;

@@ -1,0 +1,174 @@
+"""bench_read.py -- the read path on long series: reduced queries (points=1000) over 5 M, 10 M and (with
+--big) 100 M points, zooms into the first and last 1%, and streamed exports (CSV of 1 M points, JSON of
+10 M) with vizd's resident memory before and after.
+
+    python3 bench/bench_read.py [--binary build/vizd] [--big] [--dir DIR] [--repeats 20]
+
+Each series is written once into its own database in DIR (default: a temporary directory) by columnar
+POSTs of 1 M points (the values string is encoded once and reused, so the client keeps up), unless DIR
+already holds it from an earlier run: pass --dir to keep the 2.4 GB of the 100 M-point database between
+runs. Every figure is the median of --repeats queries after one warm-up query, measured on a client on
+the same machine, to the last byte of the answer."""
+
+import argparse
+import http.client
+import json
+import math
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+from benchlib import free_port, start_vizd
+
+CHUNK = 1_000_000
+
+
+def values_text(seed):
+    """1 M values as JSON text: a noisy decaying curve with a few spikes, as a loss curve looks."""
+    rng = random.Random(seed)
+    values = [math.exp(-i / 300_000) + rng.gauss(0, 0.05) for i in range(CHUNK)]
+    for _ in range(5):
+        values[rng.randrange(CHUNK)] = rng.choice([1e3, -1e3])
+    return ",".join(repr(v) for v in values)
+
+
+def post(conn, body):
+    conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    data = resp.read()
+    if resp.status != 200:
+        sys.exit(f"write failed: {resp.status} {data[:200]!r}")
+
+
+def generate(port, run, points, values):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.monotonic()
+    for first in range(0, points, CHUNK):
+        n = min(CHUNK, points - first)
+        steps = ",".join(map(str, range(first, first + n)))
+        vals = values if n == CHUNK else ",".join(values.split(",")[:n])
+        post(conn, f'{{"run":"{run}","scalars":[{{"tag":"loss","steps":[{steps}],"values":[{vals}]}}]}}'.encode())
+    conn.close()
+    return time.monotonic() - started
+
+
+def timed_get(port, path):
+    """Seconds to the last byte, and the body."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.monotonic()
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    elapsed = time.monotonic() - started
+    conn.close()
+    if resp.status != 200:
+        sys.exit(f"GET {path}: {resp.status} {body[:200]!r}")
+    return elapsed, body
+
+
+def cpu_s(pid):
+    """CPU time vizd has used so far (user + system)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def median_ms(port, path, repeats, pid):
+    """The median wall time of repeats queries, and vizd's mean CPU time per query (which other load on the
+    machine disturbs far less), in ms."""
+    timed_get(port, path)  # warm-up: pages into the cache, statements prepared
+    cpu_before = cpu_s(pid)
+    wall = statistics.median(timed_get(port, path)[0] for _ in range(repeats)) * 1000
+    return wall, (cpu_s(pid) - cpu_before) / repeats * 1000
+
+
+def fmt(figures):
+    return f"{figures[0]:6.1f} ms (CPU {figures[1]:5.1f} ms)"
+
+
+def rss_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def database(directory, name, points, binary, values):
+    """The path of a database holding run `name` with `points` points, generated if missing."""
+    path = os.path.join(directory, f"{name}.sqlite")
+    if os.path.exists(path):
+        return path
+    port = free_port()
+    proc = start_vizd(binary, path + ".tmp", port)
+    try:
+        seconds = generate(port, name, points, values)
+    finally:
+        proc.terminate()
+        proc.wait()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + ".tmp" + suffix):
+            os.rename(path + ".tmp" + suffix, path + suffix)
+    print(f"generated {points:,} points in {seconds:.1f} s ({points / seconds / 1e6:.2f} M points/s), "
+          f"{os.path.getsize(path) / 1e9:.2f} GB", flush=True)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default="build/vizd")
+    ap.add_argument("--big", action="store_true", help="also 100 M points (~2.5 GB, a few minutes to write)")
+    ap.add_argument("--dir")
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--only", help="just these sizes in M points, e.g. 5,100")
+    args = ap.parse_args()
+    directory = args.dir or tempfile.mkdtemp(prefix="vizd-bench-read-")
+    os.makedirs(directory, exist_ok=True)
+    values = values_text(1)
+    sizes = [5_000_000, 10_000_000] + ([100_000_000] if args.big else [])
+    if args.only:
+        sizes = [int(m) * 1_000_000 for m in args.only.split(",")]
+    try:
+        for points in sizes:
+            name = f"s{points // 1_000_000}m"
+            path = database(directory, name, points, args.binary, values)
+            port = free_port()
+            proc = start_vizd(args.binary, path, port)
+            try:
+                q = f"/api/v1/scalars?tag=loss&run={name}&points=1000"
+                whole = median_ms(port, q, args.repeats, proc.pid)
+                first = median_ms(port, f"{q}&start=0&end={points // 100 - 1}", args.repeats, proc.pid)
+                last = median_ms(port, f"{q}&start={points - points // 100}&end={points - 1}", args.repeats, proc.pid)
+                _, body = timed_get(port, q)
+                answer = json.loads(body)["series"][0]
+                print(f"{points / 1e6:>5.0f} M points, points=1000: {fmt(whole)} "
+                      f"({len(answer['points'])} points, total {answer['total']:,}); "
+                      f"zoom first 1%: {fmt(first)}, last 1%: {fmt(last)}", flush=True)
+                if points == 10_000_000:
+                    before = rss_kib(proc.pid, "VmRSS")
+                    seconds, body = timed_get(port, f"/api/v1/scalars?tag=loss&run={name}&points=0")
+                    print(f"   JSON export of 10 M points: {seconds:.2f} s ({points / seconds / 1e6:.1f} M points/s, "
+                          f"{len(body) / 1e6:.0f} MB); vizd RSS {before / 1024:.0f} MB before, peak "
+                          f"{rss_kib(proc.pid, 'VmHWM') / 1024:.0f} MB", flush=True)
+                    del body
+                    for form in ("csv", "json"):
+                        q1 = f"/api/v1/scalars?tag=loss&run={name}&points=0&start=0&end=999999&format={form}"
+                        ms, cpu = median_ms(port, q1, 5, proc.pid)
+                        print(f"   {form.upper()} of 1 M points: {ms:.0f} ms, CPU {cpu:.0f} ms "
+                              f"({1e6 / ms / 1e3:.1f} M points/s); "
+                              f"vizd RSS {rss_kib(proc.pid, 'VmRSS') / 1024:.0f} MB, peak "
+                              f"{rss_kib(proc.pid, 'VmHWM') / 1024:.0f} MB", flush=True)
+            finally:
+                proc.terminate()
+                proc.wait()
+    finally:
+        if not args.dir:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
