@@ -214,8 +214,10 @@ build/loadgen: bench/loadgen.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ bench/loadgen.c
 
-bench: build/vizd build/bench_histogram build/bench_crc32c build/loadgen
+bench: build/vizd build/bench_histogram build/bench_crc32c build/loadgen build/bench_numfmt
 	$(PYTHON) bench/run.py
+	./build/bench_numfmt
+	$(PYTHON) bench/bench_answer.py
 	$(PYTHON) bench/bench_one_point.py
 	$(PYTHON) bench/memory.py
 	./build/bench_histogram
@@ -234,6 +236,10 @@ NUMFMT_SEED    ?= 1
 build/check_numfmt: bench/check_numfmt.c tests/unit/numfmt_oracle.h server/numfmt.c include/vizd/numfmt.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -Itests/unit -o $@ bench/check_numfmt.c server/numfmt.c -lpthread -lm
+
+build/bench_numfmt: bench/bench_numfmt.c server/numfmt.c include/vizd/numfmt.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -o $@ bench/bench_numfmt.c server/numfmt.c -lpthread -lm
 
 check-numfmt: build/check_numfmt
 	./build/check_numfmt $(NUMFMT_COUNT) $(NUMFMT_THREADS) $(NUMFMT_SEED)
