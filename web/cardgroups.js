@@ -131,6 +131,7 @@ export class CardGroups {
         this.observer.unobserve(card.el);
         card.destroy();
         this.cards.delete(key);
+        this.groupOfKey.delete(key);
       }
     }
     for (const [name, group] of this.groups) {

@@ -5,8 +5,9 @@
  * heatmaps [H, W] as one tile (a feature map a page of 32 or 64 channels at a time, so one card stays
  * a screen or two tall however many channels it has; a tile-size control sets how big a tile is
  * drawn, and a map bigger than its tiles is fetched already reduced by the server to the tile's device
- * pixels, each pixel the mean of the area it covers, so only what is drawn crosses the wire), with the colormaps of colormaps.js and the normalisations of
- * normalize.js; tensorgrid.js lays the tiles out and paints them.
+ * pixels, each pixel the mean of the area it covers, so only what is drawn crosses the wire), with the
+ * colormaps of colormaps.js and the normalisations of normalize.js; tensorgrid.js lays the tiles out and
+ * paints them.
  *
  * A heatmap whose display.overlay names an image tag of the same run is a class-activation map: it
  * is drawn over that tag's image of the same step with pytorch-grad-cam's show_cam_on_image blend
