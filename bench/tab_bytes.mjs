@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { openBrowser, startVizd } from '../tests/web/browser/harness.mjs';
 
-const TABS = ['scalars', 'histograms', 'distributions', 'images', 'tensors', 'graph', 'text', 'runs'];
+const TABS = ['scalars', 'histograms', 'distributions', 'images', 'tensors', 'graph', 'text', 'runs', 'hparams'];
 const ROOT = path.resolve(import.meta.dirname, '..');
 const binaries = process.argv.slice(2).map((arg) => {
   const at = arg.indexOf('=');
@@ -33,7 +33,8 @@ async function idle(page) {
   await page.waitForFunction(() => window.__vizd.idle(), null, { timeout: 120000 });
 }
 
-/** {total, data, requests, height} of one tab opened fresh and scrolled through. */
+/** {total, data, requests, height} of one tab opened fresh and scrolled through; null when this build's
+ * dashboard has no such tab (it then opens the first tab instead). */
 async function measureTab(browser, url, tab) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const cdp = await page.context().newCDPSession(page);
@@ -44,6 +45,10 @@ async function measureTab(browser, url, tab) {
   cdp.on('Network.loadingFinished', (e) => bytes.set(e.requestId, e.encodedDataLength));
   await page.goto(`${url}/#${tab}`);
   await idle(page);
+  if (!(await page.evaluate((id) => window.__vizd.state.tab === id, tab))) {
+    await page.context().close();
+    return null;
+  }
   for (let screens = 0; screens < 300; screens++) {
     const atEnd = await page.evaluate(() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2);
     if (atEnd) break;
@@ -85,6 +90,7 @@ console.log(`| ${head.map(() => '---').join(' | ')} |`);
 for (const tab of TABS) {
   const cells = results.flatMap(({ tabs }) => {
     const r = tabs[tab];
+    if (!r) return ['(no such tab)', '', ''];
     return [`${kb(r.total)} (${kb(r.data)})`, String(r.requests), r.height.toLocaleString('en-US')];
   });
   console.log(`| ${tab} | ${cells.join(' | ')} |`);
