@@ -4,7 +4,8 @@
  * (GET /api/v1/blobs/NAME?channels=0:32&size=64, 0.5 MB of the tensor's 12.8 MB), so the whole tab,
  * page and scripts included, moves under 1 MB (it moved 25 MB); the pager walks the pages (hover names
  * the channel and the rows and columns a tile pixel averages, in the whole tensor), "per page" shows 64,
- * and the tile-size control makes tiles smaller or bigger, fetching them at that size. */
+ * and the tile-size control makes tiles smaller or bigger, fetching them at that size; dark mode draws the
+ * page on the dark card (build/screenshots/tensors-feature-map-page-dark.png). */
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -189,6 +190,21 @@ test('the tile-size control shrinks and grows the tiles', async () => {
   assert.ok(Math.abs(value - Math.sin((x + y) / 2)) < 1e-4, `${value} at (${y}, ${x})`);
   await page.mouse.move(0, 0);
   assert.ok(await page.$eval(sel, (el) => el.getBoundingClientRect().height) > shorter);
+});
+
+test('in dark mode the page of tiles is drawn on the dark card (screenshot)', async () => {
+  const input = `${sel} .control:has(.control-label:text-is("Tile")) input`;
+  const before = await state();
+  await page.$eval(input, (el) => { el.value = '64'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  await redrawn(before);
+  await page.selectOption('#theme', 'dark');
+  await waitIdle(page);
+  const background = await page.$eval(sel, (el) => getComputedStyle(el).backgroundColor);
+  const [r, g, b] = background.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 200, `card background ${background}`);
+  assert.equal((await state()).shown.size, 64);
+  await screenshotOf(page.locator(sel), 'tensors-feature-map-page-dark.png');
+  await page.selectOption('#theme', 'system');
 });
 
 test('the console has no errors', () => {
