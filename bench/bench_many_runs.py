@@ -13,7 +13,8 @@ the first 256 runs. Then times, on one keep-alive connection, identity encoding,
   - one tag over 256 runs (vizd's most per request): GET /api/v1/scalars?tag=T&run=x256&points=1000, for a
     tag of STEPS steps and for "long" (2,560,000 points).
 Each request runs 5 times per repeat; a repeat's figure is the median of its 5; printed: the median of the
-repeats' figures and their range. This is not a test: it asserts nothing, it measures.
+repeats' figures and their range, and vizd's CPU time (user + system) per request, which other work on the
+machine hardly changes (the wall time it multiplies). This is not a test: it asserts nothing, it measures.
 """
 import argparse
 import json
@@ -21,7 +22,7 @@ import os
 import tempfile
 import time
 import urllib.parse
-from benchlib import Server, Timed, free_port, start_vizd
+from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, start_vizd
 
 LONG_RUNS = 256
 LONG_STEPS = 10_000
@@ -82,56 +83,67 @@ def main():
             time.sleep(1.0)  # vizd checkpoints the WAL once writes pause
 
             rows = []
-            runs_list = Timed()
-            for _ in range(args.repeats):
-                runs_list.run(server, "GET", "/api/v1/runs")
+
+            def timed(path):
+                """A Timed of repeats x PER_REPEAT requests of path, and vizd's CPU per request."""
+                t = Timed()
+                cpu = cpu_seconds(proc.pid)
+                for _ in range(args.repeats):
+                    t.run(server, "GET", path)
+                return t, fmt_ms((cpu_seconds(proc.pid) - cpu) * 1e3 / (args.repeats * Timed.PER_REPEAT)) + " ms"
+
+            runs_list, cpu = timed("/api/v1/runs")
             rows.append(("GET /api/v1/runs (%d runs, %.2f MB)" % (len(json.loads(runs_list.body)["runs"]),
-                                                                 len(runs_list.body) / 1e6), runs_list.text()))
+                                                                 len(runs_list.body) / 1e6), runs_list.text(), cpu))
 
             for label, path in (("GET /api/v1/tags", "/api/v1/tags"),
                                 ("GET /api/v1/tags?kind=scalars", "/api/v1/tags?kind=scalars")):
-                page_medians, totals = [], []
+                page_medians, totals, requests = [], [], 0
+                cpu = cpu_seconds(proc.pid)
                 for _ in range(args.repeats):
                     pages, whole = [], []
                     for _ in range(Timed.PER_REPEAT):
                         timings = []
                         series, size = all_pages(server, path, timings)
                         pages.extend(timings)
+                        requests += len(timings)
                         whole.append(sum(timings))
                     page_medians.append(sorted(pages)[len(pages) // 2])
                     totals.append(sorted(whole)[len(whole) // 2])
+                cpu = (cpu_seconds(proc.pid) - cpu) / requests
                 rows.append(("%s, one page (%d series in %d pages, %.1f MB in all)"
-                             % (label, series, len(timings), size / 1e6), Timed.summary(page_medians)))
+                             % (label, series, len(timings), size / 1e6), Timed.summary(page_medians),
+                             fmt_ms(cpu * 1e3) + " ms"))
                 rows.append(("%s, every page, one after the other (what the dashboard waits for)" % label,
-                             Timed.summary(totals)))
+                             Timed.summary(totals), fmt_ms(cpu * len(timings) * 1e3) + " ms"))
 
-            one_run = Timed()
-            path = "/api/v1/tags?" + urllib.parse.urlencode({"run": runs[len(runs) // 2]})
-            for _ in range(args.repeats):
-                one_run.run(server, "GET", path)
-            rows.append(("GET /api/v1/tags?run=R (one run's %d tags)" % args.tags, one_run.text()))
+            one_run, cpu = timed("/api/v1/tags?" + urllib.parse.urlencode({"run": runs[len(runs) // 2]}))
+            rows.append(("GET /api/v1/tags?run=R (one run's %d tags)" % args.tags, one_run.text(), cpu))
 
+            # Rows, and the columns the dashboard asks for (format=columns; skipped on a vizd without it).
+            chosen = runs[:long_runs]
+            one = "/api/v1/scalars?" + urllib.parse.urlencode([("tag", "tag000"), ("run", runs[0]), ("format", "columns")])
+            forms = [("rows", [])] + ([("columns", [("format", "columns")])] if server.request("GET", one)[0] == 200 else [])
             for tag, steps in (("tag000", args.steps), ("long", LONG_STEPS)):
-                chosen = runs[:long_runs]
-                path = "/api/v1/scalars?" + urllib.parse.urlencode([("tag", tag)] + [("run", r) for r in chosen] +
-                                                                   [("points", 1000)])
-                t = Timed()
-                for _ in range(args.repeats):
-                    t.run(server, "GET", path)
-                answer = json.loads(t.body)["series"]
-                n = sum(len(s["points"]) if "points" in s else len(s["steps"]) for s in answer)
-                rows.append(("GET /api/v1/scalars, one tag over %d runs x %s steps, points=1000 (%s points back, %.2f MB)"
-                             % (len(chosen), format(steps, ","), format(n, ","), len(t.body) / 1e6), t.text()))
+                for form, extra in forms:
+                    t, cpu = timed("/api/v1/scalars?" + urllib.parse.urlencode(
+                        [("tag", tag)] + [("run", r) for r in chosen] + [("points", 1000)] + extra))
+                    answer = json.loads(t.body)["series"]
+                    n = sum(len(s["points"]) if "points" in s else len(s["steps"]) for s in answer)
+                    rows.append(("GET /api/v1/scalars, one tag over %d runs x %s steps, points=1000, %s (%s points "
+                                 "back, %.2f MB)" % (len(chosen), format(steps, ","), form, format(n, ","),
+                                                     len(t.body) / 1e6), t.text(), cpu))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
     print()
     print("load average at the end (other work on the machine): %.1f %.1f %.1f" % os.getloadavg())
-    print("| request (%d runs x %d tags) | time: median of the repeats (range) |" % (args.runs, args.tags))
-    print("|---|---|")
+    print("| request (%d runs x %d tags) | time: median of the repeats (range) | vizd's CPU per request |"
+          % (args.runs, args.tags))
+    print("|---|---|---|")
     for row in rows:
-        print("| %s | %s |" % row)
+        print("| %s | %s | %s |" % row)
 
 
 if __name__ == "__main__":

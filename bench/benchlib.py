@@ -6,6 +6,7 @@ Imported by the scripts beside it (`python3 bench/NAME.py` puts bench/ on the pa
 
 import http.client
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -65,6 +66,14 @@ class Server:
             return json.loads(data) if status == 200 else None
         except (OSError, http.client.HTTPException, ValueError):
             return None
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far: a figure other work on the machine hardly moves,
+    unlike the wall time of a request."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fmt_ms(ms):
