@@ -10,7 +10,8 @@
  * body (a write) is handled on a worker thread while its connection is suspended (small bodies and large
  * ones on separate workers), so no libmicrohttpd thread waits for a parse or a group commit; a handler
  * that never waits (POST /api/v1/write, which defers its answer to the group commit, see http_defer) runs
- * in place when its body is small; long answers are streamed, and event streams suspend their connection too, so none of them holds a thread.
+ * in place when its body is small; long answers are streamed, and event streams suspend their connection
+ * too, so none of them holds a thread.
  * Connections are capped overall and per address, and cut when their head is late (deadline.c). */
 #include "vizd/http.h"
 #include "vizd/gzip.h"
@@ -974,7 +975,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
      * answer to the group commit): handing it to a worker cost more than parsing it, and capped one-point
      * writes at a few thousand per second. */
     state->server = server;
-    bool is_in_place = state->route->body == BODY_NONE || (is_quick_route(state->route) && state->body.len <= QUICK_BODY_BYTES);
+    bool is_in_place = state->route->body == BODY_NONE ||
+                       (is_quick_route(state->route) && state->body.len <= QUICK_BODY_BYTES);
     if (!is_in_place) {
         workers *pool = state->body.len <= SMALL_BODY_BYTES ? server->small_bodies : server->large_bodies;
         MHD_suspend_connection(conn);

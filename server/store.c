@@ -310,7 +310,8 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare(db, &w->last_blocks,
                    "SELECT first_step, points FROM (SELECT first_step, points FROM scalar_blocks WHERE series_id = ?1 "
                    "ORDER BY first_step DESC LIMIT ?2) ORDER BY first_step", err) |
-           prepare(db, &w->series_with_tail, "SELECT id, tail_blocks FROM series WHERE id > ?2 AND tail_blocks > 0 ORDER BY id LIMIT ?1", err) |
+           prepare(db, &w->series_with_tail,
+                   "SELECT id, tail_blocks FROM series WHERE id > ?2 AND tail_blocks > 0 ORDER BY id LIMIT ?1", err) |
            prepare(db, &w->set_tail_blocks, "UPDATE series SET tail_blocks = 0 WHERE id = ?1", err) |
            prepare(db, &w->delete_block, "DELETE FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2", err) |
            prepare(db, &w->insert_block,
