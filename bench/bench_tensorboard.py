@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from benchlib import Server, Timed, free_port, start_vizd
+from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, start_vizd
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIG_STEPS = 5_000_000
@@ -156,6 +156,17 @@ def cmdline(pid):
             return f.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def tree_cpu_seconds(pid):
+    """CPU time (user + system) of a process and its descendants (TensorBoard's data server)."""
+    total = 0.0
+    for p in [pid] + descendants(pid):
+        try:
+            total += cpu_seconds(p)
+        except OSError:
+            pass
+    return total
 
 
 def tree_memory_mb(pid):
@@ -351,11 +362,18 @@ def main():
             requests["big_" + form] = (vz, "GET", vizd_scalars_path(["big"], 1000, fmt=fmt), None, None)
             requests["multi_" + form] = (vz, "GET", vizd_scalars_path(runs, 1000, fmt=fmt), None, None)
         measures = {name: Timed() for name in requests}
+        cpu = {name: 0.0 for name in requests}  # the server's CPU seconds over the measure's requests
+        owner = {id(vz): vizd, id(tbs): tb}
         for server, method, path, body, headers in requests.values():  # warm both: open files, fill caches
             server.request(method, path, body, headers)
         for _ in range(args.repeats):  # the servers take turns, measure by measure
             for name, (server, method, path, body, headers) in requests.items():
+                before = tree_cpu_seconds(owner[id(server)].pid)
                 measures[name].run(server, method, path, body, headers)
+                cpu[name] += tree_cpu_seconds(owner[id(server)].pid) - before
+
+        def cpu_ms(name):
+            return cpu[name] * 1e3 / (args.repeats * Timed.PER_REPEAT)
 
         tb_big_points = json.loads(measures["big_t"].body)
         big_spikes_t = spikes_in([(p[1], p[2]) for p in tb_big_points], spikes)
@@ -369,9 +387,11 @@ def main():
             n, series = vizd_points(m.body)
             rows.append(("one 5,000,000-step series, `points=1000`, vizd's %s" % form,
                          "%s, %d points, %.0f KB, %d of %d spikes"
-                         % (m.text(), n, len(m.body) / 1e3, spikes_in(vizd_series_points(series[0]), spikes), SPIKES),
+                         % (m.text() + ", CPU " + fmt_ms(cpu_ms("big_" + form)) + " ms", n, len(m.body) / 1e3,
+                            spikes_in(vizd_series_points(series[0]), spikes), SPIKES),
                          "%s, %d points, %.0f KB, %d of %d spikes"
-                         % (measures["big_t"].text(), len(tb_big_points), len(measures["big_t"].body) / 1e3,
+                         % (measures["big_t"].text() + ", CPU " + fmt_ms(cpu_ms("big_t")) + " ms", len(tb_big_points),
+                            len(measures["big_t"].body) / 1e3,
                             big_spikes_t, SPIKES),
                          "%.2f" % (measures["big_t"].median_ms() / m.median_ms())))
         for form, fmt in forms:
@@ -381,10 +401,12 @@ def main():
             rows.append(("one tag over 20 runs x 50,000 steps, `points=1000`, vizd's %s (TensorBoard: "
                          "scalars_multirun)" % form,
                          "%s, %d points, %.2f MB (gzip %.2f MB), %d of %d spikes"
-                         % (m.text(), n, len(m.body) / 1e6, len(vz_gz) / 1e6,
+                         % (m.text() + ", CPU " + fmt_ms(cpu_ms("multi_" + form)) + " ms", n, len(m.body) / 1e6,
+                            len(vz_gz) / 1e6,
                             sum(spikes_in(vizd_series_points(x), run_spikes[x["run"]]) for x in series), 2 * RUNS),
                          "%s, %d points, %.2f MB (gzip %.2f MB), %d of %d spikes"
-                         % (measures["multi_t"].text(), sum(len(v) for v in tb_multi.values()),
+                         % (measures["multi_t"].text() + ", CPU " + fmt_ms(cpu_ms("multi_t")) + " ms",
+                            sum(len(v) for v in tb_multi.values()),
                             len(measures["multi_t"].body) / 1e6, len(tb_gz) / 1e6, multi_spikes_t, 2 * RUNS),
                          "%.2f" % (measures["multi_t"].median_ms() / m.median_ms())))
 
