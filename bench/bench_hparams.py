@@ -12,7 +12,8 @@ times, on one keep-alive connection, identity encoding, the body read whole:
   - for comparison, what the same numbers cost read from the points: GET /api/v1/scalars?tag=acc&points=0
     for every run, 256 runs a request (what a dashboard without the summaries would have to fetch).
 Each request runs 5 times per repeat (the points read once); a repeat's figure is the median of its 5;
-printed: the median of the repeats' figures and their range. It measures, it asserts nothing.
+printed: the median of the repeats' figures and their range, right after the writes and again after a
+restart (which checkpoints the WAL). It measures, it asserts nothing.
 """
 import argparse
 import json
@@ -55,28 +56,38 @@ def main():
                     raise SystemExit("write failed: %d %s" % (status, data[:200]))
             print("%d runs x 2 tags x %d steps: %s points posted in %.1f s"
                   % (args.runs, args.steps, format(args.runs * 2 * args.steps, ","), time.monotonic() - start))
-            default, one = Timed(), Timed()
-            scan = []
-            runs = ["sweep/%04d" % i for i in range(args.runs)]
-            for _ in range(args.repeats):
-                default.run(server, "GET", "/api/v1/hparams")
-                one.run(server, "GET", "/api/v1/hparams?tag=acc")
-                began = time.perf_counter()
-                for first in range(0, len(runs), 256):
-                    query = urllib.parse.urlencode([("tag", "acc"), ("points", "0")] + [("run", r) for r in runs[first:first + 256]])
-                    status, data, _ = server.request("GET", "/api/v1/scalars?" + query)
-                    if status != 200:
-                        raise SystemExit("scalars: HTTP %d" % status)
-                scan.append(time.perf_counter() - began)
-            answer = json.loads(default.body)
-            assert len(answer["runs"]) == args.runs and answer["metrics"] == ["acc", "loss"]
-            print("GET /api/v1/hparams (acc and loss, %d runs): %s, %s bytes"
-                  % (args.runs, default.text(), format(len(default.body), ",")))
-            print("GET /api/v1/hparams?tag=acc: %s, %s bytes" % (one.text(), format(len(one.body), ",")))
-            print("the same from the points (tag=acc&points=0, 256 runs a request): %s" % Timed.summary(scan))
+            measure(server, args, "right after the writes")
+            # A restart checkpoints the WAL, as a dashboard opened later on finds the database.
+            proc.terminate()
+            proc.wait()
+            proc = start_vizd(args.vizd, os.path.join(tmp, "hparams.sqlite"), port)
+            measure(Server(port), args, "after a restart")
         finally:
             proc.terminate()
             proc.wait()
+
+
+def measure(server, args, when):
+    default, one = Timed(), Timed()
+    scan = []
+    runs = ["sweep/%04d" % i for i in range(args.runs)]
+    for _ in range(args.repeats):
+        default.run(server, "GET", "/api/v1/hparams")
+        one.run(server, "GET", "/api/v1/hparams?tag=acc")
+        began = time.perf_counter()
+        for first in range(0, len(runs), 256):
+            query = urllib.parse.urlencode([("tag", "acc"), ("points", "0")] + [("run", r) for r in runs[first:first + 256]])
+            status, data, _ = server.request("GET", "/api/v1/scalars?" + query)
+            if status != 200:
+                raise SystemExit("scalars: HTTP %d" % status)
+        scan.append(time.perf_counter() - began)
+    answer = json.loads(default.body)
+    assert len(answer["runs"]) == args.runs and answer["metrics"] == ["acc", "loss"]
+    print("%s:" % when)
+    print("  GET /api/v1/hparams (acc and loss, %d runs): %s, %s bytes"
+          % (args.runs, default.text(), format(len(default.body), ",")))
+    print("  GET /api/v1/hparams?tag=acc: %s, %s bytes" % (one.text(), format(len(one.body), ",")))
+    print("  the same from the points (tag=acc&points=0, 256 runs a request): %s" % Timed.summary(scan))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
  * one request: per run its hparams and, for chosen scalar tags, the last, lowest and highest value with
  * their steps.
  *
- * The summaries come from what the store keeps per series and per block (store_summary_cursor), not from
- * the points, so 1,000 runs cost 1,000 small indexed reads per tag. Without tag= the tags are the metric
+ * The summaries come from what the store keeps per series and its M4 summaries (store_summary_cursor),
+ * not from the points, so 1,000 runs cost a few small indexed reads per run and tag. Without tag= the tags are the metric
  * tags the runs' add_hparams recorded. The answer is streamed a run at a time: a run carries up to 64 KiB
  * of hparams, and there may be thousands. */
 #include <stdlib.h>

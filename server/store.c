@@ -2053,14 +2053,13 @@ int store_list_runs(vz_store *s, json_t **out, vz_error *err)
 /* ---- run summaries: what the HParams view needs, in one read ------------------------------------ */
 
 /* Per run: its hparams and, per asked scalar tag, the series' count and last point (kept in the series
- * row) and its lowest and highest finite value with the step where each first occurs. Every block keeps
- * its finite minimum and maximum in summary columns, so an extreme is found by reading the series' block
- * rows without their points; only the one block holding it is then decoded, to name its step. */
+ * row) and its lowest and highest value (NaN left out) with the step where each first occurs, from the
+ * series' top-level M4 summaries (a row per about 4 M points): no point is read. */
 struct store_summary_cursor {
     vz_store *store;
     sqlite3 *db;
     sqlite3_stmt *all_runs, *one_run; /* id, name, hparams */
-    sqlite3_stmt *series, *extremes, *block;
+    sqlite3_stmt *series, *extremes;
     json_t *runs; /* the runs asked for by name (copied: the cursor outlives the request), or NULL: all */
     size_t next_run;
     json_t *tags;
@@ -2133,11 +2132,8 @@ int store_summary_cursor_open(vz_store *s, const char *const *tags, size_t tag_c
                      err);
     if (rc == 0)
         rc = prepare(c->db, &c->extremes,
-                     "SELECT first_step, min_value, max_value FROM scalar_blocks WHERE series_id = ?1 "
+                     "SELECT count, picks FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 "
                      "ORDER BY first_step",
-                     err);
-    if (rc == 0)
-        rc = prepare(c->db, &c->block, "SELECT points FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2",
                      err);
     for (size_t i = 0; rc == 0 && i < tag_count; i++)
         if (json_array_append_new(c->tags, json_string(tags[i])) < 0) rc = vz_out_of_memory(err, "the run summaries");
@@ -2165,76 +2161,29 @@ const json_t *store_summary_cursor_tags(const store_summary_cursor *c, bool *has
     return c->tags;
 }
 
-/* A series' lowest or highest finite value: the first block holding it (from the blocks' summary columns),
- * then the step where it first occurs in that block. */
-typedef struct {
-    bool is_found;
-    int64_t block_start;
-    double value;
-    int64_t step;
-} series_extreme;
-
-/* Fills in the step of each extreme that lies in the block starting at block_start, reading it once. */
-static int locate_extremes(store_summary_cursor *c, int64_t series_id, int64_t block_start,
-                           series_extreme *const *extremes, size_t n, vz_error *err)
+/* The series' M4 summary as a whole: its rows at the top level of scalar_summaries (groups of about 8^4
+ * blocks, which partition the series) appended in step order, so the lowest and highest value (NaN left
+ * out, the earliest of equal ones) come with their steps from a row or two, without a block opened. */
+static int summarise_whole_series(store_summary_cursor *c, int64_t series_id, vz_m4_summary *whole, vz_error *err)
 {
-    sqlite3_reset(c->block);
-    sqlite3_bind_int64(c->block, 1, series_id);
-    sqlite3_bind_int64(c->block, 2, block_start);
-    if (sqlite3_step(c->block) != SQLITE_ROW) return sql_fail(err, c->db, "summarising a series");
-    const unsigned char *blob = sqlite3_column_blob(c->block, 0);
-    size_t count = blob_point_count(sqlite3_column_bytes(c->block, 0));
-    for (size_t k = 0; k < n; k++) {
-        size_t i = 0;
-        double v = NAN;
-        for (; i < count; i++) {
-            memcpy(&v, blob + count * (sizeof(int64_t) + sizeof(double)) + i * sizeof v, sizeof v);
-            if (v == extremes[k]->value) break;
-        }
-        if (i == count)
-            return vz_fail(err, 500, "internal", "", "a scalar block's minimum or maximum is not among its points");
-        memcpy(&extremes[k]->step, blob + i * sizeof(int64_t), sizeof(int64_t));
-    }
-    return 0;
-}
-
-/* The lowest and highest finite value of a series, each at the first step holding it: one pass over the
- * blocks' summary columns, then one or two blocks decoded. */
-static int find_extremes(store_summary_cursor *c, int64_t series_id, series_extreme *low, series_extreme *high,
-                         vz_error *err)
-{
-    *low = *high = (series_extreme){0};
+    *whole = (vz_m4_summary){0};
     sqlite3_stmt *st = c->extremes;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int(st, 2, SUMMARY_LEVELS);
     int rc;
-    /* Blocks come in step order and only a strictly better value replaces the one held, so a tie keeps
-     * the earliest block. */
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t start = sqlite3_column_int64(st, 0);
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-            double v = sqlite3_column_double(st, 1);
-            if (!low->is_found || v < low->value) *low = (series_extreme){true, start, v, 0};
-        }
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-            double v = sqlite3_column_double(st, 2);
-            if (!high->is_found || v > high->value) *high = (series_extreme){true, start, v, 0};
-        }
+        vz_m4_summary group;
+        picks_decode(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0), &group);
+        m4_summary_append(whole, &group);
     }
-    if (rc != SQLITE_DONE) return sql_fail(err, c->db, "summarising a series");
-    if (low->is_found && high->is_found && low->block_start == high->block_start)
-        return locate_extremes(c, series_id, low->block_start, (series_extreme *const[]){low, high}, 2, err);
-    if (low->is_found && locate_extremes(c, series_id, low->block_start, (series_extreme *const[]){low}, 1, err) < 0)
-        return -1;
-    if (high->is_found && locate_extremes(c, series_id, high->block_start, (series_extreme *const[]){high}, 1, err) < 0)
-        return -1;
-    return 0;
+    return rc == SQLITE_DONE ? 0 : sql_fail(err, c->db, "summarising a series");
 }
 
-static json_t *extreme_json(const series_extreme *e)
+static json_t *extreme_json(const vz_m4_summary *whole, const vz_point *point)
 {
-    if (!e->is_found) return json_null();
-    return json_pack("{s:I, s:o}", "step", (json_int_t)e->step, "value", json_from_double(e->value));
+    if (whole->count == 0 || !whole->has_finite) return json_null();
+    return json_pack("{s:I, s:o}", "step", (json_int_t)point->step, "value", json_from_double(point->value));
 }
 
 /* The summary of (run, tag) into scalars[tag]; nothing when the run has no points of that tag. */
@@ -2253,10 +2202,10 @@ static int summarise_series(store_summary_cursor *c, int64_t run_id, const char 
                                 "last", "step", (json_int_t)sqlite3_column_int64(st, 2), "value",
                                 json_from_double(blob_to_double(st, 3)), "wall_time", sqlite3_column_double(st, 4));
     if (!summary || json_object_set_new(scalars, tag, summary) < 0) return vz_out_of_memory(err, "the run summaries");
-    series_extreme low, high;
-    if (find_extremes(c, series_id, &low, &high, err) < 0) return -1;
-    if (json_object_set_new(summary, "min", extreme_json(&low)) < 0 ||
-        json_object_set_new(summary, "max", extreme_json(&high)) < 0)
+    vz_m4_summary whole;
+    if (summarise_whole_series(c, series_id, &whole, err) < 0) return -1;
+    if (json_object_set_new(summary, "min", extreme_json(&whole, &whole.min)) < 0 ||
+        json_object_set_new(summary, "max", extreme_json(&whole, &whole.max)) < 0)
         return vz_out_of_memory(err, "the run summaries");
     return 0;
 }
@@ -2288,7 +2237,7 @@ int store_summary_cursor_next(store_summary_cursor *c, json_t **run, vz_error *e
 void store_summary_cursor_close(store_summary_cursor *c)
 {
     if (!c) return;
-    sqlite3_stmt *statements[] = {c->all_runs, c->one_run, c->series, c->extremes, c->block};
+    sqlite3_stmt *statements[] = {c->all_runs, c->one_run, c->series, c->extremes};
     for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) sqlite3_finalize(statements[i]);
     if (c->db) {
         read_end(c->db, 0, NULL);

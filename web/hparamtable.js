@@ -69,7 +69,7 @@ function summaryNumber(value) {
 }
 
 /** The value of one metric column from a run's summaries ({tag: {last, min, max}}): {value, step}, or
- * undefined when the run has no finite (min/max) or no (last) value. */
+ * undefined when the run has no value but NaN (min/max) or no value at all (last). */
 export function metricCell(scalars, { tag, stat }) {
   const point = scalars?.[tag]?.[stat];
   if (!point) return undefined;

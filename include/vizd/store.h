@@ -143,7 +143,8 @@ void store_runs_cursor_close(store_runs_cursor *cursor);
 /* Run summaries for the HParams view, a run at a time for a streamed answer: next gives a new reference to
  * {"name", "hparams", "scalars": {tag: {"count", "last": {"step", "value", "wall_time"}, "min": {"step",
  * "value"} | null, "max": ...}}} for each of the tags (tags the run lacks are left out), NULL after the
- * last run. min and max are of the finite values, at the step where each first occurs. runs: those runs
+ * last run. min and max leave NaN out (null when every value is NaN) and name the first step holding
+ * each. runs: those runs
  * in that order (a missing one is a 404 on open), or run_count 0 for every run by name. tag_count 0: the
  * metric tags the runs' hparams list under "metrics" (what add_hparams records), each once, at most
  * VZ_MAX_SUMMARY_TAGS of them. The cursor holds a read snapshot until closed. */
