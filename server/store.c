@@ -2059,7 +2059,7 @@ struct store_summary_cursor {
     vz_store *store;
     sqlite3 *db;
     sqlite3_stmt *all_runs, *one_run; /* id, name, hparams */
-    sqlite3_stmt *series, *extremes;
+    sqlite3_stmt *series, *top_summaries;
     json_t *runs; /* the runs asked for by name (copied: the cursor outlives the request), or NULL: all */
     size_t next_run;
     json_t *tags;
@@ -2085,7 +2085,7 @@ static void add_metric_tags(json_t *tags, const char *hparams_text, bool *has_mo
     json_decref(hparams);
 }
 
-/* Steps to the cursor's next run (SQLITE_ROW with st on it), or SQLITE_DONE after the last. A run asked
+/* Steps to the cursor's next run (SQLITE_ROW, *row standing on it), or SQLITE_DONE after the last. A run asked
  * for by name that is missing is a 404. */
 static int summary_next_run(store_summary_cursor *c, sqlite3_stmt **row, vz_error *err)
 {
@@ -2131,7 +2131,7 @@ int store_summary_cursor_open(vz_store *s, const char *const *tags, size_t tag_c
                      "WHERE run_id = ?1 AND kind = 'scalars' AND tag = ?2",
                      err);
     if (rc == 0)
-        rc = prepare(c->db, &c->extremes,
+        rc = prepare(c->db, &c->top_summaries,
                      "SELECT count, picks FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 "
                      "ORDER BY first_step",
                      err);
@@ -2167,7 +2167,7 @@ const json_t *store_summary_cursor_tags(const store_summary_cursor *c, bool *has
 static int summarise_whole_series(store_summary_cursor *c, int64_t series_id, vz_m4_summary *whole, vz_error *err)
 {
     *whole = (vz_m4_summary){0};
-    sqlite3_stmt *st = c->extremes;
+    sqlite3_stmt *st = c->top_summaries;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, series_id);
     sqlite3_bind_int(st, 2, SUMMARY_LEVELS);
@@ -2237,7 +2237,7 @@ int store_summary_cursor_next(store_summary_cursor *c, json_t **run, vz_error *e
 void store_summary_cursor_close(store_summary_cursor *c)
 {
     if (!c) return;
-    sqlite3_stmt *statements[] = {c->all_runs, c->one_run, c->series, c->extremes};
+    sqlite3_stmt *statements[] = {c->all_runs, c->one_run, c->series, c->top_summaries};
     for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) sqlite3_finalize(statements[i]);
     if (c->db) {
         read_end(c->db, 0, NULL);
