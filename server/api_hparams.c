@@ -3,9 +3,9 @@
  * their steps.
  *
  * The summaries come from what the store keeps per series and its M4 summaries (store_summary_cursor),
- * not from the points, so 1,000 runs cost a few small indexed reads per run and tag. Without tag= the tags are the metric
- * tags the runs' add_hparams recorded. The answer is streamed a run at a time: a run carries up to 64 KiB
- * of hparams, and there may be thousands. */
+ * not from the points, so 1,000 runs cost a few small indexed reads per run and tag. Without tag= the
+ * tags are the metric tags the runs' add_hparams recorded. The answer is streamed a run at a time: a run
+ * carries up to 64 KiB of hparams, and there may be thousands. */
 #include <stdlib.h>
 
 #include "vizd/api.h"
