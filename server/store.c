@@ -58,7 +58,7 @@ typedef struct store_job {
 
 typedef struct {
     sqlite3_stmt *put_summary, *delete_summary, *summary_at_or_before, *summary_before, *summary_exists;
-    sqlite3_stmt *summaries_after, *delete_summaries_between, *summaries_between;
+    sqlite3_stmt *summaries_after, *delete_summaries_between, *summaries_between, *last_summary, *has_later_block;
     sqlite3_stmt *find_run, *touch_run, *insert_run, *set_description, *set_hparams;
     sqlite3_stmt *find_series, *insert_series, *update_series;
     sqlite3_stmt *block_at_or_before, *first_block, *next_block_start, *delete_block, *insert_block;
@@ -279,6 +279,11 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare(db, &w->delete_summaries_between,
                    "DELETE FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 AND first_step BETWEEN ?3 AND ?4",
                    err) |
+           prepare(db, &w->last_summary,
+                   "SELECT first_step, last_step, count, picks FROM scalar_summaries WHERE series_id = ?1 "
+                   "AND level = ?2 ORDER BY first_step DESC LIMIT 1", err) |
+           prepare(db, &w->has_later_block,
+                   "SELECT 1 FROM scalar_summaries WHERE series_id = ?1 AND level = 0 AND first_step > ?2", err) |
            prepare(db, &w->summaries_between,
                    "SELECT first_step, last_step, count, picks FROM scalar_summaries WHERE series_id = ?1 "
                    "AND level = ?2 AND first_step BETWEEN ?3 AND ?4 ORDER BY first_step", err) |
@@ -713,6 +718,45 @@ static int rebuild_level(vz_store *s, int64_t series_id, int level, int64_t *lo,
     return 0;
 }
 
+/* Whether no block of the series starts after first_step. */
+static int is_last_block(vz_store *s, int64_t series_id, int64_t first_step, bool *is_last, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.has_later_block;
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, first_step);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    *is_last = rc == SQLITE_DONE;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "reading scalar summaries");
+}
+
+/* A block appended after every other block of its series, the common case (a training loop's points, a
+ * tail block), extends each level's last group, or starts a new group where its first step is a boundary:
+ * done at once, a read and a write per level, instead of a rebuild at commit. Should earlier changes of
+ * the same transaction have left a last group stale, the rebuild they noted reaches to the series' end
+ * and redoes it from the entries below. */
+static int append_summaries(vz_store *s, int64_t series_id, const vz_m4_summary *block, vz_error *err)
+{
+    for (int level = 1; level <= SUMMARY_LEVELS; level++) {
+        vz_m4_summary group = *block;
+        if (!starts_group(block->first.step, level)) {
+            sqlite3_stmt *st = s->stmt.last_summary;
+            sqlite3_bind_int64(st, 1, series_id);
+            sqlite3_bind_int(st, 2, level);
+            int rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) { /* else the series' first block: it starts a group at every level */
+                picks_decode(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3), sqlite3_column_int64(st, 2),
+                             &group);
+                m4_summary_append(&group, block);
+            }
+            sqlite3_reset(st);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "reading scalar summaries");
+        }
+        if (put_summary(s, series_id, level, &group, err) < 0) return -1;
+    }
+    return 0;
+}
+
 static int compare_summary_changes(const void *a, const void *b)
 {
     const struct summary_change *x = a, *y = b;
@@ -822,7 +866,10 @@ static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, 
     vz_m4_summary summary;
     m4_summarise(c->steps + from, c->wall_times_s + from, c->values + from, n, &summary);
     if (put_summary(s, series_id, 0, &summary, err) < 0) return -1;
-    note_summary_change(s, series_id, c->steps[from]);
+    bool is_last;
+    if (is_last_block(s, series_id, summary.first.step, &is_last, err) < 0) return -1;
+    if (is_last) return append_summaries(s, series_id, &summary, err);
+    note_summary_change(s, series_id, summary.first.step);
     return 0;
 }
 
