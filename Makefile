@@ -227,6 +227,7 @@ bench: build/vizd build/bench_histogram build/bench_crc32c build/loadgen build/b
 	$(PYTHON) bench/bench_tensorboard.py
 	$(PYTHON) bench/bench_many_runs.py
 	$(PYTHON) bench/bench_hparams.py
+	$(PYTHON) bench/bench_read.py
 
 # The long check of the number formatter (minutes): NUMFMT_COUNT random and "nice" doubles judged
 # against printf and strtod. Figures in bench/RESULTS.md.
