@@ -7,8 +7,24 @@
 #include "vizd/json.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Whether one of Jansson's allocations failed during this thread's current parse. Jansson reports a
+ * failed allocation as out of memory, as an error without message, or, when it fails while reading a
+ * string, as an invalid token: only its allocator can tell them all apart from a client's syntax error. */
+static _Thread_local bool has_failed_allocation;
+
+static void *noting_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (!p) has_failed_allocation = true;
+    return p;
+}
+
+static void use_noting_malloc(void) { json_set_alloc_funcs(noting_malloc, free); }
 
 static void write_object(vz_buf *out, const json_t *object)
 {
@@ -133,13 +149,15 @@ static void json_path_at(const char *text, size_t len, size_t until, char *out, 
 int json_parse_body(const char *body, size_t len, json_t **out, vz_error *err)
 {
     json_error_t jerr;
+    static pthread_once_t allocator_once = PTHREAD_ONCE_INIT;
+    pthread_once(&allocator_once, use_noting_malloc);
+    has_failed_allocation = false;
     /* Jansson itself refuses nesting beyond 2048 levels, so depth_of's recursion is bounded. */
     /* NUL inside strings is let through the parser so the name rules can refuse it naming the field. */
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    /* Valid JSON too large for the memory left is no fault of the client's: the out-of-memory answer.
-     * Jansson 2.14 reports some failed allocations with that code and others with no message at all
-     * (line -1), never a syntax error. */
-    if (!root && (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0'))
+    /* Valid JSON too large for the memory left is no fault of the client's: the out-of-memory answer. */
+    if (!root &&
+        (has_failed_allocation || json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0'))
         return vz_out_of_memory(err, "parsing the body");
     if (!root && strstr(jerr.text, "maximum parsing depth"))
         return vz_fail(err, 400, "too_deep", "", "JSON nested deeper than %d levels", VZ_MAX_JSON_DEPTH);
