@@ -28,6 +28,7 @@ const PLOT_HEIGHT = 320;
 const PAR = { top: 44, bottom: 18, left: 64, right: 56 };
 const SCATTER = { top: 18, bottom: 40, left: 60, right: 18 };
 const HOVER_PX = 6;
+const TABLE_ROWS = 200;
 const BRUSH_SNAP_PX = 4; // a brush end this close to an end of the axis reaches it
 const TITLE_CHAR_PX = 7; // an average character of the 12 px axis titles
 
@@ -58,6 +59,7 @@ export function createHparamsTab(ctx) {
   let sort = { key: 'name', descending: false };
   const columnFilters = new Map(); // column key -> {min, max} | {categories}
   let highlighted = null;
+  let isShowingAllRows = false;
   let scatterX = null; // column keys
   let scatterY = null;
   let loadError = '';
@@ -125,7 +127,19 @@ export function createHparamsTab(ctx) {
   const empty = element('p', 'empty hp-empty');
   const tooltip = element('div', 'hp-tooltip');
   tooltip.hidden = true;
-  content.append(toolbar, metricsBar, message, plots, wrap, empty, tooltip);
+  // A table of every run costs the browser about half a second to lay out at 1,000 runs, on every sort
+  // and brush: it shows the first TABLE_ROWS, and the rest on request.
+  const moreRows = element('p', 'muted hp-more');
+  const moreText = element('span');
+  const showAll = element('button', 'card-button hp-show-all', 'Show all');
+  showAll.type = 'button';
+  showAll.addEventListener('click', () => {
+    isShowingAllRows = true;
+    render();
+  });
+  moreRows.append(moreText, showAll);
+  moreRows.hidden = true;
+  content.append(toolbar, metricsBar, message, plots, wrap, moreRows, empty, tooltip);
 
   // ---- selection (the dashboard's run ticks) ----
   function setTicked(names, ticked) {
@@ -317,7 +331,10 @@ export function createHparamsTab(ctx) {
     filters.append(element('td'), element('td'));
     for (const column of columns) filters.append(filterCell(column));
     thead.replaceChildren(head, filters);
-    tbody.replaceChildren(...shown.map((row) => {
+    const rows = isShowingAllRows ? shown : shown.slice(0, TABLE_ROWS);
+    moreRows.hidden = rows.length === shown.length;
+    moreText.textContent = `Showing the first ${rows.length} of ${shown.length.toLocaleString()} runs (all are plotted).`;
+    tbody.replaceChildren(...rows.map((row) => {
       const tr = element('tr');
       tr.dataset.run = row.name;
       const tickCell = element('td', 'hp-select-col');
