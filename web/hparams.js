@@ -129,6 +129,9 @@ export function createHparamsTab(ctx) {
   tooltip.hidden = true;
   // A table of every run costs the browser about half a second to lay out at 1,000 runs, on every sort
   // and brush: it shows the first TABLE_ROWS, and the rest on request.
+  const noColumns = element('p', 'muted hp-no-columns',
+    'No hparams yet: runs written with "hparams" (or add_hparams) get a column and an axis each. Add a metric column above to compare the runs by a scalar.');
+  noColumns.hidden = true;
   const moreRows = element('p', 'muted hp-more');
   const moreText = element('span');
   const showAll = element('button', 'card-button hp-show-all', 'Show all');
@@ -139,7 +142,7 @@ export function createHparamsTab(ctx) {
   });
   moreRows.append(moreText, showAll);
   moreRows.hidden = true;
-  content.append(toolbar, metricsBar, message, plots, wrap, moreRows, empty, tooltip);
+  content.append(toolbar, metricsBar, message, noColumns, plots, wrap, moreRows, empty, tooltip);
 
   // ---- selection (the dashboard's run ticks) ----
   function setTicked(names, ticked) {
@@ -260,7 +263,10 @@ export function createHparamsTab(ctx) {
     message.classList.toggle('error', Boolean(loadError));
     message.hidden = !loadError;
     const hasRuns = rows.length > 0;
-    plots.hidden = wrap.hidden = !hasRuns;
+    wrap.hidden = !hasRuns;
+    // Nothing to plot yet: say how to get something rather than draw two empty frames.
+    plots.hidden = !hasRuns || columns.length === 0;
+    noColumns.hidden = !hasRuns || columns.length > 0;
     empty.hidden = hasRuns && shown.length > 0;
     empty.textContent = !hasRuns ? 'No runs yet.'
       : emptyFilterText(matcher, 'No run passes the filters.');
