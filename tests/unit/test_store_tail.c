@@ -449,3 +449,85 @@ Test(store_tail, closing_folds_the_tails_of_more_series_than_one_idle_pass_takes
     store_close(store);
     free(path);
 }
+
+/* The scalar_summaries rows of a database, one line each (as test_store_summaries.c dumps them). */
+static char *dump_summaries(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT series_id, level, first_step, last_step, count, hex(picks) "
+                                        "FROM scalar_summaries ORDER BY series_id, level, first_step", -1, &st, NULL),
+                 SQLITE_OK);
+    size_t size = 0;
+    char *text = NULL;
+    FILE *out = open_memstream(&text, &size);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        fprintf(out, "%lld %lld %lld %lld %lld %s\n", (long long)sqlite3_column_int64(st, 0),
+                (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
+                (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
+                (const char *)sqlite3_column_text(st, 5));
+    fclose(out);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return text;
+}
+
+/* A consistent copy of a database in use (SQLite's online backup). */
+static void snapshot(const char *from, const char *to)
+{
+    sqlite3 *src, *dst;
+    cr_assert_eq(sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_open(to, &dst), SQLITE_OK);
+    sqlite3_backup *backup = sqlite3_backup_init(dst, "main", src, "main");
+    cr_assert_not_null(backup);
+    cr_assert_eq(sqlite3_backup_step(backup, -1), SQLITE_DONE);
+    sqlite3_backup_finish(backup);
+    sqlite3_close(src);
+    sqlite3_close(dst);
+}
+
+Test(store_tail, summaries_kept_by_one_point_appends_equal_a_rebuild_from_the_blocks)
+{
+    char *path;
+    vz_store *store = open_temp_store(&path);
+    vz_scalar_item item;
+    fill_item(&item, "t", 5000, 0, 3, tenth);
+    write_one(store, "r", &item);
+    uint64_t seed = 7;
+    int64_t last[2] = {3 * 4999, -1};
+    for (int i = 0; i < 700; i++) { /* two series, gaps of 1 to 4 steps, now and then a few points at once */
+        int k = i % 2;
+        const char *tag = k ? "u" : "t";
+        if (i % 50 == 7) {
+            fill_item(&item, tag, 5, last[k] + 1, 2, tenth);
+            last[k] += 9;
+            write_one(store, "r", &item);
+        } else {
+            last[k] += 1 + (int64_t)(next_random(&seed) % 4);
+            write_point(store, "r", tag, last[k], (double)next_random(&seed) / 7.0);
+        }
+    }
+    /* Right away, before the writer is idle long enough to fold the tails: what the appends left. */
+    char *copy = malloc(strlen(path) + 8);
+    sprintf(copy, "%s.copy", path);
+    snapshot(path, copy);
+    store_close(store);
+    char *kept = dump_summaries(copy);
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(copy, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "DELETE FROM scalar_summaries; "
+                                  "INSERT INTO scalar_summaries_pending SELECT id FROM series", NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    vz_error err;
+    cr_assert_eq(store_open(&store, copy, &err), 0, "%s", err.message); /* builds them from the blocks */
+    char *rebuilt = dump_summaries(copy);
+    store_close(store);
+    cr_assert(strlen(kept) > 0);
+    cr_assert(strcmp(kept, rebuilt) == 0, "the summaries kept differ from a rebuild");
+    free(kept);
+    free(rebuilt);
+    free(copy);
+    free(path);
+}
