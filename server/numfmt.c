@@ -20,7 +20,7 @@
  * render doubles" (2020); the code is ours.
  *
  * The check that this is right for hundreds of millions of doubles (against printf and strtod) is
- * tests/numfmt/check_numfmt.c (`make check-numfmt`). */
+ * bench/check_numfmt.c (`make check-numfmt`), with the judge in tests/unit/numfmt_oracle.h. */
 #include "vizd/numfmt.h"
 
 #include <pthread.h>
