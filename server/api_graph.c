@@ -1,8 +1,8 @@
 /* api_graph.c -- model graphs: the "graph" object of POST /api/v1/write, GET /api/v1/graph and
  * GET /api/v1/graph/summary (the torchinfo table, computed by summary.c from the stored rows).
  *
- * A graph is validated in full (summary.c's graph_validate) before it is stored, so a stored graph always
- * has a summary; it is kept as the JSON it came as and the summary is computed when asked for, at the
+ * A graph is validated in full (summary.c's summary_graph_text) before it is stored, so a stored graph
+ * always has a summary; it is kept as the JSON it came as and the summary is computed when asked for, at the
  * depth and with the columns asked for. */
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +10,6 @@
 #include "vizd/api.h"
 #include "vizd/json.h"
 #include "vizd/summary.h"
-
-int graph_parse(const json_t *graph, vz_write *out, vz_error *err)
-{
-    /* Building the summary once here also checks what validation alone cannot (totals that overflow
-     * int64), so every stored graph has a summary. */
-    vz_summary_options opts;
-    summary_options_init(&opts);
-    json_t *summary = NULL;
-    if (summary_build(graph, &opts, NULL, &summary, err) < 0) return -1;
-    json_decref(summary);
-    vz_buf text;
-    buf_init(&text);
-    json_write(&text, graph);
-    out->graph_json = buf_release(&text, NULL);
-    return 0;
-}
 
 static int load_graph(vz_app *app, const http_request *req, const char **run, json_t **graph, vz_error *err)
 {

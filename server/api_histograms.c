@@ -162,17 +162,6 @@ int histograms_parse(const json_t *array, double received_at_s, vz_write *out, v
     return 0;
 }
 
-void histograms_free(vz_write *w)
-{
-    for (size_t i = 0; i < w->histogram_count; i++) {
-        free(w->histograms[i].tag);
-        hist_free(&w->histograms[i].histogram);
-    }
-    free(w->histograms);
-    w->histograms = NULL;
-    w->histogram_count = 0;
-}
-
 /* ---- raw upload: POST /api/v1/histograms?run=&tag=&step=[&dtype=][&bins=] ---------------------- */
 
 /* Check the body's length against the dtype; the values are then binned where they lie (see

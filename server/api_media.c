@@ -159,26 +159,11 @@ int media_parse(const json_t *array, vz_media_kind kind, double received_at_s, v
     if (!grown) return vz_out_of_memory(err, "the write");
     out->media = grown;
     for (size_t i = 0; i < n; i++) {
-        vz_media_item *item = &out->media[out->media_count++]; /* counted first, so media_free releases it */
+        vz_media_item *item = &out->media[out->media_count++]; /* counted first, so write_free releases it */
         memset(item, 0, sizeof *item);
         if (parse_item(json_array_get(array, i), kind, i, received_at_s, item, err) < 0) return -1;
     }
     return 0;
-}
-
-void media_free(vz_write *w)
-{
-    for (size_t i = 0; i < w->media_count; i++) {
-        vz_media_item *item = &w->media[i];
-        free(item->tag);
-        free(item->bytes);
-        free(item->shape_json);
-        free(item->display_json);
-        free(item->text);
-    }
-    free(w->media);
-    w->media = NULL;
-    w->media_count = 0;
 }
 
 /* ---- raw uploads -------------------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include "vizd/clock.h"
 #include "vizd/api.h"
 #include "vizd/json.h"
+#include "vizd/summary.h"
 
 #define VZ_MAX_POINTS_PER_WRITE 1000000
 /* Every later /api/v1/runs answer carries a run's description and hparams, so what one write may put
@@ -355,29 +356,9 @@ int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_erro
         if (items) rc = media_parse(items, (vz_media_kind)kind, received_at_s, out, err);
     }
     const json_t *graph = json_object_get(root, "graph");
-    if (rc == 0 && graph) rc = graph_parse(graph, out, err);
+    if (rc == 0 && graph) rc = summary_graph_text(graph, &out->graph_json, err);
     if (rc < 0) write_free(out);
     return rc;
-}
-
-void write_free(vz_write *w)
-{
-    for (size_t i = 0; i < w->scalar_count; i++) {
-        vz_scalar_item *item = &w->scalars[i];
-        free(item->tag);
-        free(item->steps);
-        free(item->wall_times_s);
-        free(item->values);
-        free(item->needs_step);
-    }
-    free(w->scalars);
-    histograms_free(w);
-    media_free(w);
-    free(w->graph_json);
-    free(w->run);
-    free(w->description);
-    free(w->hparams_json);
-    memset(w, 0, sizeof *w);
 }
 
 static size_t scalar_point_count(const vz_write *w)

@@ -19,10 +19,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "vizd/api.h"
+#include "vizd/write.h"
 #include "vizd/graphdef.h"
 #include "vizd/json.h"
 #include "vizd/media.h"
+#include "vizd/summary.h"
 #include "vizd/tfevents.h"
 
 #define EVENT_FILE_PREFIX "events.out.tfevents."
@@ -524,7 +525,7 @@ static int import_graph(batch *b, const tfe_event *event, vz_error *err)
     }
     char *replaced = b->write.graph_json;
     b->write.graph_json = NULL;
-    int rc = graph_parse(graph, &b->write, &why);
+    int rc = summary_graph_text(graph, &b->write.graph_json, &why);
     json_decref(graph);
     if (rc < 0) {
         b->write.graph_json = replaced;

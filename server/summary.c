@@ -44,6 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vizd/json.h"
+
 #define NO_ROW SIZE_MAX
 #define NAME_WIDTH_MIN 40
 #define NAME_WIDTH_STEP 5
@@ -1196,4 +1198,20 @@ int summary_build(const json_t *graph, const vz_summary_options *opts, vz_buf *t
     }
     json_decref(modules);
     return rc;
+}
+
+int summary_graph_text(const json_t *graph, char **text, vz_error *err)
+{
+    /* Building the summary once here also checks what validation alone cannot (totals that overflow
+     * int64), so every stored graph has a summary. */
+    vz_summary_options opts;
+    summary_options_init(&opts);
+    json_t *summary = NULL;
+    if (summary_build(graph, &opts, NULL, &summary, err) < 0) return -1;
+    json_decref(summary);
+    vz_buf out;
+    buf_init(&out);
+    json_write(&out, graph);
+    *text = buf_release(&out, NULL);
+    return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "vizd/app.h"
 #include "vizd/http.h"
+#include "vizd/write.h"
 
 int api_write(vz_app *app, const http_request *req, http_response *res, vz_error *err);
 int api_runs_list(vz_app *app, const http_request *req, http_response *res, vz_error *err);
@@ -30,14 +31,9 @@ int api_graph_summary(vz_app *app, const http_request *req, http_response *res, 
 
 /* Parse and validate a POST /api/v1/write body into a store write; on error nothing is allocated. */
 int write_parse(const json_t *root, double received_at_s, vz_write *out, vz_error *err);
-void write_free(vz_write *write);
-/* The "histograms" array of a write (api_histograms.c); histograms_free releases what it parsed. */
+/* The "histograms" array of a write (api_histograms.c); on error write_free releases what it parsed. */
 int histograms_parse(const json_t *array, double received_at_s, vz_write *out, vz_error *err);
-void histograms_free(vz_write *write);
-/* The "images", "tensors" or "texts" array of a write (api_media.c); media_free releases them. */
+/* The "images", "tensors" or "texts" array of a write (api_media.c); write_free releases them. */
 int media_parse(const json_t *array, vz_media_kind kind, double received_at_s, vz_write *out, vz_error *err);
-void media_free(vz_write *write);
-/* The "graph" object of a write (api_graph.c): validated and kept as compact JSON text. */
-int graph_parse(const json_t *graph, vz_write *out, vz_error *err);
 
 #endif

@@ -14,75 +14,11 @@
 
 #include "vizd/error.h"
 #include "vizd/histogram.h"
+#include "vizd/write.h"
 
 #define VZ_SCALAR_BLOCK_POINTS 1024 /* points per stored block of a scalar series */
 
 typedef struct vz_store vz_store;
-
-/* One item of a write's "scalars" array: one point (row form) or many (columnar form). */
-typedef struct {
-    char *tag;
-    size_t count;
-    int64_t *steps;
-    double *wall_times_s;
-    double *values;
-    unsigned char *needs_step; /* NULL, or per point: 1 = step not given, the store assigns it */
-} vz_scalar_item;
-
-/* One histogram of a write: one step of one tag. */
-typedef struct {
-    char *tag;
-    int64_t step;
-    bool needs_step; /* the store assigns the tag's last step + 1 */
-    double wall_time_s;
-    vz_histogram histogram;
-} vz_histogram_item;
-
-typedef enum { VZ_MEDIA_IMAGE, VZ_MEDIA_TENSOR, VZ_MEDIA_TEXT } vz_media_kind;
-
-/* One image, tensor or text of a write. */
-typedef struct {
-    vz_media_kind kind;
-    char *tag;
-    int64_t step;
-    bool needs_step;
-    int64_t index;
-    double wall_time_s;
-    unsigned char *bytes;     /* image: the file; tensor: little-endian values; owned */
-    size_t size;
-    const char *content_type; /* static string */
-    int64_t width, height;    /* images */
-    char *shape_json;         /* tensors: "[128,64,3,3]"; owned */
-    const char *dtype;        /* tensors: "float32" / "float64" (static) */
-    double min, max;          /* tensors: of the finite values, NaN when none */
-    char *display_json;       /* tensors: "{}" or the hints; owned */
-    char *text;               /* texts; owned */
-} vz_media_item;
-
-/* How far a followed event file has been read (follow.c): its path, inode, the stored CRC of its first
- * record (tells a file rewritten in place) and the byte offset after the last record whose data is in the
- * store. */
-typedef struct {
-    const char *path;
-    uint64_t inode;
-    uint32_t first_crc;
-    uint64_t offset;
-} vz_source_progress;
-
-/* Everything one request writes, for one run. Owned by whoever built it (see write_free in api.h). */
-typedef struct {
-    char *run;
-    char *description;  /* NULL: leave the run's description as it is */
-    char *hparams_json; /* NULL: leave as is; else a JSON object text that replaces the old one */
-    vz_scalar_item *scalars;
-    size_t scalar_count;
-    vz_histogram_item *histograms;
-    size_t histogram_count;
-    char *graph_json; /* NULL, or a validated model graph (JSON text) that replaces the run's graph */
-    vz_media_item *media;
-    size_t media_count;
-    const vz_source_progress *source; /* NULL, or saved in the same transaction as the rest (not owned) */
-} vz_write;
 
 /* Called on the writer thread after each successful commit, once per write in it, with the steps the
  * store assigned filled in. Used to publish live events. Must not block. */

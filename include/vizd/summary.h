@@ -58,4 +58,9 @@ int graph_validate(const json_t *graph, vz_error *err);
 int summary_build(const json_t *graph, const vz_summary_options *opts, vz_buf *text_out,
                   json_t **json_out, vz_error *err);
 
+/* What a graph must pass to be stored (the "graph" of a write, or one imported from a GraphDef): 0 when
+ * summary_build succeeds on it at the defaults, with *text its compact JSON (caller frees); else -1 and
+ * err as summary_build's, nothing allocated. */
+int summary_graph_text(const json_t *graph, char **text, vz_error *err);
+
 #endif

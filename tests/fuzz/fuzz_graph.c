@@ -1,10 +1,10 @@
 /* fuzz_graph.c -- libFuzzer target for model graphs (summary.c): graph_validate and summary_build on any
- * JSON, as POST /api/v1/write's graph_parse runs them, then the table a later GET /api/v1/graph/summary
- * would print for it.
+ * JSON, as POST /api/v1/write runs them (summary_graph_text), then the table a later
+ * GET /api/v1/graph/summary would print for it.
  *
  * The promise checked besides memory errors: a graph that was accepted (it validates and summarises at
- * the default depth and columns, as graph_parse requires before storing it) must summarise at any depth
- * with every column too, since the summary route has no other way to refuse a stored graph. */
+ * the default depth and columns, as summary_graph_text requires before storing it) must summarise at any
+ * depth with every column too, since the summary route has no other way to refuse a stored graph. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
