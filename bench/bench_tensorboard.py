@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, start_vizd
+from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, start_vizd, wait_quiet
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIG_STEPS = 5_000_000
@@ -207,19 +207,6 @@ def wait_until(predicate, timeout, what):
     sys.exit("timed out waiting for " + what)
 
 
-def wait_checkpointed(db, timeout=120):
-    """Wait until vizd has checkpointed its WAL into the database (it truncates the -wal file when writes
-    pause): a query during the checkpoint of hundreds of MB measures the disk, not the query."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if os.path.getsize(db + "-wal") == 0:
-                return
-        except FileNotFoundError:
-            return
-        time.sleep(0.1)
-
-
 def expected_series():
     series = {"big": BIG_STEPS - 1}
     series.update({"r%02d" % r: RUN_STEPS - 1 for r in range(RUNS)})
@@ -355,7 +342,7 @@ def main():
         rows.append(("memory then: resident (anonymous)", "%.0f MB (%.0f MB)" % (vizd_rss, vizd_anon),
                      "%.0f MB (%.0f MB)" % (tb_rss, tb_anon), "%.2f" % (tb_anon / vizd_anon)))
 
-        wait_checkpointed(db)
+        wait_quiet(vizd.pid, db)
         # vizd is asked in two forms: rows [step, wall_time, value] (what TensorBoard's answer holds too) and
         # columns of steps and values (format=columns: what the dashboard asks for a chart over steps;
         # skipped on a vizd that predates it).
@@ -494,7 +481,7 @@ def main():
                     if status != 200:
                         sys.exit("write failed: %d %s" % (status, data[:200]))
                 posted = time.monotonic() - start - encode
-                wait_checkpointed(db2)
+                wait_quiet(vizd2.pid, db2)
                 path = vizd_scalars_path([run], 1000)
                 v2.request("GET", path)
                 t = Timed()

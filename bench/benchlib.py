@@ -76,6 +76,24 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_quiet(pid, db, timeout=300):
+    """Wait until vizd has finished its idle work after writes (folding series' tails into blocks, then
+    checkpointing the WAL, which truncates the -wal file) and its CPU time stands still for half a second:
+    a measure taken meanwhile counts that work too. Gives up after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        try:
+            checkpointed = os.path.getsize(db + "-wal") == 0
+        except FileNotFoundError:
+            checkpointed = True
+        if checkpointed and now == last:
+            return
+        last = now
+
+
 def fmt_ms(ms):
     return "%.0f" % ms if ms >= 100 else "%.1f" % ms if ms >= 1 else "%.2f" % ms
 
