@@ -92,7 +92,7 @@ try {
   console.log(`dashboard with ${RUNS} runs x ${TAGS} tags, ${REPEATS} page loads (median, range):`);
   console.log(`  run list rendered (${RUNS} runs):           ${figure(figures.runList)}`);
   console.log(`  first chart drawn (metric0, every run):    ${figure(figures.firstChart)}`);
-  console.log(`  page idle (${charts} charts drawn on screen):   ${figure(figures.idle)}`);
+  console.log(`  page idle (${charts} cards with a chart):       ${figure(figures.idle)}`);
   console.log(`  run filter keeping 10 runs, until idle:    ${figure(figures.filter)}`);
   console.log(`  filter cleared, until idle:                ${figure(figures.unfilter)}`);
   console.log(`  API requests of one load: ${Object.entries(requests).map(([p, n]) => `${p} x${n}`).join(', ')}`);
