@@ -1,8 +1,10 @@
-/* helpers.h -- shared by the criterion unit tests: temporary databases and small write builders. */
+/* helpers.h -- shared by the criterion unit tests: temporary databases, small write builders, and looks at
+ * a database file from outside the store (a read-only connection of its own). */
 #ifndef VIZD_TEST_HELPERS_H
 #define VIZD_TEST_HELPERS_H
 
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,45 @@ static inline void write_one(vz_store *store, const char *run, vz_scalar_item *i
     vz_error err;
     cr_assert_eq(store_write(store, &w, &err), 0, "store_write: %s", err.message);
     free_item(item);
+}
+
+/* The integer in the first column of the first row sql answers on the database at path; asserts a row. */
+static inline int64_t db_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s: no row", sql);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Every scalar_summaries row of the database at path, in key order, one line each: to compare the
+ * summaries two databases keep. Caller frees. */
+static inline char *db_dump_summaries(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT series_id, level, first_step, last_step, count, hex(picks) "
+                                        "FROM scalar_summaries ORDER BY series_id, level, first_step", -1, &st, NULL),
+                 SQLITE_OK);
+    size_t size = 0;
+    char *text = NULL;
+    FILE *out = open_memstream(&text, &size);
+    cr_assert_not_null(out);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        fprintf(out, "%lld %lld %lld %lld %lld %s\n", (long long)sqlite3_column_int64(st, 0),
+                (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
+                (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
+                (const char *)sqlite3_column_text(st, 5));
+    fclose(out);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return text;
 }
 
 #endif

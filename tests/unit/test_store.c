@@ -4,19 +4,6 @@
 
 #include "helpers.h"
 
-static int64_t count_rows(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 static vz_points read_all(vz_store *store, const char *run, const char *tag)
 {
     vz_points pts;
@@ -35,7 +22,7 @@ Test(store, ten_thousand_points_take_about_ten_blocks)
     fill_item(&item, "loss", 10000, 0, 1, square);
     write_one(store, "run", &item);
     store_close(store);
-    int64_t blocks = count_rows(path, "SELECT count(*) FROM scalar_blocks");
+    int64_t blocks = db_int(path, "SELECT count(*) FROM scalar_blocks");
     cr_assert(blocks >= 10 && blocks <= 11, "blocks = %lld", (long long)blocks);
     free(path);
 }
@@ -53,7 +40,7 @@ Test(store, appending_one_point_at_a_time_fills_blocks_before_opening_new_ones)
     cr_assert_eq(pts.count, 3000);
     store_points_free(&pts);
     store_close(store);
-    cr_assert_eq(count_rows(path, "SELECT count(*) FROM scalar_blocks"), 3);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_blocks"), 3);
     free(path);
 }
 
@@ -195,8 +182,8 @@ Test(store, deleting_a_run_removes_its_blocks_and_a_second_delete_is_not_found)
     cr_assert_eq(store_delete_run(store, "r", &err), -1);
     cr_assert_eq(err.status, 404);
     store_close(store);
-    cr_assert_eq(count_rows(path, "SELECT count(*) FROM scalar_blocks"), 0);
-    cr_assert_eq(count_rows(path, "SELECT count(*) FROM runs"), 0);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_blocks"), 0);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM runs"), 0);
     free(path);
 }
 
@@ -262,8 +249,8 @@ Test(migrations, a_new_database_gets_the_latest_schema_version)
     char *path;
     vz_store *store = open_temp_store(&path);
     store_close(store);
-    cr_assert_geq(count_rows(path, "PRAGMA user_version"), 1);
-    cr_assert_eq(count_rows(path, "SELECT count(*) FROM sqlite_master WHERE name = 'scalar_blocks'"), 1);
+    cr_assert_geq(db_int(path, "PRAGMA user_version"), 1);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'scalar_blocks'"), 1);
     free(path);
 }
 
@@ -293,7 +280,7 @@ Test(migrations, another_programs_sqlite_database_is_refused)
     vz_error err;
     cr_assert_eq(store_open(&store, path, &err), -1);
     cr_assert(strstr(err.message, "not a vizd one"), "%s", err.message);
-    cr_assert_eq(count_rows(path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"), 0);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"), 0);
     size_t len;
     char *header = read_file(path, &len);
     cr_assert_eq(header[18], 1, "the file was switched to WAL mode"); /* byte 18: 1 = rollback journal, 2 = WAL */
@@ -312,7 +299,7 @@ Test(migrations, a_database_from_a_newer_vizd_is_refused_untouched)
     vz_error err;
     cr_assert_eq(store_open(&store, path, &err), -1);
     cr_assert(strstr(err.message, "newer vizd"), "%s", err.message);
-    cr_assert_eq(count_rows(path, "PRAGMA user_version"), 9999);
+    cr_assert_eq(db_int(path, "PRAGMA user_version"), 9999);
     free(path);
 }
 

@@ -234,19 +234,6 @@ Test(summaries, stay_exact_after_overwrites_gap_fills_and_one_point_appends)
     store_close(store);
 }
 
-static int64_t query_int(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 static void exec_on(const char *path, const char *sql)
 {
     sqlite3 *db;
@@ -271,35 +258,12 @@ Test(summaries, a_deleted_run_takes_its_summaries_along_and_a_new_run_of_that_na
     check_reductions(store, "gone", "t", -5, steps[19999] + 5, 60);
     check_reductions(store, "keep", "t", -5, steps[19999] + 5, 20);
     store_close(store);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM scalar_summaries WHERE series_id NOT IN (SELECT id FROM series)"),
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_summaries WHERE series_id NOT IN (SELECT id FROM series)"),
                  0);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM scalar_summaries WHERE level = 0"),
-                 query_int(path, "SELECT count(*) FROM scalar_blocks"));
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_summaries WHERE level = 0"),
+                 db_int(path, "SELECT count(*) FROM scalar_blocks"));
     free(steps);
     free(path);
-}
-
-/* Every summary row, in key order, as text, to compare two databases' summaries. */
-static char *dump_summaries(const char *path)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT series_id, level, first_step, last_step, count, hex(picks) "
-                                        "FROM scalar_summaries ORDER BY series_id, level, first_step", -1, &st, NULL),
-                 SQLITE_OK);
-    size_t size = 0;
-    char *text = NULL;
-    FILE *out = open_memstream(&text, &size);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        fprintf(out, "%lld %lld %lld %lld %lld %s\n", (long long)sqlite3_column_int64(st, 0),
-                (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
-                (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
-                (const char *)sqlite3_column_text(st, 5));
-    fclose(out);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return text;
 }
 
 Test(summaries, kept_up_write_by_write_they_equal_a_rebuild_from_the_blocks)
@@ -322,14 +286,14 @@ Test(summaries, kept_up_write_by_write_they_equal_a_rebuild_from_the_blocks)
         write_steps(store, "a", "t", &step, 1);
     }
     store_close(store);
-    char *kept = dump_summaries(path);
-    cr_assert_gt(query_int(path, "SELECT count(*) FROM scalar_summaries WHERE level = 4"), 0);
+    char *kept = db_dump_summaries(path);
+    cr_assert_gt(db_int(path, "SELECT count(*) FROM scalar_summaries WHERE level = 4"), 0);
     exec_on(path, "DELETE FROM scalar_summaries; INSERT INTO scalar_summaries_pending SELECT id FROM series");
     vz_error err;
     cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
     store_close(store);
-    char *rebuilt = dump_summaries(path);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM scalar_summaries_pending"), 0);
+    char *rebuilt = db_dump_summaries(path);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_summaries_pending"), 0);
     cr_assert(strcmp(kept, rebuilt) == 0, "the summaries kept differ from a rebuild");
     free(kept);
     free(rebuilt);
@@ -387,7 +351,7 @@ Test(summaries, a_database_from_before_summaries_gets_them_when_opened)
     cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
     check_reductions(store, "r", "t", -5, 40005, 80);
     store_close(store);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM scalar_summaries WHERE level = 0"), 40);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM scalar_summaries_pending"), 0);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_summaries WHERE level = 0"), 40);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_summaries_pending"), 0);
     free(path);
 }

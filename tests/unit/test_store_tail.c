@@ -10,21 +10,8 @@
 
 #define TAIL_MAX_BLOCKS 64 /* as in store.c */
 
-static int64_t query_one(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
-static int64_t block_rows(const char *path) { return query_one(path, "SELECT count(*) FROM scalar_blocks"); }
-static int64_t tail_blocks(const char *path) { return query_one(path, "SELECT coalesce(sum(tail_blocks), 0) FROM series"); }
+static int64_t block_rows(const char *path) { return db_int(path, "SELECT count(*) FROM scalar_blocks"); }
+static int64_t tail_blocks(const char *path) { return db_int(path, "SELECT coalesce(sum(tail_blocks), 0) FROM series"); }
 
 static void write_point(vz_store *store, const char *run, const char *tag, int64_t step, double value)
 {
@@ -212,7 +199,7 @@ Test(store_tail, deleting_a_run_with_a_tail_removes_every_row_and_a_new_run_of_t
     vz_error err;
     cr_assert_eq(store_delete_run(store, "r", &err), 0, "%s", err.message);
     cr_assert_eq(block_rows(path), 1);
-    cr_assert_eq(query_one(path, "SELECT count(*) FROM series"), 1);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM series"), 1);
     write_point_without_step(store, "r", "t", 5.0);
     memset(&m, 0, sizeof m);
     model_set(&m, 0, 5.0);
@@ -450,29 +437,6 @@ Test(store_tail, closing_folds_the_tails_of_more_series_than_one_idle_pass_takes
     free(path);
 }
 
-/* The scalar_summaries rows of a database, one line each (as test_store_summaries.c dumps them). */
-static char *dump_summaries(const char *path)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT series_id, level, first_step, last_step, count, hex(picks) "
-                                        "FROM scalar_summaries ORDER BY series_id, level, first_step", -1, &st, NULL),
-                 SQLITE_OK);
-    size_t size = 0;
-    char *text = NULL;
-    FILE *out = open_memstream(&text, &size);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        fprintf(out, "%lld %lld %lld %lld %lld %s\n", (long long)sqlite3_column_int64(st, 0),
-                (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2),
-                (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
-                (const char *)sqlite3_column_text(st, 5));
-    fclose(out);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return text;
-}
-
 /* A consistent copy of a database in use (SQLite's online backup). */
 static void snapshot(const char *from, const char *to)
 {
@@ -513,7 +477,7 @@ Test(store_tail, summaries_kept_by_one_point_appends_equal_a_rebuild_from_the_bl
     sprintf(copy, "%s.copy", path);
     snapshot(path, copy);
     store_close(store);
-    char *kept = dump_summaries(copy);
+    char *kept = db_dump_summaries(copy);
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(copy, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(db, "DELETE FROM scalar_summaries; "
@@ -522,7 +486,7 @@ Test(store_tail, summaries_kept_by_one_point_appends_equal_a_rebuild_from_the_bl
     sqlite3_close(db);
     vz_error err;
     cr_assert_eq(store_open(&store, copy, &err), 0, "%s", err.message); /* builds them from the blocks */
-    char *rebuilt = dump_summaries(copy);
+    char *rebuilt = db_dump_summaries(copy);
     store_close(store);
     cr_assert(strlen(kept) > 0);
     cr_assert(strcmp(kept, rebuilt) == 0, "the summaries kept differ from a rebuild");

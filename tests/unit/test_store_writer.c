@@ -6,18 +6,6 @@
 
 #include "helpers.h"
 
-static int64_t query_int(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 static size_t point_count(vz_store *store, const char *run, const char *tag)
 {
     vz_points pts;
@@ -132,11 +120,11 @@ Test(foreign_keys, deleting_a_run_removes_every_row_that_refers_to_it)
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
         char sql[64];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i]);
-        cr_assert_eq(query_int(path, sql), i == 0 ? 1 : 0, "%s", tables[i]);
+        cr_assert_eq(db_int(path, sql), i == 0 ? 1 : 0, "%s", tables[i]);
     }
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM runs"), 1);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM series"), 1);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM runs"), 1);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM series"), 1);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
     free_item(&scalars);
     free(path);
 }
@@ -174,7 +162,7 @@ Test(blob_names, blobs_written_before_the_names_existed_are_named_when_the_store
     cr_assert_eq(sqlite3_exec(db, "UPDATE blobs SET sha256 = NULL", NULL, NULL, NULL), SQLITE_OK, "%s",
                  sqlite3_errmsg(db));
     sqlite3_close(db);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"), 1);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"), 1);
 
     cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
     char *again = first_image_url(store);
@@ -190,8 +178,8 @@ Test(blob_names, blobs_written_before_the_names_existed_are_named_when_the_store
     image.tag = "img2";
     cr_assert_eq(store_write(store, &w, &err), 0, "%s", err.message);
     store_close(store);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM blobs"), 1);
-    cr_assert_eq(query_int(path, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"), 0);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM blobs"), 1);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM blobs WHERE sha256 IS NULL"), 0);
     free(url);
     free(again);
     free(path);
@@ -293,9 +281,9 @@ Test(group_commit, asynchronous_writes_are_answered_by_their_callback_after_thei
     cr_assert_eq(answers.statuses[1], 400);
     cr_assert_eq(answers.rcs[2], 0);
     /* Answered means committed: another connection sees the data at once. */
-    cr_assert_eq(query_int(path, "SELECT count FROM series WHERE tag = 't' AND run_id = (SELECT id FROM runs WHERE name = 'a')"), 1);
-    cr_assert_eq(query_int(path, "SELECT count FROM series WHERE tag = 't' AND run_id = (SELECT id FROM runs WHERE name = 'c')"), 3);
-    cr_assert_eq(query_int(path, "SELECT count FROM series WHERE tag = 'full'"), 1);
+    cr_assert_eq(db_int(path, "SELECT count FROM series WHERE tag = 't' AND run_id = (SELECT id FROM runs WHERE name = 'a')"), 1);
+    cr_assert_eq(db_int(path, "SELECT count FROM series WHERE tag = 't' AND run_id = (SELECT id FROM runs WHERE name = 'c')"), 3);
+    cr_assert_eq(db_int(path, "SELECT count FROM series WHERE tag = 'full'"), 1);
     for (int i = 0; i < 3; i++) free_item(&items[i]);
     store_close(store);
     free(path);
