@@ -128,6 +128,23 @@ export function rowsOfColumns(series) {
 }
 
 /**
+ * Per run the wall time of its first point in [start, end] (default: the whole series): the columnar
+ * answer with only wall times, reduced to one bucket, so at most 4 points per run whose first is the
+ * range's first. The value table over a step axis asks this for one hovered step (start = end) and
+ * for each run's first point (hovertimes.js).
+ * @returns {Promise<Map<string, number>>} run -> wall time; a run with no point in the range is left out
+ */
+export async function getFirstWallTimes(tag, runs, { start, end } = {}) {
+  const params = [['points', 1], ['format', 'columns'], ['fields', 'wall_time']];
+  if (start !== undefined) params.push(['start', start]);
+  if (end !== undefined) params.push(['end', end]);
+  const answer = await requestPerRunChunk('api/v1/scalars', tag, runs, params);
+  const times = new Map();
+  for (const s of answer.series) if (s.wall_times.length > 0) times.set(s.run, Number(s.wall_times[0]));
+  return times;
+}
+
+/**
  * @param {string} tag  @param {string[]} runs
  * @param {{points?: number, start?: number, end?: number, wallTimes?: boolean}} range points=0 means
  *   every point (asked in the row form, which vizd streams); otherwise the columnar form is asked, with

@@ -4,8 +4,10 @@
  * reduction: at most 4 points per pixel, every extreme exact), draws per run a faint raw line, a
  * bold smoothed line and, where the server reduced the data, a shaded band between each bucket's
  * min and max. While the mouse is over the plot, a table under it lists every run's smoothed value,
- * value, step and relative time at the hovered step (valuetable.js). Dragging across the plot zooms: the selected step range is fetched again at full
- * resolution; a double click goes back to the whole series. Downloads fetch every point (points=0).
+ * value, step and relative time at the hovered step (valuetable.js; over a step axis the series carry
+ * no wall times, so the hovered points' are fetched when the mouse rests, hovertimes.js). Dragging
+ * across the plot zooms: the selected step range is fetched again at full resolution; a double click
+ * goes back to the whole series. Downloads fetch every point (points=0).
  * Only cards on screen fetch and draw; the others remember that they are out of date (lazycard.js). */
 
 import * as api from './api.js';
@@ -14,6 +16,7 @@ import { seriesToCsv } from './csv.js';
 import { cardFrame, expandButton } from './cardframe.js';
 import { button, downloadBlob, element } from './dom.js';
 import { bindDragZoom } from './dragzoom.js';
+import { HoverWallTimes } from './hovertimes.js';
 import { LazyCard } from './lazycard.js';
 import { createLineChart } from './linechart.js';
 import { outlierRange } from './outliers.js';
@@ -36,6 +39,9 @@ export class ScalarCard extends LazyCard {
     this.firstWallTimes = new Map(); // run -> wall time of its first point (relative time origin)
     this.zoom = null;               // {start, end, x0, x1}: steps fetched, x range shown
     this.hasWallTimes = false;      // whether the series carry wall times (fetched for a time axis)
+    this.hovered = [];              // the tooltip's points the value table shows
+    this.hoverTimes = new HoverWallTimes((runs, step) =>
+      api.getFirstWallTimes(this.tag, runs, step === null ? {} : { start: step, end: step }));
     this.buildDom();
     this.chart = createLineChart(this.canvas, {
       xAxis: () => this.ctx.state.xAxis, onResize: () => this.resized(), onHover: (tooltip) => this.showValues(tooltip),
@@ -84,10 +90,21 @@ export class ScalarCard extends LazyCard {
 
   /** Fills the value table from the chart's tooltip, or hides it when the mouse has left the plot. */
   showValues(tooltip) {
-    const points = tooltip.opacity > 0 ? tooltip.dataPoints || [] : [];
-    this.values.hidden = points.length === 0;
-    if (points.length === 0) return;
-    this.valueRows.replaceChildren(...valueRows(points).map((row) => {
+    this.hovered = tooltip.opacity > 0 ? tooltip.dataPoints || [] : [];
+    this.values.hidden = this.hovered.length === 0;
+    this.askHoverTimes();
+    if (this.hovered.length > 0) this.fillValues();
+  }
+
+  /** Series without wall times (a step axis): the hovered points' are fetched, the table refilled. */
+  askHoverTimes() {
+    const points = this.hasWallTimes ? [] : this.hovered.map(({ dataset: d, dataIndex: i }) => ({ run: d.label, step: d.vizdSteps[i] }));
+    this.hoverTimes.hover(points, () => { if (this.hovered.length > 0) this.fillValues(); });
+  }
+
+  fillValues() {
+    const relativeOf = (run, step) => this.hoverTimes.relative(run, step);
+    this.valueRows.replaceChildren(...valueRows(this.hovered, relativeOf).map((row) => {
       const tr = element('tr');
       const runCell = element('td', 'value-run');
       const swatch = element('span', 'swatch');
@@ -162,6 +179,9 @@ export class ScalarCard extends LazyCard {
       });
     }
     this.series = series;
+    // Fetched again (a live write, a zoom): a step may have been rewritten, a run written anew.
+    this.hoverTimes.forget();
+    if (this.hovered.length > 0) this.askHoverTimes();
   }
 
   draw() {
@@ -274,6 +294,7 @@ export class ScalarCard extends LazyCard {
   destroy() {
     super.destroy();
     clearTimeout(this.resizeTimer);
+    this.hoverTimes.forget();
     this.chart.destroy();
     this.el.remove();
   }

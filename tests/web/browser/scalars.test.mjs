@@ -196,8 +196,19 @@ test('hovering shows a value table under the chart: every run at the hovered ste
   assert.ok(await table.isHidden());
   const area = await page.evaluate(() => window.__vizd.charts()['train/loss'].chartArea);
   const box = await card.locator('canvas').boundingBox();
+  const asked = [];
+  const onRequest = (request) => {
+    const url = new URL(request.url());
+    if (url.pathname === '/api/v1/scalars') asked.push(Object.fromEntries(url.searchParams));
+  };
+  page.on('request', onRequest);
   await page.mouse.move(box.x + area.left + area.width * 0.3, box.y + area.top + area.height / 2);
   await table.waitFor({ state: 'visible' });
+  // Over a step axis the series carry no wall times (the chart's fetch leaves them out): the hovered
+  // points' are fetched when the mouse rests, and the Relative cells fill in when they arrive.
+  await page.waitForFunction(() => [...document.querySelectorAll('.card[data-tag="train/loss"] .value-table tbody tr')]
+    .every((tr) => tr.cells[4].textContent !== ''));
+  page.off('request', onRequest);
   const head = await table.locator('th').allTextContents();
   assert.deepEqual(head, ['Run', 'Smoothed', 'Value', 'Step', 'Relative']);
   const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => ({
@@ -206,13 +217,17 @@ test('hovering shows a value table under the chart: every run at the hovered ste
   })));
   assert.deepEqual(rows.map((r) => r.cells[0]), [RUN_B, RUN_A]);
   assert.deepEqual(rows.map((r) => r.color), ['rgb(66, 80, 102)', 'rgb(18, 181, 203)']);
-  // The hovered step of each run, and its raw value as stored. Over a step axis the series carry no
-  // wall times (the dashboard does not fetch them), so the relative time is blank; see the next test.
+  // The hovered step of each run, and its raw value as stored, relative time one second per step.
   const step = Number(rows[1].cells[3].replace(/,/g, ''));
   assert.ok(step > 20 && step < 100, rows[1].cells.join(' | '));
   const expected = 2 * Math.exp(-step / 60) + 0.1 + Math.sin(step * 12.9898) * 0.05;
   assert.equal(Number(rows[1].cells[2]), Number(expected.toPrecision(5)));
-  assert.equal(rows[1].cells[4], '');
+  assert.equal(rows[1].cells[4], step < 60 ? `${step}s` : `${Number((step / 60).toFixed(2))}m`);
+  // Only small requests: wall times alone, of each run's first point and of the hovered step.
+  assert.ok(asked.length >= 2, JSON.stringify(asked));
+  assert.ok(asked.every((q) => q.format === 'columns' && q.fields === 'wall_time' && q.points === '1'), JSON.stringify(asked));
+  assert.ok(asked.some((q) => q.start === undefined), 'the runs\' first points');
+  assert.ok(asked.some((q) => q.start === String(step) && q.end === String(step)), JSON.stringify(asked));
   const [cardBox, tableBox] = [await card.boundingBox(), await table.boundingBox()];
   await page.screenshot({ path: `${SCREENSHOTS}/scalars-value-table.png`, clip: { x: cardBox.x, y: cardBox.y,
     width: Math.max(cardBox.width, tableBox.width), height: tableBox.y + tableBox.height - cardBox.y } });

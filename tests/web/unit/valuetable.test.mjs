@@ -30,3 +30,12 @@ test('the columns are TensorBoard\'s, in its order', () => {
   assert.deepEqual(VALUE_COLUMNS.map(([, title]) => title), ['Smoothed', 'Value', 'Step', 'Relative']);
   assert.deepEqual(valueRows([]), []);
 });
+
+test('without wall times the relative time comes from the lookup the card fills at hover', () => {
+  const d = { ...dataset('a', '#425066', NaN), vizdWallTimes: [NaN, NaN, NaN] };
+  const asked = [];
+  const relativeOf = (run, step) => { asked.push([run, step]); return step === 1500 ? 90 : NaN; };
+  assert.equal(valueRows([{ dataset: d, dataIndex: 1 }], relativeOf)[0].relative, '1.5m');
+  assert.equal(valueRows([{ dataset: d, dataIndex: 2 }], relativeOf)[0].relative, '', 'blank until known');
+  assert.deepEqual(asked, [['a', 1500], ['a', 12000]]);
+});
