@@ -622,6 +622,17 @@ def test_a_channel_slice_of_a_tensor_is_those_channels_bit_for_bit(client, shape
     assert len(etags | {whole.headers.get("etag")}) == 5, etags  # every slice and the whole: an ETag each
 
 
+def assert_blob_query_refused(client, params, field):
+    """A 16 x 4 x 4 float32 tensor blob asked for with `params`: a 400 naming `field`, and the daemon keeps
+    serving the whole blob."""
+    data = le_bytes(np.arange(16 * 4 * 4), "float32")
+    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": [16, 4, 4], "data": b64(data)}]})
+    (item,) = items_of(client, "tensors", "fm", "r")
+    resp = client.get(item["url"], params=params)
+    assert_error(resp, 400, path=field)
+    assert fetch_blob(client, item["url"]).body == data
+
+
 @pytest.mark.parametrize("params,field", [
     ({"channels": "0:8"}, "shape"),
     ({"shape": "16,4,4"}, "channels"),
@@ -638,12 +649,7 @@ def test_a_channel_slice_of_a_tensor_is_those_channels_bit_for_bit(client, shape
     ({"shape": "16,4,x", "channels": "0:1"}, "shape"),
 ])
 def test_a_bad_channel_slice_is_refused_naming_the_field(client, params, field):
-    data = le_bytes(np.arange(16 * 4 * 4), "float32")
-    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": [16, 4, 4], "data": b64(data)}]})
-    (item,) = items_of(client, "tensors", "fm", "r")
-    resp = client.get(item["url"], params=params)
-    assert_error(resp, 400, path=field)
-    assert fetch_blob(client, item["url"]).body == data  # the daemon keeps serving
+    assert_blob_query_refused(client, params, field)
 
 
 def test_an_image_has_no_channels_to_slice(client):
@@ -744,12 +750,7 @@ def test_a_reduced_4x4_block_is_its_exact_mean(client):
     ({"shape": "16,4,4", "size": "2", "channels": "3:3"}, "channels"),
 ])
 def test_a_bad_tile_size_is_refused_naming_the_field(client, params, field):
-    data = le_bytes(np.arange(16 * 4 * 4), "float32")
-    client.write_ok({"run": "r", "tensors": [{"tag": "fm", "step": 0, "shape": [16, 4, 4], "data": b64(data)}]})
-    (item,) = items_of(client, "tensors", "fm", "r")
-    resp = client.get(item["url"], params=params)
-    assert_error(resp, 400, path=field)
-    assert fetch_blob(client, item["url"]).body == data  # the daemon keeps serving
+    assert_blob_query_refused(client, params, field)
 
 
 def test_an_image_has_no_tiles_to_reduce(client):
