@@ -12,6 +12,8 @@ only. This module holds everything they share that is not a pytest fixture:
   raw_http     send bytes the standard clients would refuse to send (chunked bodies, bad UTF-8) and
                parse whatever comes back.
   assert_error the shape every error must have: {"error": {"status", "code", "message", "path"}}.
+  wait_for     poll a condition until it holds or a deadline passes (for what vizd does in the background).
+  query_db     the rows of one SQL statement on a vizd database file, opened read-only.
 
 A sanitizer build (build/asan/vizd) prints its reports on stderr; Daemon.sanitizer_report() finds them
 so that the fixtures can fail a test whose daemon overflowed, leaked or hit undefined behaviour.
@@ -22,6 +24,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.parse
@@ -497,6 +500,26 @@ def assert_nothing_stored(client):
     assert client.tags() == {}
     health = client.healthz()
     assert health.status == 200 and health.body.strip() == b"ok", health
+
+
+def wait_for(predicate, seconds, interval=0.05):
+    """Call predicate until it returns something truthy or `seconds` have passed; its last value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def query_db(db_path, sql):
+    """fetchall() of one statement on a database file opened read-only (WAL lets a reader in beside a
+    running vizd)."""
+    conn = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 def values_of(series):

@@ -6,21 +6,16 @@ PRAGMA integrity_check on the file (read-only, with Python's sqlite3) after a ki
 """
 
 import http.client
-import sqlite3
 import threading
 import time
 
 import pytest
 
-from harness import values_of
+from harness import query_db, values_of
 
 
 def integrity_check(db_path):
-    conn = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        conn.close()
+    return query_db(db_path, "PRAGMA integrity_check")
 
 
 def test_data_survives_a_clean_restart(vizd):
@@ -106,11 +101,7 @@ def test_sigkill_right_after_one_acknowledged_write_loses_nothing(vizd):
 
 
 def tail_rows(db_path):
-    conn = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
-    try:
-        return conn.execute("SELECT coalesce(sum(tail_blocks), 0) FROM series").fetchone()[0]
-    finally:
-        conn.close()
+    return query_db(db_path, "SELECT coalesce(sum(tail_blocks), 0) FROM series")[0][0]
 
 
 def test_sigkill_right_after_one_point_writes_keeps_the_unfolded_tail(vizd):

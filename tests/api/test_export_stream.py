@@ -14,21 +14,14 @@ import time
 
 import pytest
 
+from harness import wait_for
+
 
 def wal_bytes(vizd):
     try:
         return os.path.getsize(vizd.db_path + "-wal")
     except FileNotFoundError:
         return 0
-
-
-def wait_for(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def write_point(client, step):

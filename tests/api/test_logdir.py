@@ -21,7 +21,7 @@ import time
 import pytest
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-from harness import EventStream
+from harness import EventStream, wait_for
 
 SERVE_WITHIN_S = 2.0  # the bound: a flushed point is served within this
 
@@ -65,15 +65,6 @@ def served_counts(client):
     tags = client.get("/api/v1/tags").json["runs"]
     return {(run, tag): info["count"] for run, kinds in tags.items()
             for tag, info in kinds.get("scalars", {}).items()}
-
-
-def wait_for(predicate, timeout, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 class Writer:

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import attacks
-from harness import run_vizd
+from harness import run_vizd, wait_for
 
 HEAD_DEADLINE_S = 10
 
@@ -27,15 +27,6 @@ def enough_file_descriptors():
 
 def open_fds(daemon):
     return len(os.listdir("/proc/%d/fd" % daemon.proc.pid))
-
-
-def wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def test_the_help_names_the_connection_flags():

@@ -7,17 +7,11 @@ rows, however the points arrived: in one request, or appended a hundred at a tim
 with Python's sqlite3, read-only, after vizd has stopped cleanly.
 """
 
-import sqlite3
-
-from harness import values_of
+from harness import query_db, values_of
 
 
 def block_rows(db_path):
-    conn = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
-    try:
-        return conn.execute("SELECT count(*) FROM scalar_blocks").fetchone()[0]
-    finally:
-        conn.close()
+    return query_db(db_path, "SELECT count(*) FROM scalar_blocks")[0][0]
 
 
 def test_ten_thousand_points_in_one_request_take_at_most_twelve_block_rows(vizd):
