@@ -12,8 +12,9 @@ add_histogram of a shifting normal for 20 steps) becomes, per run:
   tutorial/vgg11      conv kernels features.0.weight [64, 3, 3, 3] and features.3.weight [128, 64, 3, 3];
                       feature maps of features.0 [1, 64, 224, 224] and features.3 [1, 128, 112, 112] for
                       one input image; a 224 x 224 CAM heatmap over it; the kernel figure as a 960 x 960 image
-  tutorial/net        add_graph(Net); images: one 3 x 224 x 224, a batch of 16 32 x 32, make_grid grids of
-                      266 x 266 and 1810 x 906; scalars x and y for 500 steps; histogram w for 20 steps; a text
+  tutorial/net        add_graph(Net) (make_expected.py's); images: one 3 x 224 x 224, a batch of
+                      16 32 x 32, make_grid grids of 266 x 266 and 1810 x 906; scalars x and y for 500
+                      steps; histogram w for 20 steps; a text
 
 Weights are seeded random (no download), so two runs of the script log the same bytes.
 bench/tab_bytes.mjs then measures what each dashboard tab transfers for it.
@@ -33,34 +34,6 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "torchinfo"))
 
 from vizd_client import SummaryWriter  # noqa: E402
 import make_expected  # noqa: E402
-
-
-class Net(nn.Module):
-    """The tutorial's Net, verbatim."""
-
-    def __init__(self):
-        super(Net, self).__init__()
-        self.conv1 = nn.Conv2d(in_channels=3, out_channels=32, kernel_size=3)
-        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.conv2 = nn.Conv2d(in_channels=32, out_channels=64, kernel_size=5)
-        self.adaptive_pool = nn.AdaptiveMaxPool2d((1, 1))
-        self.flatten = nn.Flatten()
-        self.linear1 = nn.Linear(64, 32)
-        self.relu = nn.ReLU()
-        self.linear2 = nn.Linear(32, 1)
-        self.sigmoid = nn.Sigmoid()
-
-    def forward(self, x):
-        x = self.conv1(x)
-        x = self.pool(x)
-        x = self.conv2(x)
-        x = self.pool(x)
-        x = self.adaptive_pool(x)
-        x = self.flatten(x)
-        x = self.linear1(x)
-        x = self.relu(x)
-        x = self.linear2(x)
-        return self.sigmoid(x)
 
 
 def picture(height, width, seed):
@@ -119,7 +92,7 @@ def main():
     writer.close()
 
     writer = open_writer("tutorial/net")
-    writer.add_graph(Net(), torch.rand(1, 3, 224, 224))
+    writer.add_graph(make_expected.Net(), torch.rand(1, 3, 224, 224))
     writer.add_image("image", torch.from_numpy(picture(224, 224, seed=2)), 0)
     writer.add_images("batch", torch.from_numpy(np.stack([picture(32, 32, seed=10 + i) for i in range(16)])), 0)
     writer.add_image("grid/small", torch.from_numpy(picture(266, 266, seed=3)), 0)

@@ -48,7 +48,7 @@ sys.path.insert(0, CLIENT_DIR)
 sys.path.insert(0, FIXTURES)
 
 from vizd_client import SummaryWriter, VizdConnectionError, VizdError, VizdWarning  # noqa: E402
-import make_expected  # noqa: E402  (the models whose exported rows the summary tests use)
+import make_expected  # noqa: E402  (the seed's Net, and the models whose exported rows the summary tests use)
 
 
 @pytest.fixture(autouse=True)
@@ -88,35 +88,6 @@ def histogram_steps(client, run, tag):
     assert resp.status == 200, resp
     (series,) = resp.json["series"]
     return series["steps"]
-
-
-class SeedNet(nn.Module):
-    """The seed's Net, verbatim."""
-
-    def __init__(self):
-        super(SeedNet, self).__init__()
-        self.conv1 = nn.Conv2d(in_channels=3, out_channels=32, kernel_size=3)
-        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.conv2 = nn.Conv2d(in_channels=32, out_channels=64, kernel_size=5)
-        self.adaptive_pool = nn.AdaptiveMaxPool2d((1, 1))
-        self.flatten = nn.Flatten()
-        self.linear1 = nn.Linear(64, 32)
-        self.relu = nn.ReLU()
-        self.linear2 = nn.Linear(32, 1)
-        self.sigmoid = nn.Sigmoid()
-
-    def forward(self, x):
-        x = self.conv1(x)
-        x = self.pool(x)
-        x = self.conv2(x)
-        x = self.pool(x)
-        x = self.adaptive_pool(x)
-        x = self.flatten(x)
-        x = self.linear1(x)
-        x = self.relu(x)
-        x = self.linear2(x)
-        y = self.sigmoid(x)
-        return y
 
 
 # ---- scalars ------------------------------------------------------------------------------------
@@ -250,7 +221,7 @@ def test_histograms_with_other_bins_match_torch(vizd, bins):
 # ---- graphs -------------------------------------------------------------------------------------
 
 def test_add_graph_of_the_seeds_net_gives_torchinfos_summary(vizd):
-    model = SeedNet()
+    model = make_expected.Net()
     x = torch.rand(1, 3, 224, 224)
     model.train()
     with writer_for(vizd, "runs") as writer:
