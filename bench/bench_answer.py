@@ -17,13 +17,11 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import statistics
 import struct
-import sys
 import tempfile
 import time
-from benchlib import free_port, start_vizd
+from benchlib import free_port, machine_line, post_write, start_vizd
 
 RUNS = 20
 STEPS = 50000
@@ -44,11 +42,7 @@ def write_runs(port):
             walls = [1764000000.0 + r * 3600 + s * 0.1 + ((s * 31) % 1000) * 1e-6 for s in steps]
             body = json.dumps({"run": "r%02d" % r, "scalars": [{"tag": "loss", "steps": steps, "values": values,
                                                                    "wall_times": walls}]})
-            conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            data = resp.read()
-            if resp.status != 200:
-                sys.exit("write failed: %d %s" % (resp.status, data[:200]))
+            post_write(conn, body)
     conn.close()
 
 
@@ -79,8 +73,7 @@ def main():
     parser.add_argument("--vizd", default="build/vizd")
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
-    print("machine: %s, %d cores, %s, Python %s" % (platform.machine(), os.cpu_count(), platform.platform(),
-                                                   platform.python_version()))
+    print(machine_line())
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         proc = start_vizd(args.vizd, os.path.join(tmp, "bench.sqlite"), port)

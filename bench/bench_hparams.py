@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.parse
 
-from benchlib import Server, Timed, free_port, start_vizd
+from benchlib import Server, Timed, free_port, post_write, start_vizd
 
 
 def body_for(i, steps):
@@ -51,9 +51,7 @@ def main():
             bodies = [body_for(i, args.steps) for i in range(args.runs)]
             start = time.monotonic()
             for body in bodies:
-                status, data, _ = server.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
-                if status != 200:
-                    raise SystemExit("write failed: %d %s" % (status, data[:200]))
+                post_write(server.conn, body)
             print("%d runs x 2 tags x %d steps: %s points posted in %.1f s"
                   % (args.runs, args.steps, format(args.runs * 2 * args.steps, ","), time.monotonic() - start))
             measure(server, args, "right after the writes")

@@ -22,7 +22,7 @@ import os
 import tempfile
 import time
 import urllib.parse
-from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, start_vizd, wait_quiet
+from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, post_write, start_vizd, wait_quiet
 
 LONG_RUNS = 256
 LONG_STEPS = 10_000
@@ -70,11 +70,7 @@ def main():
             runs = ["run%04d" % r for r in range(args.runs)]
             start = time.monotonic()
             for i, run in enumerate(runs):
-                status, data, _ = server.request("POST", "/api/v1/write",
-                                                 body_for(run, args.tags, args.steps, LONG_STEPS if i < LONG_RUNS else 0),
-                                                 {"Content-Type": "application/json"})
-                if status != 200:
-                    raise SystemExit("write failed: %d %s" % (status, data[:200]))
+                post_write(server.conn, body_for(run, args.tags, args.steps, LONG_STEPS if i < LONG_RUNS else 0))
             long_runs = min(LONG_RUNS, args.runs)
             points = args.runs * args.tags * args.steps + long_runs * LONG_STEPS
             print("%d runs x %d tags x %d steps, plus \"long\" (%d steps) in %d runs: %s points posted in %.1f s"

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import free_port, start_vizd
+from benchlib import cpu_seconds, free_port, post_write, start_vizd
 
 CHUNK = 1_000_000
 
@@ -38,14 +38,6 @@ def values_text(seed):
     return ",".join(repr(v) for v in values)
 
 
-def post(conn, body):
-    conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        sys.exit(f"write failed: {resp.status} {data[:200]!r}")
-
-
 def generate(port, run, points, values):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     started = time.monotonic()
@@ -53,7 +45,7 @@ def generate(port, run, points, values):
         n = min(CHUNK, points - first)
         steps = ",".join(map(str, range(first, first + n)))
         vals = values if n == CHUNK else ",".join(values.split(",")[:n])
-        post(conn, f'{{"run":"{run}","scalars":[{{"tag":"loss","steps":[{steps}],"values":[{vals}]}}]}}'.encode())
+        post_write(conn, f'{{"run":"{run}","scalars":[{{"tag":"loss","steps":[{steps}],"values":[{vals}]}}]}}'.encode())
     conn.close()
     return time.monotonic() - started
 
@@ -72,20 +64,13 @@ def timed_get(port, path):
     return elapsed, body
 
 
-def cpu_s(pid):
-    """CPU time vizd has used so far (user + system)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def median_ms(port, path, repeats, pid):
     """The median wall time of repeats queries, and vizd's mean CPU time per query (which other load on the
     machine disturbs far less), in ms."""
     timed_get(port, path)  # warm-up: pages into the cache, statements prepared
-    cpu_before = cpu_s(pid)
+    cpu_before = cpu_seconds(pid)
     wall = statistics.median(timed_get(port, path)[0] for _ in range(repeats)) * 1000
-    return wall, (cpu_s(pid) - cpu_before) / repeats * 1000
+    return wall, (cpu_seconds(pid) - cpu_before) / repeats * 1000
 
 
 def fmt(figures):
@@ -115,10 +100,10 @@ def export(port, pid, path):
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    cpu_before = cpu_s(pid)
+    cpu_before = cpu_seconds(pid)
     out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total} %{size_download} %{http_code}",
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    cpu = cpu_s(pid) - cpu_before
+    cpu = cpu_seconds(pid) - cpu_before
     done.set()
     sampler.join()
     seconds, size, status = out.split()

@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, start_vizd, wait_quiet
+from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, post_write, start_vizd, wait_quiet
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIG_STEPS = 5_000_000
@@ -477,9 +477,7 @@ def main():
                     t = time.monotonic()
                     body = columnar_body(run, first, min(1_000_000, n - first), first)
                     encode += time.monotonic() - t
-                    status, data, _ = v2.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
-                    if status != 200:
-                        sys.exit("write failed: %d %s" % (status, data[:200]))
+                    post_write(v2.conn, body)
                 posted = time.monotonic() - start - encode
                 wait_quiet(vizd2.pid, db2)
                 path = vizd_scalars_path([run], 1000)

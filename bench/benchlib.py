@@ -1,12 +1,14 @@
 """benchlib.py -- what every benchmark script needs to run a real vizd: a free loopback port, a vizd
-started on a fresh database and answering /healthz before the first measurement, and timed requests on a
-keep-alive connection (a measure's figure per repeat is the median of a few requests).
+started on a fresh database and answering /healthz before the first measurement, a checked POST of a
+write, the machine's line for the figures, and timed requests on a keep-alive connection (a measure's
+figure per repeat is the median of a few requests).
 
 Imported by the scripts beside it (`python3 bench/NAME.py` puts bench/ on the path)."""
 
 import http.client
 import json
 import os
+import platform
 import socket
 import statistics
 import subprocess
@@ -35,6 +37,20 @@ def start_vizd(binary, db, port, extra_args=()):
             time.sleep(0.025)
     proc.kill()
     sys.exit("vizd did not start")
+
+
+def machine_line():
+    return "machine: %s, %d cores, %s, Python %s" % (platform.machine(), os.cpu_count(), platform.platform(),
+                                                    platform.python_version())
+
+
+def post_write(conn, body):
+    """POST body to /api/v1/write on an http.client connection; any answer but 200 ends the benchmark."""
+    conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    data = resp.read()
+    if resp.status != 200:
+        sys.exit("write failed: %d %s" % (resp.status, data[:200]))
 
 
 class Server:

@@ -16,23 +16,13 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import statistics
-import sys
 import tempfile
 import threading
 import time
-from benchlib import free_port, start_vizd
+from benchlib import free_port, machine_line, post_write, start_vizd
 
 CONNECTIONS = 4
-
-
-def post(conn, body):
-    conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        sys.exit("write failed: %d %s" % (resp.status, data[:200]))
 
 
 def run_writers(port, bodies_per_conn, points_per_body, seconds):
@@ -45,7 +35,7 @@ def run_writers(port, bodies_per_conn, points_per_body, seconds):
         for body in bodies_per_conn[k]:
             if time.perf_counter() > deadline:
                 break
-            post(conn, body)
+            post_write(conn, body)
             sent[k] += 1
         conn.close()
 
@@ -91,14 +81,14 @@ def bench_many_tags(port):
                                                        for i in range(10000)]}).encode()
     conn = http.client.HTTPConnection("127.0.0.1", port)
     start = time.perf_counter()
-    post(conn, body)
+    post_write(conn, body)
     print("one request of 10,000 scalars for 10,000 different tags: %.0f ms" % ((time.perf_counter() - start) * 1000))
 
 
 def bench_query(port, repeats):
     conn = http.client.HTTPConnection("127.0.0.1", port)
     for body in columnar_bodies("query", 100, 10000):
-        post(conn, body)
+        post_write(conn, body)
     # vizd checkpoints the WAL once writes pause (250 ms); queries then read the database file through its
     # memory map. The first query right after the writes is reported on its own.
     path = "/api/v1/scalars?run=query&tag=loss&points=1000"
@@ -150,8 +140,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=50)
     args = parser.parse_args()
-    print("machine: %s, %d cores, %s, Python %s" % (platform.machine(), os.cpu_count(), platform.platform(),
-                                                   platform.python_version()))
+    print(machine_line())
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         proc = start_vizd(args.vizd, os.path.join(tmp, "bench.sqlite"), port)
