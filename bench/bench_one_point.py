@@ -16,13 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import free_port, start_vizd
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+from benchlib import cpu_seconds, free_port, start_vizd
 
 
 def run(vizd, loadgen, seconds, extra):
