@@ -214,7 +214,8 @@ build/loadgen: bench/loadgen.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ bench/loadgen.c
 
-bench: build/vizd build/bench_histogram build/bench_crc32c build/loadgen build/bench_numfmt
+# deps-pip: bench_client.py, bench_logdir.py and bench_tensorboard.py log with torch, TensorBoard, tensorboardX.
+bench: deps-pip build/vizd build/bench_histogram build/bench_crc32c build/loadgen build/bench_numfmt
 	$(PYTHON) bench/run.py
 	./build/bench_numfmt
 	$(PYTHON) bench/bench_answer.py
