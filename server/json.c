@@ -7,7 +7,6 @@
 #include "vizd/json.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,9 @@ static void *noting_malloc(size_t size)
     return p;
 }
 
-static void use_noting_malloc(void) { json_set_alloc_funcs(noting_malloc, free); }
+/* Installed before main, so before any thread uses Jansson: json_set_alloc_funcs writes globals every
+ * Jansson call reads, and changing them at the first parse raced with the other threads' json_pack. */
+__attribute__((constructor)) static void use_noting_malloc(void) { json_set_alloc_funcs(noting_malloc, free); }
 
 static void write_object(vz_buf *out, const json_t *object)
 {
@@ -149,8 +150,6 @@ static void json_path_at(const char *text, size_t len, size_t until, char *out, 
 int json_parse_body(const char *body, size_t len, json_t **out, vz_error *err)
 {
     json_error_t jerr;
-    static pthread_once_t allocator_once = PTHREAD_ONCE_INIT;
-    pthread_once(&allocator_once, use_noting_malloc);
     has_failed_allocation = false;
     /* Jansson itself refuses nesting beyond 2048 levels, so depth_of's recursion is bounded. */
     /* NUL inside strings is let through the parser so the name rules can refuse it naming the field. */
