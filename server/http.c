@@ -87,7 +87,6 @@ typedef struct {
     /* A handler run by a worker, or deferred (http_defer), leaves its outcome here for the libmicrohttpd
      * thread to send. */
     http_server *server;
-    bool is_suspended;
     bool is_handled;
     int handler_rc;
     http_response res;
@@ -897,14 +896,15 @@ static void keep_outcome(request_state *state, int rc)
  * even returned. */
 typedef struct {
     request_state *state;
+    bool is_suspended; /* run on a worker: dispatch suspended the connection already */
     bool is_deferred;
 } handler_call;
 
 /* Run the route's handler: the answer, or the error, is left in state. Returns true when the handler
  * deferred its answer instead (http_defer): state is then no longer the caller's to touch. */
-static bool run_handler(http_server *server, request_state *state)
+static bool run_handler(http_server *server, request_state *state, bool is_suspended)
 {
-    handler_call call = {state, false};
+    handler_call call = {state, is_suspended, false};
     http_request req = state->req;
     req.body = state->body.data ? state->body.data : "";
     req.body_len = state->body.len;
@@ -923,8 +923,7 @@ http_deferred *http_defer(const http_request *req)
     call->is_deferred = true;
     request_state *state = call->state;
     atomic_fetch_add(&state->server->deferred_answers, 1);
-    if (!state->is_suspended) MHD_suspend_connection((struct MHD_Connection *)req->conn);
-    state->is_suspended = true;
+    if (!call->is_suspended) MHD_suspend_connection((struct MHD_Connection *)req->conn);
     return (http_deferred *)state;
 }
 
@@ -952,7 +951,7 @@ static void run_handler_job(void *arg)
 {
     request_state *state = arg;
     struct MHD_Connection *conn = (struct MHD_Connection *)state->req.conn;
-    if (!run_handler(state->server, state)) MHD_resume_connection(conn);
+    if (!run_handler(state->server, state, true)) MHD_resume_connection(conn);
 }
 
 static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server, request_state *state)
@@ -980,14 +979,12 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     if (!is_in_place) {
         workers *pool = state->body.len <= SMALL_BODY_BYTES ? server->small_bodies : server->large_bodies;
         MHD_suspend_connection(conn);
-        state->is_suspended = true;
         if (workers_submit(pool, run_handler_job, state) == 0) return MHD_YES;
         MHD_resume_connection(conn);
-        state->is_suspended = false;
         vz_out_of_memory(&err, "the request");
         return queue_error(conn, &err, NULL, false);
     }
-    if (run_handler(server, state)) return MHD_YES; /* suspended until http_deferred_done */
+    if (run_handler(server, state, false)) return MHD_YES; /* suspended until http_deferred_done */
     return queue_handled(conn, state);
 }
 
