@@ -8,32 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void free_histograms(vz_write *w)
-{
-    for (size_t i = 0; i < w->histogram_count; i++) {
-        free(w->histograms[i].tag);
-        hist_free(&w->histograms[i].histogram);
-    }
-    free(w->histograms);
-    w->histograms = NULL;
-    w->histogram_count = 0;
-}
-
-static void free_media(vz_write *w)
-{
-    for (size_t i = 0; i < w->media_count; i++) {
-        vz_media_item *item = &w->media[i];
-        free(item->tag);
-        free(item->bytes);
-        free(item->shape_json);
-        free(item->display_json);
-        free(item->text);
-    }
-    free(w->media);
-    w->media = NULL;
-    w->media_count = 0;
-}
-
 void write_free(vz_write *w)
 {
     for (size_t i = 0; i < w->scalar_count; i++) {
@@ -44,9 +18,21 @@ void write_free(vz_write *w)
         free(item->values);
         free(item->needs_step);
     }
+    for (size_t i = 0; i < w->histogram_count; i++) {
+        free(w->histograms[i].tag);
+        hist_free(&w->histograms[i].histogram);
+    }
+    for (size_t i = 0; i < w->media_count; i++) {
+        vz_media_item *item = &w->media[i];
+        free(item->tag);
+        free(item->bytes);
+        free(item->shape_json);
+        free(item->display_json);
+        free(item->text);
+    }
     free(w->scalars);
-    free_histograms(w);
-    free_media(w);
+    free(w->histograms);
+    free(w->media);
     free(w->graph_json);
     free(w->run);
     free(w->description);
