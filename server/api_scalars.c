@@ -206,33 +206,25 @@ static void put_point(vz_buf *out, bool is_csv, const char *run, bool is_first, 
     buf_putc(out, ']');
 }
 
+/* One array of the columnar form: that field of every point, in the points' order. */
+static void put_column(vz_buf *out, const char *key, unsigned field, vz_points pts)
+{
+    buf_puts(out, key);
+    for (size_t i = 0; i < pts.count; i++) {
+        const vz_point *p = &pts.points[i];
+        if (i) buf_putc(out, ',');
+        if (field == FIELD_STEP) buf_put_int64(out, p->step);
+        else buf_put_json_double(out, field == FIELD_VALUE ? p->value : p->wall_time_s);
+    }
+    buf_putc(out, ']');
+}
+
 /* One run in the columnar form: an array per field asked for, the points in the same order in each. */
 static void put_columns(vz_buf *out, unsigned fields, vz_points pts)
 {
-    if (fields & FIELD_STEP) {
-        buf_puts(out, ",\"steps\":[");
-        for (size_t i = 0; i < pts.count; i++) {
-            if (i) buf_putc(out, ',');
-            buf_put_int64(out, pts.points[i].step);
-        }
-        buf_putc(out, ']');
-    }
-    if (fields & FIELD_WALL_TIME) {
-        buf_puts(out, ",\"wall_times\":[");
-        for (size_t i = 0; i < pts.count; i++) {
-            if (i) buf_putc(out, ',');
-            buf_put_json_double(out, pts.points[i].wall_time_s);
-        }
-        buf_putc(out, ']');
-    }
-    if (fields & FIELD_VALUE) {
-        buf_puts(out, ",\"values\":[");
-        for (size_t i = 0; i < pts.count; i++) {
-            if (i) buf_putc(out, ',');
-            buf_put_json_double(out, pts.points[i].value);
-        }
-        buf_putc(out, ']');
-    }
+    if (fields & FIELD_STEP) put_column(out, ",\"steps\":[", FIELD_STEP, pts);
+    if (fields & FIELD_WALL_TIME) put_column(out, ",\"wall_times\":[", FIELD_WALL_TIME, pts);
+    if (fields & FIELD_VALUE) put_column(out, ",\"values\":[", FIELD_VALUE, pts);
 }
 
 /* The answer being streamed. Its strings are copied: it outlives the handler. */
