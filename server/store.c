@@ -504,6 +504,17 @@ static void columns_push(point_columns *c, int64_t step, double wall_time_s, dou
     c->count++;
 }
 
+/* Append n points given as columns (on failure c is marked failed, as columns_reserve does). */
+static void columns_append(point_columns *c, const int64_t *steps, const double *wall_times_s, const double *values,
+                           size_t n)
+{
+    if (columns_reserve(c, c->count + n) < 0) return;
+    memcpy(c->steps + c->count, steps, n * sizeof *steps);
+    memcpy(c->wall_times_s + c->count, wall_times_s, n * sizeof *wall_times_s);
+    memcpy(c->values + c->count, values, n * sizeof *values);
+    c->count += n;
+}
+
 /* BLOB layout: count int64 steps, then count float64 wall times, then count float64 values, all in the
  * machine's (little-endian on every platform we build for) byte order. */
 #define POINT_BYTES (sizeof(int64_t) + 2 * sizeof(double))
@@ -1023,12 +1034,7 @@ static int fold_tail(vz_store *s, int64_t series_id, int64_t tail_blocks, const 
         columns_free(&merged);
         return sql_fail(err, s->writer_db, "folding a series' tail");
     }
-    if (in && columns_reserve(&merged, merged.count + in->count) == 0) {
-        memcpy(merged.steps + merged.count, in->steps, in->count * sizeof *in->steps);
-        memcpy(merged.wall_times_s + merged.count, in->wall_times_s, in->count * sizeof *in->wall_times_s);
-        memcpy(merged.values + merged.count, in->values, in->count * sizeof *in->values);
-        merged.count += in->count;
-    }
+    if (in) columns_append(&merged, in->steps, in->wall_times_s, in->values, in->count);
     rc = merged.is_failed ? vz_out_of_memory(err, "folding a series' tail") : write_blocks(s, series_id, &merged, err);
     columns_free(&merged);
     return rc;
@@ -1269,10 +1275,7 @@ static void gather_group_points(const vz_write *w, const tagged_item *group, siz
     if (group_points_rise(w, group, n)) {
         for (size_t g = 0; g < n; g++) {
             const vz_scalar_item *item = &w->scalars[group[g].index];
-            memcpy(out->steps + out->count, item->steps, item->count * sizeof *item->steps);
-            memcpy(out->wall_times_s + out->count, item->wall_times_s, item->count * sizeof *item->wall_times_s);
-            memcpy(out->values + out->count, item->values, item->count * sizeof *item->values);
-            out->count += item->count;
+            columns_append(out, item->steps, item->wall_times_s, item->values, item->count);
         }
         return;
     }
