@@ -843,8 +843,10 @@ static int build_pending_summaries(vz_store *s, vz_error *err)
     return -1;
 }
 
+/* Insert the points [from, from + n) of c as a block, with its summaries. is_appended: the caller knows
+ * that no block of the series starts after it (a tail block), which saves looking. */
 static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, size_t from, size_t n,
-                        vz_error *err)
+                        bool is_appended, vz_error *err)
 {
     unsigned char *blob = malloc(n * POINT_BYTES);
     if (!blob) return vz_out_of_memory(err, "a scalar block");
@@ -877,8 +879,8 @@ static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, 
     vz_m4_summary summary;
     m4_summarise(c->steps + from, c->wall_times_s + from, c->values + from, n, &summary);
     if (put_summary(s, series_id, 0, &summary, err) < 0) return -1;
-    bool is_last;
-    if (is_last_block(s, series_id, summary.first.step, &is_last, err) < 0) return -1;
+    bool is_last = is_appended;
+    if (!is_last && is_last_block(s, series_id, summary.first.step, &is_last, err) < 0) return -1;
     if (is_last) return append_summaries(s, series_id, &summary, err);
     note_summary_change(s, series_id, summary.first.step);
     return 0;
@@ -966,7 +968,7 @@ static int write_blocks(vz_store *s, int64_t series_id, const point_columns *c, 
 {
     for (size_t from = 0; from < c->count; from += VZ_SCALAR_BLOCK_POINTS) {
         size_t n = c->count - from < VZ_SCALAR_BLOCK_POINTS ? c->count - from : VZ_SCALAR_BLOCK_POINTS;
-        if (insert_block(s, series_id, c, from, n, err) < 0) return -1;
+        if (insert_block(s, series_id, c, from, n, false, err) < 0) return -1;
     }
     return 0;
 }
@@ -1050,7 +1052,7 @@ static int store_points(vz_store *s, int64_t series_id, bool has_last_step, int6
     *added = is_append ? in->count : 0;
     if (is_append && in->count <= TAIL_APPEND_MAX_POINTS && *tail_blocks < TAIL_MAX_BLOCKS) {
         ++*tail_blocks;
-        return insert_block(s, series_id, in, 0, in->count, err);
+        return insert_block(s, series_id, in, 0, in->count, true, err);
     }
     int64_t folded = *tail_blocks;
     *tail_blocks = 0;
