@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import cpu_seconds, free_port, post_write, start_vizd
+from benchlib import cpu_seconds, free_port, memory_mb, post_write, start_vizd
 
 CHUNK = 1_000_000
 
@@ -79,11 +79,7 @@ def fmt(figures):
 
 def anon_mb(pid):
     """vizd's resident anonymous memory (its heap; the database file it maps is not counted)."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return memory_mb(pid).get("RssAnon", 0.0)
 
 
 def export(port, pid, path):

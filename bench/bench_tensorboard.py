@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, post_write, start_vizd, wait_quiet
+from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, memory_mb, post_write, start_vizd, wait_quiet
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIG_STEPS = 5_000_000
@@ -122,19 +122,6 @@ def columnar_body(run, first, count, seed):
 
 # ---------------------------------------------------------------------------------------------------
 # Processes and memory
-
-
-def memory_mb(pid):
-    fields = {}
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM", "RssAnon"):
-                    fields[key] = int(value.split()[0]) / 1024.0
-    except OSError:
-        pass
-    return fields
 
 
 def descendants(pid):

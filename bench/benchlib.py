@@ -92,6 +92,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def memory_mb(pid):
+    """{"VmRSS", "VmHWM", "RssAnon"} of a process in MB (RssAnon: its heap, not the files it maps); {} for
+    a process that is gone."""
+    fields = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM", "RssAnon"):
+                    fields[key] = int(value.split()[0]) / 1024.0
+    except OSError:
+        pass
+    return fields
+
+
 def wait_quiet(pid, db, timeout=300):
     """Wait until vizd has finished its idle work after writes (folding series' tails into blocks, then
     checkpointing the WAL, which truncates the -wal file) and its CPU time stands still for half a second:

@@ -20,17 +20,7 @@ import os
 import tempfile
 import threading
 import time
-from benchlib import free_port, start_vizd
-
-
-def memory_mb(pid):
-    fields = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "RssAnon"):
-                fields[key] = int(value.split()[0]) / 1024.0
-    return fields
+from benchlib import free_port, memory_mb, start_vizd
 
 
 def request(port, method, path, body=None, content_type="application/json"):

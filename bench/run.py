@@ -20,7 +20,7 @@ import statistics
 import tempfile
 import threading
 import time
-from benchlib import free_port, machine_line, post_write, start_vizd
+from benchlib import free_port, machine_line, memory_mb, post_write, start_vizd
 
 CONNECTIONS = 4
 
@@ -114,18 +114,10 @@ def bench_query(port, repeats):
              repeats, first_ms))
 
 
-def rss_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
 def bench_restart(binary, db, port, proc):
     """Memory after the phases above, then the time a restart on that database takes to answer /healthz."""
     size_mb = os.path.getsize(db) / 1e6
-    print("resident memory after the phases above: %.0f MB (database %.0f MB)" % (rss_mb(proc.pid), size_mb))
+    print("resident memory after the phases above: %.0f MB (database %.0f MB)" % (memory_mb(proc.pid)["VmRSS"], size_mb))
     proc.terminate()
     proc.wait(timeout=30)
     start = time.perf_counter()
