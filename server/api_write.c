@@ -390,16 +390,22 @@ static void answer_written(const vz_write *write, http_response *res)
     http_set_json(res, 200);
 }
 
+/* Release the write and send the answer (res or err filled already). */
+static void finish(pending_write *pending, int rc)
+{
+    http_deferred *deferred = pending->deferred;
+    write_free(&pending->write);
+    free(pending);
+    http_deferred_done(deferred, rc);
+}
+
 /* On the writer thread, right after the group commit that held the write (or refused it). */
 static void on_committed(void *ctx, int rc, const vz_error *err)
 {
     pending_write *pending = ctx;
     if (rc == 0) answer_written(&pending->write, pending->res);
     else *pending->err = *err;
-    http_deferred *deferred = pending->deferred;
-    write_free(&pending->write);
-    free(pending);
-    http_deferred_done(deferred, rc);
+    finish(pending, rc);
 }
 
 /* The answer waits for the group commit without holding a thread (http_defer): a one-point write then
@@ -424,11 +430,6 @@ int api_write(vz_app *app, const http_request *req, http_response *res, vz_error
     pending->res = res;
     pending->err = err;
     pending->deferred = http_defer(req);
-    if (store_write_async(app->store, &pending->write, on_committed, pending, err) < 0) {
-        http_deferred *deferred = pending->deferred;
-        write_free(&pending->write);
-        free(pending);
-        http_deferred_done(deferred, -1);
-    }
+    if (store_write_async(app->store, &pending->write, on_committed, pending, err) < 0) finish(pending, -1);
     return 0;
 }
