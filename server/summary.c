@@ -1212,6 +1212,11 @@ int summary_graph_text(const json_t *graph, char **text, vz_error *err)
     vz_buf out;
     buf_init(&out);
     json_write(&out, graph);
+    /* A text cut short by memory or the buffer's limit must not be stored as the graph. */
+    if (buf_check(&out, "the graph", err) < 0) {
+        buf_free(&out);
+        return -1;
+    }
     *text = buf_release(&out, NULL);
     return 0;
 }

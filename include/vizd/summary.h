@@ -60,7 +60,7 @@ int summary_build(const json_t *graph, const vz_summary_options *opts, vz_buf *t
 
 /* What a graph must pass to be stored (the "graph" of a write, or one imported from a GraphDef): 0 when
  * summary_build succeeds on it at the defaults, with *text its compact JSON (caller frees); else -1 and
- * err as summary_build's, nothing allocated. */
+ * err as summary_build's, or buf_check's when the text did not fit, nothing allocated. */
 int summary_graph_text(const json_t *graph, char **text, vz_error *err);
 
 #endif
