@@ -49,6 +49,13 @@ static void model_set(model *m, int64_t step, double value)
     m->value[step] = value;
 }
 
+/* Write one point of ("r", "t") and note it in the model. */
+static void write_and_note(vz_store *store, model *m, int64_t step, double value)
+{
+    write_point(store, "r", "t", step, value);
+    model_set(m, step, value);
+}
+
 /* The store answers exactly the model: every point, in step order, the same bits, and the same count in
  * the tag list (which the writer keeps apart from the blocks). */
 static void assert_matches(vz_store *store, const char *run, const char *tag, const model *m)
@@ -81,8 +88,7 @@ Test(store_tail, one_point_appends_become_tail_blocks_and_fold_into_full_blocks)
     static model m;
     memset(&m, 0, sizeof m);
     for (int64_t step = 0; step < 3000; step++) {
-        write_point(store, "r", "t", step, tenth((size_t)step));
-        model_set(&m, step, tenth((size_t)step));
+        write_and_note(store, &m, step, tenth((size_t)step));
         if (step % 500 != 499) continue;
         /* However far the folds have come: at most 64 one-point rows wait after the full blocks. */
         int64_t tails = tail_blocks(path), rows = block_rows(path);
@@ -106,10 +112,7 @@ static vz_store *store_with_a_tail(char **path, model *m)
     fill_item(&item, "t", 1500, 0, 1, tenth);
     write_one(store, "r", &item);
     for (int64_t step = 0; step < 1500; step++) model_set(m, step, tenth((size_t)step));
-    for (int64_t step = 1500; step < 1510; step++) {
-        write_point(store, "r", "t", step, -(double)step);
-        model_set(m, step, -(double)step);
-    }
+    for (int64_t step = 1500; step < 1510; step++) write_and_note(store, m, step, -(double)step);
     return store;
 }
 
@@ -118,12 +121,10 @@ Test(store_tail, overwriting_a_step_that_sits_in_the_tail_replaces_it)
     char *path;
     static model m;
     vz_store *store = store_with_a_tail(&path, &m);
-    write_point(store, "r", "t", 1505, 42.0);
-    model_set(&m, 1505, 42.0);
+    write_and_note(store, &m, 1505, 42.0);
     assert_matches(store, "r", "t", &m);
     cr_assert_eq(tail_blocks(path), 0); /* a write at or before the last step folds the tail first */
-    write_point(store, "r", "t", 1509, NAN);
-    model_set(&m, 1509, NAN);
+    write_and_note(store, &m, 1509, NAN);
     assert_matches(store, "r", "t", &m);
     store_close(store);
     free(path);
@@ -134,11 +135,9 @@ Test(store_tail, overwriting_a_step_in_a_full_block_while_a_tail_waits_keeps_bot
     char *path;
     static model m;
     vz_store *store = store_with_a_tail(&path, &m);
-    write_point(store, "r", "t", 10, INFINITY);
-    model_set(&m, 10, INFINITY);
+    write_and_note(store, &m, 10, INFINITY);
     assert_matches(store, "r", "t", &m);
-    write_point(store, "r", "t", 1510, 7.0); /* appends go on after the fold */
-    model_set(&m, 1510, 7.0);
+    write_and_note(store, &m, 1510, 7.0); /* appends go on after the fold */
     assert_matches(store, "r", "t", &m);
     store_close(store);
     free(path);
@@ -152,8 +151,7 @@ Test(store_tail, steps_written_out_of_order_come_back_in_step_order)
     memset(&m, 0, sizeof m);
     static const int64_t steps[] = {100, 200, 150, 300, 299, 301, 0, 5000, 4999, 1, 302, 2500, 303};
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
-        write_point(store, "r", "t", steps[i], (double)i);
-        model_set(&m, steps[i], (double)i);
+        write_and_note(store, &m, steps[i], (double)i);
         assert_matches(store, "r", "t", &m);
     }
     vz_scalar_item batch; /* a batch whose steps fall before, between and after the tail's */
@@ -176,8 +174,7 @@ Test(store_tail, omitted_steps_count_on_from_the_last_step_across_folds_and_rest
         model_set(&m, i, (double)i);
     }
     assert_matches(store, "r", "t", &m);
-    write_point(store, "r", "t", 1000, 1.0); /* a given step moves the last step on */
-    model_set(&m, 1000, 1.0);
+    write_and_note(store, &m, 1000, 1.0); /* a given step moves the last step on */
     write_point_without_step(store, "r", "t", 2.0);
     model_set(&m, 1001, 2.0);
     store_close(store);
@@ -337,10 +334,8 @@ Test(store_tail, a_tail_left_by_a_crash_is_read_exactly_and_folded_later)
     vz_error err;
     cr_assert_eq(store_open(&store, crashed, &err), 0, "%s", err.message);
     assert_matches(store, "r", "t", &m);
-    for (int64_t step = 1510; step < 1510 + TAIL_MAX_BLOCKS; step++) { /* fills the tail past its limit */
-        write_point(store, "r", "t", step, 0.5);
-        model_set(&m, step, 0.5);
-    }
+    for (int64_t step = 1510; step < 1510 + TAIL_MAX_BLOCKS; step++) /* fills the tail past its limit */
+        write_and_note(store, &m, step, 0.5);
     assert_matches(store, "r", "t", &m);
     store_close(store);
     cr_assert_eq(tail_blocks(crashed), 0);
@@ -368,16 +363,12 @@ Test(store_tail, a_random_mix_of_appends_overwrites_and_batches_reads_back_as_wr
         unsigned kind = (unsigned)(next_random(&seed) % 100);
         double value = (double)next_random(&seed) / 1e3;
         if (kind < 70 && last + 1 < MODEL_STEPS) { /* append one point */
-            write_point(store, "r", "t", ++last, value);
-            model_set(&m, last, value);
-        } else if (kind < 80 && last >= 0) { /* overwrite a written step, in the tail or a block */
+            write_and_note(store, &m, ++last, value);
+        } else if (kind < 90 && last >= 0) {
+            /* Overwrite a step, in the tail or a block: every step up to the last is written (appends and
+             * batches leave no gaps), so this is never a new step. */
             int64_t step = (int64_t)(next_random(&seed) % (uint64_t)(last + 1));
-            write_point(store, "r", "t", step, value);
-            model_set(&m, step, value);
-        } else if (kind < 90 && last >= 0) { /* a new step before the last one */
-            int64_t step = (int64_t)(next_random(&seed) % (uint64_t)(last + 1));
-            write_point(store, "r", "t", step, value);
-            model_set(&m, step, value);
+            write_and_note(store, &m, step, value);
         } else if (kind < 95 && last + 5 < MODEL_STEPS) { /* a few points without steps */
             vz_scalar_item item;
             fill_item(&item, "t", 5, 0, 1, NULL);
