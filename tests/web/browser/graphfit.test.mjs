@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { MIN_FIT_SCALE } from '../../../web/graphlayout.js';
-import { openBrowser, screenshot, startVizd, waitIdle } from './harness.mjs';
+import { openDashboard, screenshot, startVizd, waitIdle } from './harness.mjs';
 
 const fixture = (name) => JSON.parse(fs.readFileSync(new URL(`../../fixtures/torchinfo/${name}.graph.json`, import.meta.url)));
 let vizd;
@@ -33,10 +33,7 @@ async function zoomOut(times) {
 before(async () => {
   vizd = await startVizd();
   await vizd.write({ run: 'resnet18', graph: fixture('resnet18') });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#graph`);
-  await page.waitForSelector('.graph-node');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#graph`, '.graph-node'));
 });
 
 after(async () => {

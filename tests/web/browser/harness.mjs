@@ -90,6 +90,16 @@ export async function openBrowser() {
   return { browser, page, errors };
 }
 
+/** openBrowser, then the dashboard at `url` (with its #tab), waiting for `readySelector` and for the
+ * dashboard to be idle. */
+export async function openDashboard(url, readySelector) {
+  const opened = await openBrowser();
+  await opened.page.goto(url);
+  await opened.page.waitForSelector(readySelector);
+  await waitIdle(opened.page);
+  return opened;
+}
+
 /** Waits until the dashboard has no refresh or card fetch in flight. */
 export async function waitIdle(page) {
   await page.waitForFunction(() => window.__vizd && window.__vizd.idle());

@@ -15,7 +15,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openBrowser, screenshot, screenshotOf, series, startVizd, waitIdle } from './harness.mjs';
+import { openDashboard, screenshot, screenshotOf, series, startVizd, waitIdle } from './harness.mjs';
 
 const HTML_RUN = '<img src=x onerror="window.__xss=1">';
 const RUNS = [
@@ -39,10 +39,7 @@ before(async () => {
       series('train/loss', 20, (s) => (1 + RUNS.findIndex((r) => r[0] === run)) / (s + 1))] });
   }
   await vizd.write({ run: HTML_RUN, scalars: [series('train/loss', 20, (s) => 5 / (s + 1))] });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#hparams`);
-  await page.waitForSelector('.hp-table tbody tr');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#hparams`, '.hp-table tbody tr'));
 });
 
 after(async () => {

@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openBrowser, screenshot, series, startVizd, waitIdle } from './harness.mjs';
+import { openDashboard, screenshot, series, startVizd, waitIdle } from './harness.mjs';
 
 let vizd;
 let browser;
@@ -43,10 +43,7 @@ before(async () => {
       }))),
     });
   }
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(vizd.url);
-  await page.waitForSelector('#panel-scalars .card[data-key="lr"]');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(vizd.url, '#panel-scalars .card[data-key="lr"]'));
 });
 
 after(async () => {
