@@ -10,6 +10,18 @@ export function element(tag, className, text) {
   return el;
 }
 
+/** A table in a scrolling div.table-wrap, as the Runs and HParams tabs show runs: `prefix` names
+ * its own classes (PREFIX-table-wrap, PREFIX-table) beside the shared ones. */
+export function runsTable(prefix) {
+  const wrap = element('div', prefix ? `table-wrap ${prefix}-table-wrap` : 'table-wrap');
+  const table = element('table', prefix ? `runs-table ${prefix}-table` : 'runs-table');
+  const thead = element('thead');
+  const tbody = element('tbody');
+  table.append(thead, tbody);
+  wrap.append(table);
+  return { wrap, thead, tbody };
+}
+
 /** A small card button with a tooltip title. */
 export function button(text, title, onClick) {
   const b = element('button', 'card-button', text);

@@ -12,7 +12,7 @@
  * usable from the keyboard too. Hovering a line, a point or a table row highlights that run in all three.
  * Every name and value from clients goes in as text (textContent, SVG <title> text), never as markup. */
 
-import { element, filterInput, showFilterValidity } from './dom.js';
+import { element, filterInput, runsTable, showFilterValidity } from './dom.js';
 import { emptyFilterText, makeMatcher } from './filter.js';
 import { brushFilter, filterExtent, nearestLine, nearestPoint, scaleFor } from './hparamaxes.js';
 import {
@@ -118,12 +118,7 @@ export function createHparamsTab(ctx) {
   // ---- table ----
   const message = element('p', 'hp-message');
   message.hidden = true;
-  const wrap = element('div', 'table-wrap hp-table-wrap');
-  const table = element('table', 'runs-table hp-table');
-  const thead = element('thead');
-  const tbody = element('tbody');
-  table.append(thead, tbody);
-  wrap.append(table);
+  const { wrap, thead, tbody } = runsTable('hp');
   const empty = element('p', 'empty hp-empty');
   const tooltip = element('div', 'hp-tooltip');
   tooltip.hidden = true;

@@ -5,7 +5,7 @@
  * Everything in a row comes from clients, so it goes in as text. */
 
 import * as api from './api.js';
-import { element } from './dom.js';
+import { element, runsTable } from './dom.js';
 import {
   buildRows, cellText, hparamKey, hparamNames, metricColumns, metricKey, metricTags, metricTitle, plainValue, sortRows,
 } from './hparamtable.js';
@@ -30,12 +30,7 @@ export function createRunsTab(ctx) {
   const content = element('section', 'tab-content runs');
   const message = element('p', 'runs-message');
   message.hidden = true;
-  const wrap = element('div', 'table-wrap');
-  const table = element('table', 'runs-table');
-  const thead = element('thead');
-  const tbody = element('tbody');
-  table.append(thead, tbody);
-  wrap.append(table);
+  const { wrap, thead, tbody } = runsTable();
   const empty = element('p', 'empty', 'No runs yet.');
   content.append(message, wrap, empty);
   let sort = { key: 'name', descending: false };
