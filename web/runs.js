@@ -132,6 +132,7 @@ export function createRunsTab(ctx) {
       if (change.type !== 'data') return;
       render();
       const tags = metricTags(metricColumns(state.hparamMetrics, state.runs));
+      const held = runSummaries.current();
       loading = true;
       try {
         await runSummaries.load(tags, writesTouch(change.writes, tags));
@@ -143,7 +144,8 @@ export function createRunsTab(ctx) {
       } finally {
         loading = false;
       }
-      render();
+      // Drawn again only for new values: a table of 1,000 runs is not built twice for nothing.
+      if (runSummaries.current() !== held) render();
     },
     idle: () => !loading,
   };
