@@ -1,6 +1,7 @@
 /* runselector.js -- the run list in the sidebar: colour, tick box and name of each run, a regex
  * filter and a tick-all box. The colour is a colour picker: a picked colour is the run's on every tab,
- * remembered (state.runColors), until its reset button gives the run its assigned colour back. It renders from app state and changes it only through ctx.setState.
+ * remembered (state.runColors), until its reset button gives the run its assigned colour back. It
+ * renders from app state and changes it only through ctx.setState.
  * Run names are untrusted: they go in as text. */
 
 import { element, filterInput, showFilterValidity } from './dom.js';
