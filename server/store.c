@@ -320,8 +320,8 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare(db, &w->set_tail_blocks, "UPDATE series SET tail_blocks = 0 WHERE id = ?1", err) |
            prepare(db, &w->delete_block, "DELETE FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2", err) |
            prepare(db, &w->insert_block,
-                   "INSERT INTO scalar_blocks(series_id, first_step, last_step, count, min_value, max_value, "
-                   "first_value, last_value, points) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err) |
+                   "INSERT INTO scalar_blocks(series_id, first_step, last_step, count, points) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5)", err) |
            prepare(db, &w->insert_histogram,
                    "INSERT OR REPLACE INTO histogram_steps(series_id, step, wall_time, stats, bucket_count, "
                    "nan_count, buckets) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", err) |
@@ -853,25 +853,14 @@ static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, 
     memcpy(blob, c->steps + from, n * sizeof(int64_t));
     memcpy(blob + n * sizeof(int64_t), c->wall_times_s + from, n * sizeof(double));
     memcpy(blob + n * (sizeof(int64_t) + sizeof(double)), c->values + from, n * sizeof(double));
-    double min = INFINITY, max = -INFINITY;
-    bool any_finite = false;
-    for (size_t i = from; i < from + n; i++) {
-        double v = c->values[i];
-        if (!isfinite(v)) continue;
-        any_finite = true;
-        if (v < min) min = v;
-        if (v > max) max = v;
-    }
+    /* The block's min_value, max_value, first_value and last_value columns (migration 0001) stay NULL:
+     * nothing reads them since the level-0 summary below holds the block's extremes, with their steps. */
     sqlite3_stmt *st = s->stmt.insert_block;
     sqlite3_bind_int64(st, 1, series_id);
     sqlite3_bind_int64(st, 2, c->steps[from]);
     sqlite3_bind_int64(st, 3, c->steps[from + n - 1]);
     sqlite3_bind_int64(st, 4, (int64_t)n);
-    bind_finite_or_null(st, 5, any_finite ? min : NAN);
-    bind_finite_or_null(st, 6, any_finite ? max : NAN);
-    bind_finite_or_null(st, 7, c->values[from]);
-    bind_finite_or_null(st, 8, c->values[from + n - 1]);
-    sqlite3_bind_blob(st, 9, blob, (int)(n * POINT_BYTES), free);
+    sqlite3_bind_blob(st, 5, blob, (int)(n * POINT_BYTES), free);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
