@@ -256,6 +256,49 @@ int api_tensors_upload(vz_app *app, const http_request *req, http_response *res,
 
 /* ---- reading ------------------------------------------------------------------------------------ */
 
+/* One item of a listing as the API shows it: {"step", "wall_time", "index", and per kind: images
+ * "width", "height", "type", "url"; tensors "shape", "dtype", "min", "max", "display", "url"; texts
+ * "text"}. The blob's URL is made here: the store names blobs, the API addresses them. */
+static json_t *media_item_json(const store_media_row *row, vz_media_kind kind)
+{
+    json_t *item = json_pack("{s:I, s:f, s:I}", "step", (json_int_t)row->step, "wall_time", row->wall_time_s,
+                             "index", (json_int_t)row->index);
+    if (!item) return NULL;
+    if (kind == VZ_MEDIA_TEXT) {
+        json_object_set_new(item, "text", json_string(row->text));
+        return item;
+    }
+    char url[96];
+    snprintf(url, sizeof url, "/api/v1/blobs/%s", row->blob);
+    json_object_set_new(item, "url", json_string(url));
+    if (kind == VZ_MEDIA_IMAGE) {
+        const char *type = row->content_type;
+        json_object_set_new(item, "width", json_integer(row->width));
+        json_object_set_new(item, "height", json_integer(row->height));
+        json_object_set_new(item, "type", json_string(strncmp(type, "image/", 6) == 0 ? type + 6 : type));
+        return item;
+    }
+    json_object_set_new(item, "shape", json_loads(row->shape_json, 0, NULL));
+    json_object_set_new(item, "dtype", json_string(row->dtype));
+    json_object_set_new(item, "min", row->has_min ? json_real(row->min) : json_null());
+    json_object_set_new(item, "max", row->has_max ? json_real(row->max) : json_null());
+    json_object_set_new(item, "display", json_loads(row->display_json, 0, NULL));
+    return item;
+}
+
+typedef struct {
+    json_t *items;
+    vz_media_kind kind;
+} media_list;
+
+static int add_media_item(void *ctx, const store_media_row *row, vz_error *err)
+{
+    media_list *list = ctx;
+    if (json_array_append_new(list->items, media_item_json(row, list->kind)) < 0)
+        return vz_out_of_memory(err, "listing items");
+    return 0;
+}
+
 static int answer_media(vz_app *app, const http_request *req, http_response *res, vz_media_kind kind, vz_error *err)
 {
     const char *tag, *runs[VZ_MAX_RUNS_PER_QUERY];
@@ -264,12 +307,14 @@ static int answer_media(vz_app *app, const http_request *req, http_response *res
     if (http_query_names(req, "run", runs, VZ_MAX_RUNS_PER_QUERY, &run_count, err) < 0) return -1;
     json_t *series = json_array();
     for (size_t i = 0; i < run_count; i++) {
-        json_t *items;
-        if (store_list_media(app->store, runs[i], tag, kind, &items, err) < 0) {
+        media_list list = {json_array(), kind};
+        if (!list.items || store_visit_media(app->store, runs[i], tag, kind, add_media_item, &list, err) < 0) {
+            if (!list.items) vz_out_of_memory(err, "listing items");
+            json_decref(list.items);
             json_decref(series);
             return -1;
         }
-        json_array_append_new(series, json_pack("{s:s, s:o}", "run", runs[i], "items", items));
+        json_array_append_new(series, json_pack("{s:s, s:o}", "run", runs[i], "items", list.items));
     }
     return http_answer_json(res, json_pack("{s:s, s:o}", "tag", tag, "series", series));
 }

@@ -17,10 +17,19 @@ int api_healthz(vz_app *app, const http_request *req, http_response *res, vz_err
 int api_status(vz_app *app, const http_request *req, http_response *res, vz_error *err)
 {
     (void)req;
-    json_t *status;
-    if (store_status(app->store, &status, err) < 0) return -1;
-    json_object_set_new(status, "version", json_string(VIZD_VERSION));
-    json_object_set_new(status, "uptime_s", json_real(clock_now_s() - app->started_at_s));
+    store_status_info info;
+    if (store_status(app->store, &info, err) < 0) return -1;
+    json_t *status = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "db_path",
+                               info.db_path, "db_bytes", (json_int_t)info.db_bytes, "runs", (json_int_t)info.runs,
+                               "series", (json_int_t)info.series, "scalar_points", (json_int_t)info.scalar_points,
+                               "scalar_blocks", (json_int_t)info.scalar_blocks, "histogram_steps",
+                               (json_int_t)info.histogram_steps, "images", (json_int_t)info.images, "tensors",
+                               (json_int_t)info.tensors, "texts", (json_int_t)info.texts, "graphs",
+                               (json_int_t)info.graphs, "blobs", (json_int_t)info.blobs);
+    if (status) {
+        json_object_set_new(status, "version", json_string(VIZD_VERSION));
+        json_object_set_new(status, "uptime_s", json_real(clock_now_s() - app->started_at_s));
+    }
     return http_answer_json(res, status);
 }
 

@@ -2928,34 +2928,35 @@ int store_read_graph(vz_store *s, const char *run, char **graph_json, vz_error *
     return rc;
 }
 
-static json_t *media_item_json(sqlite3_stmt *st, vz_media_kind kind)
+/* One row of the media queries below as a store_media_row (the strings live as long as the row). */
+static void media_row(sqlite3_stmt *st, vz_media_kind kind, store_media_row *row)
 {
-    json_t *item = json_pack("{s:I, s:f, s:I}", "step", (json_int_t)sqlite3_column_int64(st, 0), "wall_time",
-                             sqlite3_column_double(st, 1), "index", (json_int_t)sqlite3_column_int64(st, 2));
+    memset(row, 0, sizeof *row);
+    row->step = sqlite3_column_int64(st, 0);
+    row->wall_time_s = sqlite3_column_double(st, 1);
+    row->index = sqlite3_column_int64(st, 2);
     if (kind == VZ_MEDIA_TEXT) {
-        json_object_set_new(item, "text", json_string((const char *)sqlite3_column_text(st, 3)));
-        return item;
+        row->text = (const char *)sqlite3_column_text(st, 3);
+        return;
     }
-    char url[96];
-    snprintf(url, sizeof url, "/api/v1/blobs/%s", (const char *)sqlite3_column_text(st, 3));
-    json_object_set_new(item, "url", json_string(url));
+    row->blob = (const char *)sqlite3_column_text(st, 3);
     if (kind == VZ_MEDIA_IMAGE) {
-        const char *type = (const char *)sqlite3_column_text(st, 6);
-        json_object_set_new(item, "width", json_integer(sqlite3_column_int64(st, 4)));
-        json_object_set_new(item, "height", json_integer(sqlite3_column_int64(st, 5)));
-        json_object_set_new(item, "type", json_string(strncmp(type, "image/", 6) == 0 ? type + 6 : type));
-        return item;
+        row->width = sqlite3_column_int64(st, 4);
+        row->height = sqlite3_column_int64(st, 5);
+        row->content_type = (const char *)sqlite3_column_text(st, 6);
+        return;
     }
-    json_object_set_new(item, "shape", json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL));
-    json_object_set_new(item, "dtype", json_string((const char *)sqlite3_column_text(st, 5)));
-    json_object_set_new(item, "min", sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, 6)));
-    json_object_set_new(item, "max", sqlite3_column_type(st, 7) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, 7)));
-    json_object_set_new(item, "display", json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL));
-    return item;
+    row->shape_json = (const char *)sqlite3_column_text(st, 4);
+    row->dtype = (const char *)sqlite3_column_text(st, 5);
+    row->has_min = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    row->min = sqlite3_column_double(st, 6);
+    row->has_max = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    row->max = sqlite3_column_double(st, 7);
+    row->display_json = (const char *)sqlite3_column_text(st, 8);
 }
 
-int store_list_media(vz_store *s, const char *run, const char *tag, vz_media_kind kind, json_t **items,
-                     vz_error *err)
+int store_visit_media(vz_store *s, const char *run, const char *tag, vz_media_kind kind, store_media_visitor visit,
+                      void *ctx, vz_error *err)
 {
     static const char *const queries[] = {
         "SELECT i.step, i.wall_time, i.idx, b.sha256, i.width, i.height, b.content_type FROM images i "
@@ -2964,27 +2965,27 @@ int store_list_media(vz_store *s, const char *run, const char *tag, vz_media_kin
         "FROM tensors t JOIN blobs b ON b.id = t.blob_id WHERE t.series_id = ?1 ORDER BY t.step, t.idx",
         "SELECT step, wall_time, idx, text FROM texts WHERE series_id = ?1 ORDER BY step, idx",
     };
-    *items = NULL;
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
     int64_t series_id = -1, first_step, last_step;
     int rc = read_begin(db, err);
     if (rc == 0) rc = find_run_series(db, run, media_kind_names[kind], tag, &series_id, &first_step, &last_step, err);
-    json_t *list = json_array();
     sqlite3_stmt *st = NULL;
     if (rc == 0 && series_id >= 0 && sqlite3_prepare_v2(db, queries[kind], -1, &st, NULL) != SQLITE_OK)
         rc = sql_fail(err, db, "reading items");
     if (st) {
         sqlite3_bind_int64(st, 1, series_id);
         int step_rc;
-        while ((step_rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(list, media_item_json(st, kind));
-        if (step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading items");
+        while (rc == 0 && (step_rc = sqlite3_step(st)) == SQLITE_ROW) {
+            store_media_row row;
+            media_row(st, kind, &row);
+            rc = visit(ctx, &row, err);
+        }
+        if (rc == 0 && step_rc != SQLITE_DONE) rc = sql_fail(err, db, "reading items");
         sqlite3_finalize(st);
     }
     rc = read_end(db, rc, err);
     reader_release(s, db);
-    if (rc < 0) json_decref(list);
-    else *items = list;
     return rc;
 }
 
@@ -3028,39 +3029,33 @@ int store_read_blob(vz_store *s, const char *name, unsigned char **bytes, size_t
     return rc;
 }
 
-int store_status(vz_store *s, json_t **out, vz_error *err)
+int store_status(vz_store *s, store_status_info *out, vz_error *err)
 {
-    static const struct {
-        const char *name, *sql;
+    const struct {
+        int64_t *out;
+        const char *sql;
     } counts[] = {
-        {"runs", "SELECT count(*) FROM runs"},
-        {"series", "SELECT count(*) FROM series"},
-        {"scalar_points", "SELECT coalesce(sum(count), 0) FROM series WHERE kind = 'scalars'"},
-        {"scalar_blocks", "SELECT count(*) FROM scalar_blocks"},
-        {"histogram_steps", "SELECT count(*) FROM histogram_steps"},
-        {"images", "SELECT count(*) FROM images"},
-        {"tensors", "SELECT count(*) FROM tensors"},
-        {"texts", "SELECT count(*) FROM texts"},
-        {"graphs", "SELECT count(*) FROM graphs"},
-        {"blobs", "SELECT count(*) FROM blobs"},
+        {&out->runs, "SELECT count(*) FROM runs"},
+        {&out->series, "SELECT count(*) FROM series"},
+        {&out->scalar_points, "SELECT coalesce(sum(count), 0) FROM series WHERE kind = 'scalars'"},
+        {&out->scalar_blocks, "SELECT count(*) FROM scalar_blocks"},
+        {&out->histogram_steps, "SELECT count(*) FROM histogram_steps"},
+        {&out->images, "SELECT count(*) FROM images"},
+        {&out->tensors, "SELECT count(*) FROM tensors"},
+        {&out->texts, "SELECT count(*) FROM texts"},
+        {&out->graphs, "SELECT count(*) FROM graphs"},
+        {&out->blobs, "SELECT count(*) FROM blobs"},
     };
+    memset(out, 0, sizeof *out);
+    out->db_path = s->path;
     sqlite3 *db;
     if (reader_acquire(s, &db, err) < 0) return -1;
-    json_t *status = json_pack("{s:s}", "db_path", s->path);
     int64_t pages = 0, page_size = 0;
     int rc = pragma_int(db, "PRAGMA page_count", &pages) | pragma_int(db, "PRAGMA page_size", &page_size);
-    json_object_set_new(status, "db_bytes", json_integer(pages * page_size));
-    for (size_t i = 0; i < sizeof counts / sizeof *counts && rc == 0; i++) {
-        int64_t n = 0;
-        rc = pragma_int(db, counts[i].sql, &n);
-        json_object_set_new(status, counts[i].name, json_integer(n));
-    }
+    out->db_bytes = pages * page_size;
+    for (size_t i = 0; i < sizeof counts / sizeof *counts && rc == 0; i++)
+        rc = pragma_int(db, counts[i].sql, counts[i].out);
     if (rc != 0) sql_fail(err, db, "reading the status");
     reader_release(s, db);
-    if (rc != 0) {
-        json_decref(status);
-        return -1;
-    }
-    *out = status;
-    return 0;
+    return rc != 0 ? -1 : 0;
 }

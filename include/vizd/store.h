@@ -172,13 +172,28 @@ void store_histogram_steps_free(vz_histogram_steps *steps);
 /* The run's model graph as JSON text (caller frees). 404 naming "run" when the run or its graph is missing. */
 int store_read_graph(vz_store *store, const char *run, char **graph_json, vz_error *err);
 
-/* The items of one media kind for (run, tag): {"step", "wall_time", "index", and per kind: images "width",
- * "height", "type", "url"; tensors "shape", "dtype", "min", "max", "display", "url"; texts "text"}, in step
- * and index order. A missing run is a 404; a missing tag is empty. */
-int store_list_media(vz_store *store, const char *run, const char *tag, vz_media_kind kind, json_t **items,
-                     vz_error *err);
-/* A blob is named by 64 lowercase hex digits (the SHA-256 of its content type, a NUL and its bytes); an
- * item's "url" is /api/v1/blobs/NAME. */
+/* One stored image, tensor or text; the strings live until the visitor returns. */
+typedef struct {
+    int64_t step;
+    double wall_time_s;
+    int64_t index;
+    const char *blob;             /* images and tensors: the blob's name (see VZ_BLOB_NAME_BYTES) */
+    int64_t width, height;        /* images */
+    const char *content_type;     /* images: "image/png", ... */
+    const char *shape_json;       /* tensors: "[128,64,3,3]" */
+    const char *dtype;            /* tensors */
+    bool has_min, has_max;        /* tensors: false when no value is finite */
+    double min, max;
+    const char *display_json;     /* tensors: "{}" or the display hints */
+    const char *text;             /* texts */
+} store_media_row;
+typedef int (*store_media_visitor)(void *ctx, const store_media_row *row, vz_error *err);
+/* Visit the items of one media kind for (run, tag) in step and index order. A missing run is a 404; a
+ * missing tag visits nothing. A visitor's error stops the visit and is returned. */
+int store_visit_media(vz_store *store, const char *run, const char *tag, vz_media_kind kind,
+                      store_media_visitor visit, void *ctx, vz_error *err);
+/* A blob is named by 64 lowercase hex digits (the SHA-256 of its content type, a NUL and its bytes); the
+ * API's item "url" is /api/v1/blobs/NAME (api_media.c). */
 #define VZ_BLOB_NAME_BYTES 64
 /* The blob called name: its content type (copied into type) and size, and when bytes is not NULL its bytes
  * (caller frees; a NUL follows them). 404 when there is no such blob. */
@@ -190,8 +205,12 @@ int store_read_blob(vz_store *store, const char *name, unsigned char **bytes, si
 typedef int (*store_source_fn)(void *ctx, const vz_source_progress *progress, vz_error *err);
 int store_read_sources(vz_store *store, store_source_fn visit, void *ctx, vz_error *err);
 
-/* {"db_path", "db_bytes", and counts: "runs", "series", "scalar_points", "scalar_blocks", "histogram_steps",
- * "images", "tensors", "texts", "graphs", "blobs"} */
-int store_status(vz_store *store, json_t **out, vz_error *err);
+/* The database's path (valid while the store is open), its size in bytes, and what it holds. */
+typedef struct {
+    const char *db_path;
+    int64_t db_bytes;
+    int64_t runs, series, scalar_points, scalar_blocks, histogram_steps, images, tensors, texts, graphs, blobs;
+} store_status_info;
+int store_status(vz_store *store, store_status_info *out, vz_error *err);
 
 #endif

@@ -74,14 +74,26 @@ static void check_histograms(vz_store *store, const char *run, json_t *tags)
     }
 }
 
+/* The stored items as {"step", "text"} or {"step", "width", "height", "content_type"}. */
+static int collect_media(void *ctx, const store_media_row *row, vz_error *err)
+{
+    (void)err;
+    json_t *item = row->text ? json_pack("{s:I, s:s}", "step", (json_int_t)row->step, "text", row->text)
+                             : json_pack("{s:I, s:I, s:I, s:s}", "step", (json_int_t)row->step, "width",
+                                         (json_int_t)row->width, "height", (json_int_t)row->height, "content_type",
+                                         row->content_type);
+    json_array_append_new(ctx, item);
+    return 0;
+}
+
 static void check_media(vz_store *store, const char *run, json_t *tags, vz_media_kind kind)
 {
     const char *tag;
     json_t *items;
     json_object_foreach(tags, tag, items) {
-        json_t *got;
+        json_t *got = json_array();
         vz_error err;
-        cr_assert_eq(store_list_media(store, run, tag, kind, &got, &err), 0, "%s", err.message);
+        cr_assert_eq(store_visit_media(store, run, tag, kind, collect_media, got, &err), 0, "%s", err.message);
         cr_assert_eq(json_array_size(got), json_array_size(items), "%s/%s", run, tag);
         for (size_t i = 0; i < json_array_size(items); i++) {
             json_t *want = json_array_get(items, i), *item = json_array_get(got, i);
@@ -92,7 +104,7 @@ static void check_media(vz_store *store, const char *run, json_t *tags, vz_media
             } else {
                 cr_assert(json_equal(json_object_get(item, "width"), json_object_get(want, "width")));
                 cr_assert(json_equal(json_object_get(item, "height"), json_object_get(want, "height")));
-                cr_assert_str_eq(json_string_value(json_object_get(item, "type")), "png");
+                cr_assert_str_eq(json_string_value(json_object_get(item, "content_type")), "image/png");
             }
         }
         json_decref(got);
