@@ -18,7 +18,7 @@ comma   := ,
 space   := $(subst ,, )
 DB      ?= runs.sqlite
 PORT    ?= 6006
-PKGS    := libmicrohttpd sqlite3 jansson nettle zlib
+PKGS    := libmicrohttpd sqlite3 jansson nettle zlib libpq
 PYTHON  ?= python3
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -31,7 +31,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 
 SERVER_SRCS := $(wildcard server/*.c)
 LIB_SRCS    := $(filter-out server/main.c,$(SERVER_SRCS))
-GEN_SRCS    := build/gen/assets.c build/gen/migrations.c
+GEN_SRCS    := build/gen/assets.c build/gen/migrations.c build/gen/pg_migrations.c
 OBJS        := $(SERVER_SRCS:server/%.c=build/obj/%.o) $(GEN_SRCS:build/gen/%.c=build/obj/%.o)
 HEADERS     := $(wildcard include/vizd/*.h)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
@@ -65,13 +65,17 @@ build/gen/migrations.c: server/embed.py $(wildcard migrations/*.sql)
 	@mkdir -p $(@D)
 	$(PYTHON) server/embed.py migrations migrations > $@.tmp && mv $@.tmp $@
 
+build/gen/pg_migrations.c: server/embed.py $(wildcard migrations/postgresql/*.sql)
+	@mkdir -p $(@D)
+	$(PYTHON) server/embed.py migrations migrations/postgresql vz_pg_migrations > $@.tmp && mv $@.tmp $@
+
 # ---- set-up: install only what is missing ------------------------------------------------------
 # `make run` needs only the build tools, the three libraries and the dashboard's npm packages; `make
 # test` adds what only the tests use. A start that finds everything present costs one dpkg-query call
 # and a few stamp files (milliseconds): the Python test packages are checked only when
 # tests/requirements.txt changed, and never by `make run`.
-APT_RUN  := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev nettle-dev zlib1g-dev
-APT_TEST := libcriterion-dev chromium curl clang
+APT_RUN  := gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev nettle-dev zlib1g-dev libpq-dev
+APT_TEST := libcriterion-dev chromium curl clang postgresql
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # apt_install(PACKAGES, COMMANDS): one dpkg-query for every package, `command -v` for the commands
@@ -140,8 +144,12 @@ run: deps-run build/vizd
 	./build/vizd --db $(DB) --port $(PORT)
 
 # ---- tests ------------------------------------------------------------------------------------
+# One throwaway PostgreSQL (tests/api/pgcluster.py: initdb into a temporary folder, stopped and removed
+# at the end) serves every target that needs one; run alone, test-unit and test-api start their own.
+PGCLUSTER := $(PYTHON) tests/api/pgcluster.py run --
+
 test: deps-test build/vizd
-	$(MAKE) test-unit test-js test-api test-browser test-fuzz
+	$(PGCLUSTER) $(MAKE) test-unit test-js test-api test-browser test-fuzz
 
 build/asan/unit_tests: $(LIB_SRCS) $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(GEN_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
@@ -154,7 +162,7 @@ build/asan/vizd: $(SERVER_SRCS) $(GEN_SRCS) $(HEADERS)
 	  -o $@ $(SERVER_SRCS) $(GEN_SRCS) $(LDLIBS)
 
 test-unit: build/asan/unit_tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/asan/unit_tests --jobs 2
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(PGCLUSTER) ./build/asan/unit_tests --jobs 2
 
 test-js:
 	node --test tests/web/unit/

@@ -19,6 +19,10 @@ Fixtures:
                            405); its database is emptied after each test and its exit checked at the
                            end of the module
 
+  pg_server -> str   the base URL of a throwaway PostgreSQL (tests/api/pgcluster.py): $VIZD_PG_URL
+                     when `make test` started one, else a cluster started for this pytest session
+  pg_url    -> str   the URL of a new, empty PostgreSQL database on it (one per test)
+
 Tests that take seconds are marked `slow`; the sanitizer run skips them with -m 'not slow'.
 """
 
@@ -26,6 +30,7 @@ import os
 
 import pytest
 
+import pgcluster
 from harness import Daemon, vizd_binary
 
 
@@ -115,3 +120,18 @@ def empty_client(shared_vizd):
     if shared_vizd.running:
         for run in client.get("/api/v1/runs").json.get("runs", []):
             client.delete("/api/v1/runs", params={"run": run["name"]})
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    url = os.environ.get("VIZD_PG_URL")
+    if url:
+        yield url
+        return
+    with pgcluster.Cluster() as cluster:
+        yield cluster.url()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    return pgcluster.create_database(pg_server)
