@@ -24,25 +24,60 @@ static void summary_stream_free(void *ctx)
     free(st);
 }
 
+/* The lowest or highest value with its step, or null when every value is NaN. */
+static json_t *extreme_json(const store_tag_summary *t, const vz_point *point)
+{
+    if (!t->has_extremes) return json_null();
+    return json_pack("{s:I, s:o}", "step", (json_int_t)point->step, "value", json_from_double(point->value));
+}
+
+/* {"name", "hparams", "scalars": {tag: {"count", "last": {"step", "value", "wall_time"}, "min": {"step",
+ * "value"} | null, "max": ...}}}; NULL when out of memory. */
+static json_t *run_summary_json(const store_run_summary *summary)
+{
+    json_t *hparams = json_loads(summary->hparams_json, 0, NULL);
+    json_t *run = json_pack("{s:s, s:o, s:{}}", "name", summary->name, "hparams", hparams ? hparams : json_object(),
+                            "scalars");
+    json_t *scalars = json_object_get(run, "scalars");
+    for (size_t i = 0; run && i < summary->tag_count; i++) {
+        const store_tag_summary *t = &summary->tags[i];
+        json_t *tag = json_pack("{s:I, s:{s:I, s:o, s:f}, s:o, s:o}", "count", (json_int_t)t->count, "last", "step",
+                                (json_int_t)t->last.step, "value", json_from_double(t->last.value), "wall_time",
+                                t->last.wall_time_s, "min", extreme_json(t, &t->min), "max", extreme_json(t, &t->max));
+        if (!tag || json_object_set_new(scalars, t->tag, tag) < 0) {
+            json_decref(run);
+            return NULL;
+        }
+    }
+    return run;
+}
+
 static int produce_summaries(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
 {
     summary_stream *st = ctx;
     if (!st->has_started) {
         st->has_started = true;
         bool has_more;
-        const json_t *tags = store_summary_cursor_tags(st->cursor, &has_more);
-        buf_puts(out, "{\"metrics\":");
-        json_write(out, tags);
+        size_t count;
+        const char *const *tags = store_summary_cursor_tags(st->cursor, &count, &has_more);
+        buf_puts(out, "{\"metrics\":[");
+        for (size_t i = 0; i < count; i++) {
+            if (i) buf_putc(out, ',');
+            buf_put_json_string(out, tags[i]);
+        }
+        buf_putc(out, ']');
         if (has_more) buf_puts(out, ",\"more_metrics\":true");
         buf_puts(out, ",\"runs\":[");
     }
-    json_t *run;
-    if (store_summary_cursor_next(st->cursor, &run, err) < 0) return -1;
-    if (!run) {
+    const store_run_summary *summary;
+    if (store_summary_cursor_next(st->cursor, &summary, err) < 0) return -1;
+    if (!summary) {
         buf_puts(out, "]}\n");
         *is_done = true;
         return 0;
     }
+    json_t *run = run_summary_json(summary);
+    if (!run) return vz_out_of_memory(err, "the run summaries");
     if (st->sent++) buf_putc(out, ',');
     json_write(out, run);
     json_decref(run);

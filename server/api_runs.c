@@ -20,6 +20,23 @@ static void runs_stream_free(void *ctx)
     free(st);
 }
 
+/* {"name", "description", "hparams", "created_at", "updated_at", "counts": {kind: n}}; NULL when out of
+ * memory. */
+static json_t *run_json(const store_run_row *row)
+{
+    json_t *hparams = json_loads(row->hparams_json, 0, NULL);
+    json_t *run = json_pack("{s:s, s:s, s:o, s:f, s:f, s:{}}", "name", row->name, "description", row->description,
+                            "hparams", hparams ? hparams : json_object(), "created_at", row->created_at,
+                            "updated_at", row->updated_at, "counts");
+    json_t *counts = json_object_get(run, "counts");
+    for (size_t i = 0; run && i < row->kind_count; i++)
+        if (json_object_set_new(counts, row->counts[i].kind, json_integer(row->counts[i].count)) < 0) {
+            json_decref(run);
+            return NULL;
+        }
+    return run;
+}
+
 static int produce_runs(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
 {
     runs_stream *st = ctx;
@@ -27,13 +44,15 @@ static int produce_runs(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
         st->has_started = true;
         buf_puts(out, "{\"runs\":[");
     }
-    json_t *run;
-    if (store_runs_cursor_next(st->cursor, &run, err) < 0) return -1;
-    if (!run) {
+    const store_run_row *row;
+    if (store_runs_cursor_next(st->cursor, &row, err) < 0) return -1;
+    if (!row) {
         buf_puts(out, "]}\n");
         *is_done = true;
         return 0;
     }
+    json_t *run = run_json(row);
+    if (!run) return vz_out_of_memory(err, "listing runs");
     if (st->sent++) buf_putc(out, ',');
     json_write(out, run);
     json_decref(run);

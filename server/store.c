@@ -1990,15 +1990,6 @@ int store_read_sources(vz_store *s, store_source_fn visit, void *ctx, vz_error *
     return rc;
 }
 
-static json_t *run_json(sqlite3_stmt *st)
-{
-    json_t *hparams = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-    return json_pack("{s:s, s:s, s:o, s:f, s:f, s:{}}", "name", (const char *)sqlite3_column_text(st, 0),
-                     "description", (const char *)sqlite3_column_text(st, 1), "hparams",
-                     hparams ? hparams : json_object(), "created_at", sqlite3_column_double(st, 3),
-                     "updated_at", sqlite3_column_double(st, 4), "counts");
-}
-
 /* A run's graph counts as a kind of its own: 1 or 0, so the dashboard knows which runs have one. */
 static const char list_runs_sql[] =
     "SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, s.kind, "
@@ -2008,12 +1999,33 @@ static const char list_runs_sql[] =
     "(SELECT count(*) FROM graphs g WHERE g.run_id = r.id) FROM runs r "
     "ORDER BY 1, 6";
 
+/* A run spans a row per kind, so the row handed out keeps copies of its strings: stepping to the next
+ * kind's row frees SQLite's. */
 struct store_runs_cursor {
     vz_store *store;
     sqlite3 *db;
     sqlite3_stmt *st;
     bool has_row; /* st stands on the first row of the next run */
+    store_run_row row;
+    char *strings[3 + VZ_RUN_KINDS]; /* name, description, hparams, each kind */
 };
+
+static void runs_cursor_free_row(store_runs_cursor *c)
+{
+    for (size_t i = 0; i < sizeof c->strings / sizeof *c->strings; i++) {
+        free(c->strings[i]);
+        c->strings[i] = NULL;
+    }
+    memset(&c->row, 0, sizeof c->row);
+}
+
+/* A copy of column i's text kept in the cursor's string slot k ("" for NULL); NULL when out of memory. */
+static const char *runs_cursor_keep(store_runs_cursor *c, size_t k, int i, const char *if_null)
+{
+    const char *text = (const char *)sqlite3_column_text(c->st, i);
+    c->strings[k] = strdup(text ? text : if_null);
+    return c->strings[k];
+}
 
 int store_runs_cursor_open(vz_store *s, store_runs_cursor **out, vz_error *err)
 {
@@ -2040,29 +2052,33 @@ int store_runs_cursor_open(vz_store *s, store_runs_cursor **out, vz_error *err)
     return 0;
 }
 
-int store_runs_cursor_next(store_runs_cursor *c, json_t **run, vz_error *err)
+int store_runs_cursor_next(store_runs_cursor *c, const store_run_row **run, vz_error *err)
 {
     *run = NULL;
+    runs_cursor_free_row(c);
     if (!c->has_row) return 0;
-    json_t *current = run_json(c->st);
-    if (!current) return vz_out_of_memory(err, "listing runs");
-    const char *name = json_string_value(json_object_get(current, "name"));
+    store_run_row *r = &c->row;
+    r->name = runs_cursor_keep(c, 0, 0, "");
+    r->description = runs_cursor_keep(c, 1, 1, "");
+    r->hparams_json = runs_cursor_keep(c, 2, 2, "{}");
+    r->created_at = sqlite3_column_double(c->st, 3);
+    r->updated_at = sqlite3_column_double(c->st, 4);
+    if (!r->name || !r->description || !r->hparams_json) return vz_out_of_memory(err, "listing runs");
     int step = SQLITE_ROW;
-    while (step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(c->st, 0), name) == 0) {
-        if (sqlite3_column_type(c->st, 5) != SQLITE_NULL &&
-            json_object_set_new(json_object_get(current, "counts"), (const char *)sqlite3_column_text(c->st, 5),
-                                json_integer(sqlite3_column_int64(c->st, 6))) < 0) {
-            json_decref(current);
-            return vz_out_of_memory(err, "listing runs");
+    while (step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(c->st, 0), r->name) == 0) {
+        if (sqlite3_column_type(c->st, 5) != SQLITE_NULL) {
+            if (r->kind_count == VZ_RUN_KINDS)
+                return vz_fail(err, 500, "internal", "", "a run has more than %d kinds", VZ_RUN_KINDS);
+            const char *kind = runs_cursor_keep(c, 3 + r->kind_count, 5, "");
+            if (!kind) return vz_out_of_memory(err, "listing runs");
+            r->counts[r->kind_count].kind = kind;
+            r->counts[r->kind_count++].count = sqlite3_column_int64(c->st, 6);
         }
         step = sqlite3_step(c->st);
     }
     c->has_row = step == SQLITE_ROW;
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        json_decref(current);
-        return sql_fail(err, c->db, "listing runs");
-    }
-    *run = current;
+    if (step != SQLITE_ROW && step != SQLITE_DONE) return sql_fail(err, c->db, "listing runs");
+    *run = r;
     return 0;
 }
 
@@ -2074,24 +2090,19 @@ void store_runs_cursor_close(store_runs_cursor *c)
         read_end(c->db, 0, NULL);
         reader_release(c->store, c->db);
     }
+    runs_cursor_free_row(c);
     free(c);
 }
 
-int store_list_runs(vz_store *s, json_t **out, vz_error *err)
+int store_list_runs(vz_store *s, store_run_visitor visit, void *ctx, vz_error *err)
 {
     store_runs_cursor *c;
     if (store_runs_cursor_open(s, &c, err) < 0) return -1;
-    json_t *runs = json_array(), *run = NULL;
-    int rc = runs ? 0 : vz_out_of_memory(err, "listing runs");
-    while (rc == 0 && (rc = store_runs_cursor_next(c, &run, err)) == 0 && run)
-        if (json_array_append_new(runs, run) < 0) rc = vz_out_of_memory(err, "listing runs");
+    const store_run_row *run;
+    int rc;
+    while ((rc = store_runs_cursor_next(c, &run, err)) == 0 && run && (rc = visit(ctx, run, err)) == 0) {}
     store_runs_cursor_close(c);
-    if (rc < 0) {
-        json_decref(runs);
-        return -1;
-    }
-    *out = json_pack("{s:o}", "runs", runs);
-    return *out ? 0 : vz_out_of_memory(err, "listing runs");
+    return rc;
 }
 
 /* ---- run summaries: what the HParams view needs, in one read ------------------------------------ */
@@ -2104,29 +2115,36 @@ struct store_summary_cursor {
     sqlite3 *db;
     sqlite3_stmt *all_runs, *one_run; /* id, name, hparams */
     sqlite3_stmt *series, *top_summaries;
-    json_t *runs; /* the runs asked for by name (copied: the cursor outlives the request), or NULL: all */
-    size_t next_run;
-    json_t *tags;
+    char **runs; /* the runs asked for by name (copied: the cursor outlives the request), or NULL: all */
+    size_t run_count, next_run;
+    char *tags[VZ_MAX_SUMMARY_TAGS];
+    size_t tag_count;
     bool has_more_tags;
+    store_tag_summary summaries[VZ_MAX_SUMMARY_TAGS];
+    store_run_summary current;
 };
 
-/* Adds the strings of a run's hparams "metrics" (what add_hparams recorded) to tags, each once, up to
- * VZ_MAX_SUMMARY_TAGS; past that sets *has_more. */
-static void add_metric_tags(json_t *tags, const char *hparams_text, bool *has_more)
+/* Adds the strings of a run's hparams "metrics" (what add_hparams recorded) to the cursor's tags, each once,
+ * up to VZ_MAX_SUMMARY_TAGS; past that sets has_more_tags. */
+static int add_metric_tags(store_summary_cursor *c, const char *hparams_text, vz_error *err)
 {
     json_t *hparams = json_loads(hparams_text ? hparams_text : "{}", 0, NULL);
     json_t *metrics = json_object_get(hparams, "metrics");
-    size_t i, j;
-    json_t *tag, *seen;
+    size_t i;
+    json_t *tag;
+    int rc = 0;
     json_array_foreach(metrics, i, tag) {
         if (!json_is_string(tag)) continue;
         bool is_new = true;
-        json_array_foreach(tags, j, seen) if (json_equal(seen, tag)) is_new = false;
+        for (size_t j = 0; j < c->tag_count; j++)
+            if (strcmp(c->tags[j], json_string_value(tag)) == 0) is_new = false;
         if (!is_new) continue;
-        if (json_array_size(tags) == VZ_MAX_SUMMARY_TAGS) *has_more = true;
-        else json_array_append(tags, tag);
+        if (c->tag_count == VZ_MAX_SUMMARY_TAGS) c->has_more_tags = true;
+        else if (!(c->tags[c->tag_count++] = strdup(json_string_value(tag))))
+            rc = vz_out_of_memory(err, "the run summaries");
     }
     json_decref(hparams);
+    return rc;
 }
 
 /* Steps to the cursor's next run (SQLITE_ROW, *row standing on it), or SQLITE_DONE after the last. A run asked
@@ -2138,8 +2156,8 @@ static int summary_next_run(store_summary_cursor *c, sqlite3_stmt **row, vz_erro
         int rc = sqlite3_step(c->all_runs);
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? rc : sql_fail(err, c->db, "listing runs");
     }
-    if (c->next_run == json_array_size(c->runs)) return SQLITE_DONE;
-    const char *name = json_string_value(json_array_get(c->runs, c->next_run++));
+    if (c->next_run == c->run_count) return SQLITE_DONE;
+    const char *name = c->runs[c->next_run++];
     *row = c->one_run;
     sqlite3_reset(c->one_run);
     bind_text(c->one_run, 1, name);
@@ -2152,15 +2170,14 @@ int store_summary_cursor_open(vz_store *s, const char *const *tags, size_t tag_c
                               size_t run_count, store_summary_cursor **out, vz_error *err)
 {
     store_summary_cursor *c = calloc(1, sizeof *c);
-    if (!c || !(c->tags = json_array())) {
-        free(c);
-        return vz_out_of_memory(err, "the run summaries");
-    }
+    if (!c) return vz_out_of_memory(err, "the run summaries");
     c->store = s;
     int rc = 0;
-    if (run_count && !(c->runs = json_array())) rc = vz_out_of_memory(err, "the run summaries");
-    for (size_t i = 0; rc == 0 && i < run_count; i++)
-        if (json_array_append_new(c->runs, json_string(runs[i])) < 0) rc = vz_out_of_memory(err, "the run summaries");
+    if (run_count && !(c->runs = calloc(run_count, sizeof *c->runs))) rc = vz_out_of_memory(err, "the run summaries");
+    for (size_t i = 0; rc == 0 && i < run_count; i++, c->run_count++)
+        if (!(c->runs[i] = strdup(runs[i]))) rc = vz_out_of_memory(err, "the run summaries");
+    for (size_t i = 0; rc == 0 && i < tag_count && i < VZ_MAX_SUMMARY_TAGS; i++, c->tag_count++)
+        if (!(c->tags[i] = strdup(tags[i]))) rc = vz_out_of_memory(err, "the run summaries");
     if (rc == 0 && reader_acquire(s, &c->db, err) < 0) rc = -1;
     if (rc < 0) {
         store_summary_cursor_close(c);
@@ -2179,15 +2196,13 @@ int store_summary_cursor_open(vz_store *s, const char *const *tags, size_t tag_c
                      "SELECT count, picks FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 "
                      "ORDER BY first_step",
                      err);
-    for (size_t i = 0; rc == 0 && i < tag_count; i++)
-        if (json_array_append_new(c->tags, json_string(tags[i])) < 0) rc = vz_out_of_memory(err, "the run summaries");
     /* Without tags asked for, the metric tags the runs' add_hparams recorded: a first pass over the runs. */
     if (rc == 0 && tag_count == 0) {
         sqlite3_stmt *row;
         int step;
-        while ((step = summary_next_run(c, &row, err)) == SQLITE_ROW)
-            add_metric_tags(c->tags, (const char *)sqlite3_column_text(row, 2), &c->has_more_tags);
-        rc = step == SQLITE_DONE ? 0 : -1;
+        while (rc == 0 && (step = summary_next_run(c, &row, err)) == SQLITE_ROW)
+            rc = add_metric_tags(c, (const char *)sqlite3_column_text(row, 2), err);
+        if (rc == 0 && step != SQLITE_DONE) rc = -1;
         sqlite3_reset(c->all_runs);
         c->next_run = 0;
     }
@@ -2199,10 +2214,11 @@ int store_summary_cursor_open(vz_store *s, const char *const *tags, size_t tag_c
     return 0;
 }
 
-const json_t *store_summary_cursor_tags(const store_summary_cursor *c, bool *has_more)
+const char *const *store_summary_cursor_tags(const store_summary_cursor *c, size_t *count, bool *has_more)
 {
+    *count = c->tag_count;
     *has_more = c->has_more_tags;
-    return c->tags;
+    return (const char *const *)c->tags;
 }
 
 /* The series' M4 summary as a whole: its rows at the top level of scalar_summaries (groups of about 8^4
@@ -2224,15 +2240,9 @@ static int summarise_whole_series(store_summary_cursor *c, int64_t series_id, vz
     return rc == SQLITE_DONE ? 0 : sql_fail(err, c->db, "summarising a series");
 }
 
-static json_t *extreme_json(const vz_m4_summary *whole, const vz_point *point)
-{
-    if (whole->count == 0 || !whole->has_finite) return json_null();
-    return json_pack("{s:I, s:o}", "step", (json_int_t)point->step, "value", json_from_double(point->value));
-}
-
-/* The summary of (run, tag) into scalars[tag]; nothing when the run has no points of that tag. */
-static int summarise_series(store_summary_cursor *c, int64_t run_id, const char *tag, json_t *scalars,
-                            vz_error *err)
+/* The summary of (run, tag) into the next of the current run's tag summaries; nothing when the run has no
+ * points of that tag. */
+static int summarise_series(store_summary_cursor *c, int64_t run_id, const char *tag, vz_error *err)
 {
     sqlite3_stmt *st = c->series;
     sqlite3_reset(st);
@@ -2242,19 +2252,19 @@ static int summarise_series(store_summary_cursor *c, int64_t run_id, const char 
     if (rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_type(st, 2) == SQLITE_NULL)) return 0;
     if (rc != SQLITE_ROW) return sql_fail(err, c->db, "summarising a series");
     int64_t series_id = sqlite3_column_int64(st, 0);
-    json_t *summary = json_pack("{s:I, s:{s:I, s:o, s:f}}", "count", (json_int_t)sqlite3_column_int64(st, 1),
-                                "last", "step", (json_int_t)sqlite3_column_int64(st, 2), "value",
-                                json_from_double(blob_to_double(st, 3)), "wall_time", sqlite3_column_double(st, 4));
-    if (!summary || json_object_set_new(scalars, tag, summary) < 0) return vz_out_of_memory(err, "the run summaries");
+    store_tag_summary *t = &c->summaries[c->current.tag_count];
+    *t = (store_tag_summary){.tag = tag, .count = sqlite3_column_int64(st, 1),
+                             .last = {sqlite3_column_int64(st, 2), sqlite3_column_double(st, 4), blob_to_double(st, 3)}};
     vz_m4_summary whole;
     if (summarise_whole_series(c, series_id, &whole, err) < 0) return -1;
-    if (json_object_set_new(summary, "min", extreme_json(&whole, &whole.min)) < 0 ||
-        json_object_set_new(summary, "max", extreme_json(&whole, &whole.max)) < 0)
-        return vz_out_of_memory(err, "the run summaries");
+    t->has_extremes = whole.count > 0 && whole.has_finite;
+    t->min = whole.min;
+    t->max = whole.max;
+    c->current.tag_count++;
     return 0;
 }
 
-int store_summary_cursor_next(store_summary_cursor *c, json_t **run, vz_error *err)
+int store_summary_cursor_next(store_summary_cursor *c, const store_run_summary **run, vz_error *err)
 {
     *run = NULL;
     sqlite3_stmt *row;
@@ -2262,19 +2272,12 @@ int store_summary_cursor_next(store_summary_cursor *c, json_t **run, vz_error *e
     if (rc == SQLITE_DONE) return 0;
     if (rc != SQLITE_ROW) return -1;
     int64_t run_id = sqlite3_column_int64(row, 0);
-    json_t *hparams = json_loads((const char *)sqlite3_column_text(row, 2), 0, NULL);
-    json_t *current = json_pack("{s:s, s:o, s:{}}", "name", (const char *)sqlite3_column_text(row, 1), "hparams",
-                                hparams ? hparams : json_object(), "scalars");
-    if (!current) return vz_out_of_memory(err, "the run summaries");
-    json_t *scalars = json_object_get(current, "scalars"), *tag;
-    size_t i;
-    json_array_foreach(c->tags, i, tag) {
-        if (summarise_series(c, run_id, json_string_value(tag), scalars, err) < 0) {
-            json_decref(current);
-            return -1;
-        }
-    }
-    *run = current;
+    const char *hparams = (const char *)sqlite3_column_text(row, 2);
+    c->current = (store_run_summary){.name = (const char *)sqlite3_column_text(row, 1),
+                                     .hparams_json = hparams ? hparams : "{}", .tags = c->summaries};
+    for (size_t i = 0; i < c->tag_count; i++)
+        if (summarise_series(c, run_id, c->tags[i], err) < 0) return -1;
+    *run = &c->current;
     return 0;
 }
 
@@ -2287,19 +2290,10 @@ void store_summary_cursor_close(store_summary_cursor *c)
         read_end(c->db, 0, NULL);
         reader_release(c->store, c->db);
     }
-    json_decref(c->tags);
-    json_decref(c->runs);
+    for (size_t i = 0; i < c->tag_count; i++) free(c->tags[i]);
+    for (size_t i = 0; i < c->run_count; i++) free(c->runs[i]);
+    free(c->runs);
     free(c);
-}
-
-static json_t *child_object(json_t *parent, const char *key)
-{
-    json_t *child = json_object_get(parent, key);
-    if (!child) {
-        child = json_object();
-        json_object_set_new(parent, key, child);
-    }
-    return child;
 }
 
 /* A page is the `limit` series after the cursor in id order (the primary key: a page starts where the last
@@ -2377,34 +2371,6 @@ int store_visit_tags(vz_store *s, const char *run, const char *kind, int64_t aft
     rc = read_end(db, rc, err);
     reader_release(s, db);
     return rc;
-}
-
-static int add_tag_json(void *ctx, const store_tag_info *t, vz_error *err)
-{
-    json_t *kinds = child_object(ctx, t->run);
-    json_t *tags = kinds ? child_object(kinds, t->kind) : NULL;
-    json_t *info = json_pack("{s:I, s:I, s:I, s:f}", "count", (json_int_t)t->count, "first_step",
-                             (json_int_t)t->first_step, "last_step", (json_int_t)t->last_step, "last_wall_time",
-                             t->last_wall_time);
-    if (info && t->has_last_value) json_object_set_new(info, "last_value", json_from_double(t->last_value));
-    if (!tags || !info || json_object_set_new(tags, t->tag, info) < 0) return vz_out_of_memory(err, "listing tags");
-    return 0;
-}
-
-int store_list_tags(vz_store *s, const char *run, const char *kind, int64_t after, size_t limit, json_t **out,
-                    vz_error *err)
-{
-    json_t *runs = json_object();
-    if (!runs) return vz_out_of_memory(err, "listing tags");
-    int64_t next;
-    if (store_visit_tags(s, run, kind, after, limit, add_tag_json, runs, &next, err) < 0) {
-        json_decref(runs);
-        return -1;
-    }
-    char cursor[24];
-    snprintf(cursor, sizeof cursor, "%lld", (long long)next);
-    *out = json_pack("{s:o, s:o}", "runs", runs, "next", next >= 0 ? json_string(cursor) : json_null());
-    return *out ? 0 : vz_out_of_memory(err, "listing tags");
 }
 
 static int find_run_series(sqlite3 *db, const char *run, const char *kind, const char *tag,

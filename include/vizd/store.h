@@ -7,7 +7,6 @@
 #ifndef VIZD_STORE_H
 #define VIZD_STORE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,29 +67,56 @@ int store_write_group(vz_store *store, vz_write *const *writes, size_t n, int *r
 /* Remove a run and everything in it; 404 if there is no such run. */
 int store_delete_run(vz_store *store, const char *run, vz_error *err);
 
-/* [{"name", "description", "hparams", "created_at", "updated_at", "counts": {kind: n}}], by name. */
-int store_list_runs(vz_store *store, json_t **out, vz_error *err);
-/* The same runs one at a time, for an answer streamed to a client: next gives a new reference to the next
- * run's object, NULL after the last. The cursor holds a read snapshot until closed. */
+/* One run: its strings live until the next call on the cursor (or its close). counts has an entry per kind
+ * the run has series of, by kind name, plus "graph" (1 or 0, so the dashboard knows which runs have one). */
+#define VZ_RUN_KINDS 16
+typedef struct {
+    const char *name, *description;
+    const char *hparams_json; /* the run's hparams as JSON text, "{}" when it has none */
+    double created_at, updated_at;
+    size_t kind_count;
+    struct {
+        const char *kind;
+        int64_t count;
+    } counts[VZ_RUN_KINDS];
+} store_run_row;
+/* Every run, by name, one at a time for an answer streamed to a client: next points *run at the next run,
+ * NULL after the last. The cursor holds a read snapshot until closed. */
 typedef struct store_runs_cursor store_runs_cursor;
 int store_runs_cursor_open(vz_store *store, store_runs_cursor **out, vz_error *err);
-int store_runs_cursor_next(store_runs_cursor *cursor, json_t **run, vz_error *err);
+int store_runs_cursor_next(store_runs_cursor *cursor, const store_run_row **run, vz_error *err);
 void store_runs_cursor_close(store_runs_cursor *cursor);
-/* Run summaries for the HParams view, a run at a time for a streamed answer: next gives a new reference to
- * {"name", "hparams", "scalars": {tag: {"count", "last": {"step", "value", "wall_time"}, "min": {"step",
- * "value"} | null, "max": ...}}} for each of the tags (tags the run lacks are left out), NULL after the
- * last run. min and max leave NaN out (null when every value is NaN) and name the first step holding
- * each. runs: those runs
- * in that order (a missing one is a 404 on open), or run_count 0 for every run by name. tag_count 0: the
- * metric tags the runs' hparams list under "metrics" (what add_hparams records), each once, at most
- * VZ_MAX_SUMMARY_TAGS of them. The cursor holds a read snapshot until closed. */
+/* The same runs handed to visit in turn (the row lives until visit returns); a visitor's error stops. */
+typedef int (*store_run_visitor)(void *ctx, const store_run_row *run, vz_error *err);
+int store_list_runs(vz_store *store, store_run_visitor visit, void *ctx, vz_error *err);
+
+/* Run summaries for the HParams view, a run at a time for a streamed answer. Per summarised tag the run has
+ * points of: the count, the last point, and the lowest and highest value (NaN left out; has_extremes false
+ * when every value is NaN) with the first step holding each. */
+typedef struct {
+    const char *tag;
+    int64_t count;
+    vz_point last;
+    bool has_extremes;
+    vz_point min, max; /* step and value */
+} store_tag_summary;
+typedef struct {
+    const char *name, *hparams_json;
+    size_t tag_count;
+    const store_tag_summary *tags; /* in the cursor's tag order; tags the run lacks are left out */
+} store_run_summary;
+/* runs: those runs in that order (a missing one is a 404 on open), or run_count 0 for every run by name.
+ * tag_count 0: the metric tags the runs' hparams list under "metrics" (what add_hparams records), each once,
+ * at most VZ_MAX_SUMMARY_TAGS of them. next points *run at the next run's summary (valid until the next call
+ * or close), NULL after the last. The cursor holds a read snapshot until closed. */
 #define VZ_MAX_SUMMARY_TAGS 64
 typedef struct store_summary_cursor store_summary_cursor;
 int store_summary_cursor_open(vz_store *store, const char *const *tags, size_t tag_count, const char *const *runs,
                               size_t run_count, store_summary_cursor **out, vz_error *err);
-/* The tags summarised (owned by the cursor); *has_more when the runs listed more metric tags than that. */
-const json_t *store_summary_cursor_tags(const store_summary_cursor *cursor, bool *has_more);
-int store_summary_cursor_next(store_summary_cursor *cursor, json_t **run, vz_error *err);
+/* The tags summarised (owned by the cursor) and their number; *has_more when the runs listed more metric
+ * tags than that. */
+const char *const *store_summary_cursor_tags(const store_summary_cursor *cursor, size_t *count, bool *has_more);
+int store_summary_cursor_next(store_summary_cursor *cursor, const store_run_summary **run, vz_error *err);
 void store_summary_cursor_close(store_summary_cursor *cursor);
 /* One series of a page of tags. The strings live until the visitor returns. */
 typedef struct {
@@ -107,12 +133,6 @@ typedef int (*store_tag_visitor)(void *ctx, const store_tag_info *info, vz_error
  * all. A visitor's error stops the visit and is returned. */
 int store_visit_tags(vz_store *store, const char *run, const char *kind, int64_t after, size_t limit,
                      store_tag_visitor visit, void *ctx, int64_t *next, vz_error *err);
-/* The same page as a tree:
- * {"runs": {run: {kind: {tag: {"count", "first_step", "last_step", "last_value"?, "last_wall_time"}}}},
- *  "next": "CURSOR" | null}: at most limit series, those after the cursor `after` (0 for the first page;
- * the cursor is the last series id of the page before). run and kind may be NULL for all. */
-int store_list_tags(vz_store *store, const char *run, const char *kind, int64_t after, size_t limit, json_t **out,
-                    vz_error *err);
 /* Points of (run, tag) with start <= step <= end. A missing run is a 404; a missing tag is empty. */
 int store_read_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
                        vz_points *out, vz_error *err);

@@ -16,6 +16,20 @@ static size_t point_count(vz_store *store, const char *run, const char *tag)
     return n;
 }
 
+typedef struct {
+    size_t count;
+    char description[4][16];
+} run_descriptions;
+
+static int note_run(void *ctx, const store_run_row *run, vz_error *err)
+{
+    (void)err;
+    run_descriptions *runs = ctx;
+    cr_assert_lt(runs->count, 4);
+    snprintf(runs->description[runs->count++], sizeof runs->description[0], "%s", run->description);
+    return 0;
+}
+
 Test(group_commit, a_refused_request_between_two_valid_ones_is_undone_alone)
 {
     vz_store *store = open_temp_store(NULL);
@@ -50,13 +64,11 @@ Test(group_commit, a_refused_request_between_two_valid_ones_is_undone_alone)
     cr_assert_eq(point_count(store, "b", "fresh"), 0, "B's first item must be undone with the rest of B");
     cr_assert_eq(point_count(store, "b", "full"), 1);
 
-    json_t *runs;
+    run_descriptions runs = {0};
     vz_error err;
-    cr_assert_eq(store_list_runs(store, &runs, &err), 0);
-    json_t *list = json_object_get(runs, "runs");
-    cr_assert_eq(json_array_size(list), 3);
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "description")), "");
-    json_decref(runs);
+    cr_assert_eq(store_list_runs(store, note_run, &runs, &err), 0);
+    cr_assert_eq(runs.count, 3);
+    cr_assert_str_eq(runs.description[1], "");
     free_item(&a_item);
     free_item(&b_items[0]);
     free_item(&b_items[1]);
