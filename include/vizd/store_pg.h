@@ -1,0 +1,59 @@
+/* store_pg.h -- the PostgreSQL backend (libpq): a connection, the schema, and the writer's transactions.
+ *
+ * What a --db string means: store_pg_is_conninfo tells a PostgreSQL connection string (a postgresql:// or
+ * postgres:// URL, or a libpq keyword string such as "host=db dbname=vizd") from a SQLite path.
+ *
+ * One store_pg is one connection. The writer of a vizd process holds one and commits groups of writes
+ * through it as the SQLite writer does: store_pg_begin_group, then per write a savepoint around
+ * store_pg_apply_write (or store_pg_delete_run) so that a refused write leaves the others of its group,
+ * then store_pg_commit. Several vizd processes (replicas) may do so on one database at once: the rules
+ * that keep them correct are in server/store_pg.c's header comment.
+ *
+ * Errors: a refused write is its 4xx; a lost connection (PostgreSQL restarted, network cut) is a 503
+ * "database_unavailable", after which store_pg_reconnect tries to get a connection back. */
+#ifndef VIZD_STORE_PG_H
+#define VIZD_STORE_PG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vizd/error.h"
+#include "vizd/write.h"
+
+typedef struct store_pg store_pg;
+
+/* The channel every replica NOTIFYs after a commit and LISTENs on. */
+#define STORE_PG_CHANNEL "vizd_changes"
+
+bool store_pg_is_conninfo(const char *db);
+
+/* Connect, and bring the schema to this binary's version (migrations/postgresql/) under an advisory lock,
+ * so replicas starting together apply each migration once. Refuses a database that holds tables but is
+ * not a vizd one, and one written by a newer vizd. */
+int store_pg_open(store_pg **out, const char *conninfo, vz_error *err);
+void store_pg_close(store_pg *pg);
+/* A new connection after a lost one (503 again when the server is still away). */
+int store_pg_reconnect(store_pg *pg, vz_error *err);
+
+/* Start the transaction of a group of writes (and deletes: deleted_runs), and lock the rows of every run
+ * they touch, in name order (new runs are created, updated_at now_s), so that two replicas committing groups
+ * over the same runs wait for each other instead of deadlocking. */
+int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const char *const *deleted_runs,
+                         size_t deleted_count, double now_s, vz_error *err);
+int store_pg_savepoint(store_pg *pg, vz_error *err);
+int store_pg_release_savepoint(store_pg *pg, vz_error *err);
+int store_pg_rollback_to_savepoint(store_pg *pg, vz_error *err);
+/* Apply one write inside the group; scalars (and histograms and media) without a step get the tag's last
+ * step + 1, written back into the write. */
+int store_pg_apply_write(store_pg *pg, vz_write *write, double now_s, vz_error *err);
+/* 404 when there is no such run. */
+int store_pg_delete_run(store_pg *pg, const char *run, vz_error *err);
+/* Queue a notification for the other replicas (payload up to 7,999 bytes; sent only if the group
+ * commits), then commit. origin says who sent it, so a replica skips its own. */
+int store_pg_notify(store_pg *pg, const char *payload, vz_error *err);
+int store_pg_commit(store_pg *pg, vz_error *err);
+/* Roll the group back (after a failure; nothing of it is stored). */
+void store_pg_rollback(store_pg *pg);
+
+#endif

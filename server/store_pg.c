@@ -1,0 +1,786 @@
+/* store_pg.c -- the PostgreSQL backend's writes: connection, schema migrations, group transactions.
+ *
+ * The schema is migrations/postgresql/ (its 0001 says how it differs from SQLite's and why). Several vizd
+ * processes (replicas) write one database at once; what keeps them correct:
+ *
+ * - Migrations run in one transaction holding an advisory lock, so replicas starting together wait for
+ *   the first one instead of applying a migration twice. The schema version is vizd_schema's one row.
+ * - A group of writes is one transaction. It starts by inserting, or locking, the row of every run the
+ *   group touches, in name order (store_pg_begin_group). Every writer of a run holds that row lock until
+ *   it commits, so two replicas' groups over the same runs take their locks in the same order and wait
+ *   for each other instead of deadlocking, and a run's series, points and items are changed by one
+ *   transaction at a time. That is what makes "step omitted = last step + 1" exact across replicas: the
+ *   series row read under the lock (SELECT ... FOR UPDATE, which would also protect it without the run
+ *   lock) holds the last step every committed write left. Writes to different runs do not wait.
+ * - A scalar point is a row keyed by (series_id, step); writing a step again replaces it (INSERT ... ON
+ *   CONFLICT DO UPDATE), and the series' count grows by the rows that were new: an inserted row's xmax is
+ *   0, an updated one's is this transaction's id.
+ * - Deleting a run deletes its row; everything below goes with it (ON DELETE CASCADE). A writer of the
+ *   run that holds the row lock finishes first; one that comes after creates the run anew.
+ * - A write is acknowledged after COMMIT returns. A lost connection fails the group with 503: its writes
+ *   may or may not have committed (COMMIT's answer was lost), which is why they are not acknowledged.
+ *
+ * Parameters travel as text (numbers in the shortest form that reads back exactly; NaN and the infinities
+ * as PostgreSQL spells them) and bytes as binary; a scalar group goes as three arrays in one statement. */
+#include "vizd/store_pg.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vizd/buf.h"
+#include "vizd/migrate.h"
+#include "vizd/numfmt.h"
+
+/* pg_advisory_xact_lock key of the migrations: "vizd" in ASCII. */
+#define MIGRATION_LOCK_KEY "1986623076"
+#define NOTIFY_MAX_BYTES 7999 /* PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more */
+
+struct store_pg {
+    PGconn *conn;
+    char *conninfo;
+    size_t savepoint_depth;
+};
+
+bool store_pg_is_conninfo(const char *db)
+{
+    if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0) return true;
+    /* A keyword string: "host=... dbname=...". A file name may hold '=', but not "word=" first thing
+     * followed by more such pairs; a lone "dbname=x" is taken as PostgreSQL too, as libpq would. */
+    size_t key = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
+    return key > 0 && db[key] == '=';
+}
+
+/* ---- errors --------------------------------------------------------------------------------------- */
+
+/* Whether the failure means the server is away (connection lost, server shutting down or starting up,
+ * too many connections): the write may succeed later, against this or a reconnected connection. */
+static bool is_unavailable(const store_pg *pg, const PGresult *res)
+{
+    if (PQstatus(pg->conn) != CONNECTION_OK) return true;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (!state) return res == NULL;
+    return strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 || strcmp(state, "53300") == 0;
+}
+
+/* A deadlock or serialisation failure: nothing of the transaction is stored, and a retry may succeed. */
+static bool is_conflict(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0);
+}
+
+static int pg_fail(vz_error *err, store_pg *pg, PGresult *res, const char *what)
+{
+    const char *message = res ? PQresultErrorMessage(res) : "";
+    if (!message || !*message) message = PQerrorMessage(pg->conn);
+    char text[240];
+    snprintf(text, sizeof text, "%s", message);
+    text[strcspn(text, "\n")] = '\0';
+    bool is_away = is_unavailable(pg, res), is_busy = is_conflict(res);
+    if (res) PQclear(res);
+    if (is_away)
+        return vz_fail(err, 503, "database_unavailable", "", "%s: the database is unavailable (%s)", what, text);
+    if (is_busy) return vz_fail(err, 503, "database_busy", "", "%s: %s; retry", what, text);
+    return vz_fail(err, 500, "internal", "", "%s: %s", what, text);
+}
+
+/* Run sql with n text parameters (binary where lengths[i] is not 0); the result when it is status, else
+ * NULL with err filled. */
+static PGresult *query(store_pg *pg, const char *sql, int n, const char *const *values, const int *lengths,
+                     ExecStatusType status, const char *what, vz_error *err)
+{
+    int formats[16] = {0};
+    for (int i = 0; i < n && lengths; i++) formats[i] = lengths[i] != 0;
+    PGresult *res = PQexecParams(pg->conn, sql, n, NULL, values, lengths, lengths ? formats : NULL, 0);
+    if (res && PQresultStatus(res) == status) return res;
+    pg_fail(err, pg, res, what);
+    return NULL;
+}
+
+static int run_command(store_pg *pg, const char *sql, int n, const char *const *values, const char *what,
+                       vz_error *err)
+{
+    PGresult *res = query(pg, sql, n, values, NULL, PGRES_COMMAND_OK, what, err);
+    if (!res) return -1;
+    PQclear(res);
+    return 0;
+}
+
+static int exec_simple(store_pg *pg, const char *sql, const char *what, vz_error *err)
+{
+    PGresult *res = PQexec(pg->conn, sql);
+    if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        return 0;
+    }
+    if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+        PQclear(res);
+        return 0;
+    }
+    return pg_fail(err, pg, res, what);
+}
+
+/* ---- text forms of parameters --------------------------------------------------------------------- */
+
+typedef struct {
+    char text[NUMFMT_MAX_BYTES];
+} number_text;
+
+static const char *int64_text(number_text *out, int64_t v)
+{
+    numfmt_int64(out->text, v);
+    return out->text;
+}
+
+/* NaN and the infinities as float8 input reads them; finite values in the shortest exact form. */
+static const char *double_text(number_text *out, double v)
+{
+    if (isnan(v)) return "NaN";
+    if (isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+    numfmt_double(out->text, v);
+    return out->text;
+}
+
+static void put_double(vz_buf *b, double v)
+{
+    number_text t;
+    buf_puts(b, double_text(&t, v));
+}
+
+/* ---- connection and migrations ----------------------------------------------------------------------- */
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* "relation already exists, skipping" and the like: nothing an operator must act on */
+}
+
+static int connect_to(store_pg *pg, vz_error *err)
+{
+    if (pg->conn) PQfinish(pg->conn);
+    pg->conn = PQconnectdb(pg->conninfo);
+    pg->savepoint_depth = 0;
+    if (!pg->conn) return vz_out_of_memory(err, "a database connection");
+    if (PQstatus(pg->conn) != CONNECTION_OK) return pg_fail(err, pg, NULL, "connecting to PostgreSQL");
+    PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
+    return exec_simple(pg, "SET client_encoding = 'UTF8'", "connecting to PostgreSQL", err);
+}
+
+static int latest_schema_version(void)
+{
+    int latest = 0;
+    for (const vz_migration *m = vz_pg_migrations; m->version; m++) latest = m->version;
+    return latest;
+}
+
+/* The schema version, creating the version table in an empty database; refuses a foreign or newer one. */
+static int read_schema_version(store_pg *pg, int *version, vz_error *err)
+{
+    PGresult *res = query(pg,
+                        "SELECT to_regclass('vizd_schema') IS NOT NULL, (SELECT count(*) FROM pg_class c JOIN "
+                        "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
+                        "c.relkind IN ('r', 'p'))",
+                        0, NULL, NULL, PGRES_TUPLES_OK, "reading the schema version", err);
+    if (!res) return -1;
+    bool has_version = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    long long tables = atoll(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    if (!has_version && tables > 0)
+        return vz_fail(err, 500, "internal", "", "the PostgreSQL database holds tables, but is not a vizd one");
+    if (!has_version) {
+        *version = 0;
+        return exec_simple(pg, "CREATE TABLE vizd_schema (version integer NOT NULL); "
+                               "INSERT INTO vizd_schema VALUES (0)", "creating the schema version", err);
+    }
+    res = query(pg, "SELECT version FROM vizd_schema", 0, NULL, NULL, PGRES_TUPLES_OK, "reading the schema version",
+              err);
+    if (!res) return -1;
+    bool is_one_row = PQntuples(res) == 1;
+    *version = is_one_row ? atoi(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (!is_one_row) return vz_fail(err, 500, "internal", "", "vizd_schema must hold one row");
+    if (*version > latest_schema_version())
+        return vz_fail(err, 500, "internal", "", "the PostgreSQL database was written by a newer vizd (schema %d, "
+                       "this binary knows %d)", *version, latest_schema_version());
+    return 0;
+}
+
+static int apply_migrations(store_pg *pg, vz_error *err)
+{
+    if (exec_simple(pg, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATION_LOCK_KEY ")", "starting migrations",
+                    err) < 0)
+        return -1;
+    int version = 0;
+    int rc = read_schema_version(pg, &version, err);
+    for (const vz_migration *m = vz_pg_migrations; rc == 0 && m->version; m++) {
+        if (m->version <= version) continue;
+        number_text v;
+        const char *params[] = {int64_text(&v, m->version)};
+        rc = exec_simple(pg, m->sql, m->name, err);
+        if (rc == 0) rc = run_command(pg, "UPDATE vizd_schema SET version = $1", 1, params, m->name, err);
+    }
+    if (rc == 0) return exec_simple(pg, "COMMIT", "committing migrations", err);
+    PQclear(PQexec(pg->conn, "ROLLBACK"));
+    return -1;
+}
+
+int store_pg_open(store_pg **out, const char *conninfo, vz_error *err)
+{
+    *out = NULL;
+    store_pg *pg = calloc(1, sizeof *pg);
+    if (!pg || !(pg->conninfo = strdup(conninfo))) {
+        free(pg);
+        return vz_out_of_memory(err, "a database connection");
+    }
+    if (connect_to(pg, err) < 0 || apply_migrations(pg, err) < 0) {
+        store_pg_close(pg);
+        return -1;
+    }
+    *out = pg;
+    return 0;
+}
+
+void store_pg_close(store_pg *pg)
+{
+    if (!pg) return;
+    if (pg->conn) PQfinish(pg->conn);
+    free(pg->conninfo);
+    free(pg);
+}
+
+int store_pg_reconnect(store_pg *pg, vz_error *err) { return connect_to(pg, err); }
+
+/* ---- group transactions ---------------------------------------------------------------------------- */
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A text[] literal of the names: {"a","b"}, each quoted with " and \ escaped. */
+static void put_text_array(vz_buf *b, const char *const *names, size_t n)
+{
+    buf_putc(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(b, ',');
+        buf_putc(b, '"');
+        for (const char *c = names[i]; *c; c++) {
+            if (*c == '"' || *c == '\\') buf_putc(b, '\\');
+            buf_putc(b, *c);
+        }
+        buf_putc(b, '"');
+    }
+    buf_putc(b, '}');
+}
+
+int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const char *const *deleted_runs,
+                         size_t deleted_count, double now_s, vz_error *err)
+{
+    pg->savepoint_depth = 0;
+    if (exec_simple(pg, "BEGIN", "starting a transaction", err) < 0) return -1;
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    if (!names) return vz_out_of_memory(err, "the write");
+    for (size_t i = 0; i < n; i++) names[i] = writes[i]->run;
+    vz_buf array;
+    buf_init(&array);
+    put_text_array(&array, names, n);
+    free(names);
+    buf_putc(&array, '\0');
+    if (buf_check(&array, "the write", err) < 0) {
+        buf_free(&array);
+        return -1;
+    }
+    /* The runs written are created now if new, and locked (as an update locks) if not; the runs to delete
+     * are locked after them. ORDER BY is the lock order, the same in every replica, so groups over the
+     * same runs never deadlock; only a group that deletes a run and one that writes runs on both sides of
+     * its name in the other order can, and PostgreSQL then fails one of them (503, not acknowledged). */
+    number_text now;
+    const char *params[] = {array.data, double_text(&now, now_s)};
+    PGresult *res = query(pg,
+                        "INSERT INTO runs AS r (name, created_at, updated_at) SELECT DISTINCT name, $2::float8, "
+                        "$2::float8 FROM unnest($1::text[]) AS name ORDER BY name ON CONFLICT (name) DO UPDATE "
+                        "SET updated_at = excluded.updated_at",
+                        2, params, NULL, PGRES_COMMAND_OK, "locking the runs", err);
+    buf_free(&array);
+    if (res) PQclear(res);
+    if (!res) return -1;
+    if (deleted_count == 0) return 0;
+    buf_init(&array);
+    put_text_array(&array, deleted_runs, deleted_count);
+    buf_putc(&array, '\0');
+    if (buf_check(&array, "the write", err) < 0) {
+        buf_free(&array);
+        return -1;
+    }
+    const char *deleted[] = {array.data};
+    res = query(pg, "SELECT id FROM runs WHERE name = ANY ($1::text[]) ORDER BY name FOR UPDATE", 1, deleted, NULL,
+              PGRES_TUPLES_OK, "locking the runs", err);
+    buf_free(&array);
+    if (!res) return -1;
+    PQclear(res);
+    return 0;
+}
+
+int store_pg_savepoint(store_pg *pg, vz_error *err)
+{
+    if (exec_simple(pg, "SAVEPOINT w", "starting a write", err) < 0) return -1;
+    pg->savepoint_depth++;
+    return 0;
+}
+
+int store_pg_release_savepoint(store_pg *pg, vz_error *err)
+{
+    pg->savepoint_depth--;
+    return exec_simple(pg, "RELEASE SAVEPOINT w", "finishing a write", err);
+}
+
+int store_pg_rollback_to_savepoint(store_pg *pg, vz_error *err)
+{
+    pg->savepoint_depth--;
+    return exec_simple(pg, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w", "undoing a refused write", err);
+}
+
+int store_pg_notify(store_pg *pg, const char *payload, vz_error *err)
+{
+    if (strlen(payload) > NOTIFY_MAX_BYTES)
+        return vz_fail(err, 500, "internal", "", "a change notice of %zu bytes is too long", strlen(payload));
+    const char *params[] = {STORE_PG_CHANNEL, payload};
+    PGresult *res = query(pg, "SELECT pg_notify($1, $2)", 2, params, NULL, PGRES_TUPLES_OK, "announcing a change", err);
+    if (!res) return -1;
+    PQclear(res);
+    return 0;
+}
+
+int store_pg_commit(store_pg *pg, vz_error *err) { return exec_simple(pg, "COMMIT", "committing", err); }
+
+void store_pg_rollback(store_pg *pg)
+{
+    if (PQstatus(pg->conn) == CONNECTION_OK) PQclear(PQexec(pg->conn, "ROLLBACK"));
+}
+
+/* ---- one write ---------------------------------------------------------------------------------------- */
+
+static int upsert_run(store_pg *pg, const vz_write *w, double now_s, char run_id[NUMFMT_MAX_BYTES], vz_error *err)
+{
+    number_text now;
+    const char *params[] = {w->run, double_text(&now, now_s), w->description, w->hparams_json};
+    PGresult *res = query(pg,
+                        "INSERT INTO runs AS r (name, description, hparams, created_at, updated_at) "
+                        "VALUES ($1, coalesce($3, ''), coalesce($4, '{}'), $2, $2) ON CONFLICT (name) DO UPDATE "
+                        "SET updated_at = excluded.updated_at, description = coalesce($3, r.description), "
+                        "hparams = coalesce($4, r.hparams) RETURNING id",
+                        4, params, NULL, PGRES_TUPLES_OK, "writing the run", err);
+    if (!res) return -1;
+    snprintf(run_id, NUMFMT_MAX_BYTES, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+typedef struct {
+    char id[NUMFMT_MAX_BYTES];
+    bool has_last_step;
+    int64_t last_step;
+} series_state;
+
+/* The series' row, locked until the transaction ends (created if new). */
+static int lock_series(store_pg *pg, const char *run_id, const char *kind, const char *tag, series_state *out,
+                       vz_error *err)
+{
+    const char *params[] = {run_id, kind, tag};
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGresult *res = query(pg,
+                            "SELECT id, last_step FROM series WHERE run_id = $1 AND kind = $2 AND tag = $3 "
+                            "FOR UPDATE",
+                            3, params, NULL, PGRES_TUPLES_OK, "finding a series", err);
+        if (!res) return -1;
+        if (PQntuples(res) == 1) {
+            snprintf(out->id, sizeof out->id, "%s", PQgetvalue(res, 0, 0));
+            out->has_last_step = !PQgetisnull(res, 0, 1);
+            out->last_step = out->has_last_step ? strtoll(PQgetvalue(res, 0, 1), NULL, 10) : 0;
+            PQclear(res);
+            return 0;
+        }
+        PQclear(res);
+        /* New: insert it; the run's lock makes a concurrent insert impossible, ON CONFLICT makes it harmless. */
+        if (run_command(pg, "INSERT INTO series (run_id, kind, tag) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        3, params, "creating a series", err) < 0)
+            return -1;
+    }
+    return vz_fail(err, 500, "internal", "", "a series vanished while being written");
+}
+
+/* The step an item gets: its own, or the tag's last step + 1 (0 for a new tag). false on int64 overflow. */
+static bool take_step(bool needs_step, int64_t *step, bool *has_last, int64_t *last)
+{
+    if (needs_step) {
+        if (*has_last && *last == INT64_MAX) return false;
+        *step = *has_last ? *last + 1 : 0;
+    }
+    if (!*has_last || *step > *last) *last = *step;
+    *has_last = true;
+    return true;
+}
+
+typedef struct {
+    int64_t step;
+    size_t order; /* position in the write: a later write of the same step wins */
+    double wall_time_s, value;
+} ordered_point;
+
+static int compare_ordered_points(const void *a, const void *b)
+{
+    const ordered_point *x = a, *y = b;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The scalars of one tag (items with that tag, in write order): steps assigned, then every point upserted
+ * in one statement (one row per step: ON CONFLICT cannot touch a row twice, so a step written twice keeps
+ * its last point), and the series' count, step range and last point updated. */
+static int write_scalar_tag(store_pg *pg, const char *run_id, vz_write *w, const char *tag, vz_error *err)
+{
+    series_state series;
+    if (lock_series(pg, run_id, "scalars", tag, &series, err) < 0) return -1;
+    size_t total = 0;
+    for (size_t k = 0; k < w->scalar_count; k++)
+        if (strcmp(w->scalars[k].tag, tag) == 0) total += w->scalars[k].count;
+    if (total == 0) return 0;
+    ordered_point *points = malloc(total * sizeof *points);
+    if (!points) return vz_out_of_memory(err, "the write");
+    size_t n = 0;
+    for (size_t k = 0; k < w->scalar_count; k++) {
+        vz_scalar_item *item = &w->scalars[k];
+        if (strcmp(item->tag, tag) != 0) continue;
+        for (size_t i = 0; i < item->count; i++, n++) {
+            if (!take_step(item->needs_step && item->needs_step[i], &item->steps[i], &series.has_last_step,
+                           &series.last_step)) {
+                free(points);
+                char path[64];
+                snprintf(path, sizeof path, "scalars[%zu].step", k);
+                return vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
+            }
+            points[n] = (ordered_point){item->steps[i], n, item->wall_times_s[i], item->values[i]};
+        }
+    }
+    qsort(points, n, sizeof *points, compare_ordered_points);
+    vz_buf steps, walls, values;
+    buf_init(&steps);
+    buf_init(&walls);
+    buf_init(&values);
+    buf_putc(&steps, '{');
+    buf_putc(&walls, '{');
+    buf_putc(&values, '{');
+    size_t kept = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && points[i + 1].step == points[i].step) continue;
+        if (kept++) {
+            buf_putc(&steps, ',');
+            buf_putc(&walls, ',');
+            buf_putc(&values, ',');
+        }
+        buf_put_int64(&steps, points[i].step);
+        put_double(&walls, points[i].wall_time_s);
+        put_double(&values, points[i].value);
+        last = i;
+    }
+    buf_puts(&steps, "}");
+    buf_puts(&walls, "}");
+    buf_puts(&values, "}");
+    buf_putc(&steps, '\0');
+    buf_putc(&walls, '\0');
+    buf_putc(&values, '\0');
+    int rc = buf_check(&steps, "the write", err) | buf_check(&walls, "the write", err) |
+             buf_check(&values, "the write", err);
+    if (rc == 0) {
+        number_text first_step, last_step, last_wall, last_value;
+        const char *params[] = {series.id, steps.data, walls.data, values.data,
+                                int64_text(&first_step, points[0].step), int64_text(&last_step, points[last].step),
+                                double_text(&last_wall, points[last].wall_time_s),
+                                double_text(&last_value, points[last].value)};
+        rc = run_command(pg,
+                         "WITH written AS (INSERT INTO scalar_points (series_id, step, wall_time, value) "
+                         "SELECT $1, p.step, p.wall_time, p.value "
+                         "FROM unnest($2::bigint[], $3::float8[], $4::float8[]) AS p(step, wall_time, value) "
+                         "ON CONFLICT (series_id, step) DO UPDATE SET wall_time = excluded.wall_time, "
+                         "value = excluded.value RETURNING xmax = 0 AS is_new) "
+                         "UPDATE series SET count = count + (SELECT count(*) FROM written WHERE is_new), "
+                         "first_step = least(first_step, $5::bigint), last_step = greatest(last_step, $6::bigint), "
+                         "last_value = CASE WHEN last_step IS NULL OR $6::bigint >= last_step THEN $8::float8 "
+                         "ELSE last_value END, "
+                         "last_wall_time = CASE WHEN last_step IS NULL OR $6::bigint >= last_step THEN $7::float8 "
+                         "ELSE last_wall_time END WHERE id = $1",
+                         8, params, "writing scalars", err);
+    }
+    buf_free(&steps);
+    buf_free(&walls);
+    buf_free(&values);
+    free(points);
+    return rc;
+}
+
+static bool is_tag_seen_before(const char *const *tags, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        if (strcmp(tags[i], tags[k]) == 0) return true;
+    return false;
+}
+
+/* Tags in sorted order, each once, so the series rows are locked in one order by every writer. */
+static const char **sorted_tags(const char *const *tags, size_t n)
+{
+    const char **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted) return NULL;
+    memcpy(sorted, tags, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, compare_names);
+    return sorted;
+}
+
+static int apply_scalars(store_pg *pg, const char *run_id, vz_write *w, vz_error *err)
+{
+    const char **tags = malloc((w->scalar_count ? w->scalar_count : 1) * sizeof *tags);
+    if (!tags) return vz_out_of_memory(err, "the write");
+    for (size_t k = 0; k < w->scalar_count; k++) tags[k] = w->scalars[k].tag;
+    const char **sorted = sorted_tags(tags, w->scalar_count);
+    free(tags);
+    if (!sorted) return vz_out_of_memory(err, "the write");
+    int rc = 0;
+    for (size_t k = 0; k < w->scalar_count && rc == 0; k++)
+        if (k == 0 || strcmp(sorted[k], sorted[k - 1]) != 0) rc = write_scalar_tag(pg, run_id, w, sorted[k], err);
+    free(sorted);
+    return rc;
+}
+
+/* A series of items (histograms, images, ...) gets its count and step range from its table after a write:
+ * replacing a step must not count it twice, and these tables hold few rows per series. */
+static int recount_series(store_pg *pg, const char *table, const char *series_id, vz_error *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE series SET count = (SELECT count(*) FROM %1$s WHERE series_id = $1), "
+             "first_step = (SELECT min(step) FROM %1$s WHERE series_id = $1), "
+             "last_step = (SELECT max(step) FROM %1$s WHERE series_id = $1), "
+             "last_wall_time = (SELECT wall_time FROM %1$s WHERE series_id = $1 ORDER BY step DESC LIMIT 1) "
+             "WHERE id = $1", table);
+    const char *params[] = {series_id};
+    return run_command(pg, sql, 1, params, "updating a series", err);
+}
+
+static int insert_histogram(store_pg *pg, const char *series_id, const vz_histogram_item *item, vz_error *err)
+{
+    const vz_histogram *h = &item->histogram;
+    double stats[5] = {h->min, h->max, h->num, h->sum, h->sum_squares};
+    size_t n = h->bucket_count;
+    double *buckets = malloc(n ? 2 * n * sizeof *buckets : 1);
+    if (!buckets) return vz_out_of_memory(err, "a histogram");
+    if (n) {
+        memcpy(buckets, h->bucket_limits, n * sizeof *buckets);
+        memcpy(buckets + n, h->bucket_counts, n * sizeof *buckets);
+    }
+    number_text step, wall, count, nans;
+    /* The packed forms are the SQLite store's: little-endian float64, as this machine writes them. A
+     * zero-length bytea is sent as text "" (a length of 0 means text here). */
+    const char *params[] = {series_id, int64_text(&step, item->step), double_text(&wall, item->wall_time_s),
+                            (const char *)stats, int64_text(&count, (int64_t)n),
+                            int64_text(&nans, (int64_t)h->nan_count), n ? (const char *)buckets : ""};
+    int lengths[] = {0, 0, 0, (int)sizeof stats, 0, 0, (int)(2 * n * sizeof *buckets)};
+    PGresult *res = query(pg,
+                        "INSERT INTO histogram_steps (series_id, step, wall_time, stats, bucket_count, nan_count, "
+                        "buckets) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (series_id, step) DO UPDATE SET "
+                        "wall_time = excluded.wall_time, stats = excluded.stats, bucket_count = "
+                        "excluded.bucket_count, nan_count = excluded.nan_count, buckets = excluded.buckets",
+                        7, params, lengths, PGRES_COMMAND_OK, "writing a histogram", err);
+    free(buckets);
+    if (!res) return -1;
+    PQclear(res);
+    return 0;
+}
+
+static int apply_histograms(store_pg *pg, const char *run_id, vz_write *w, vz_error *err)
+{
+    const char **tags = malloc((w->histogram_count ? w->histogram_count : 1) * sizeof *tags);
+    if (!tags) return vz_out_of_memory(err, "the write");
+    for (size_t k = 0; k < w->histogram_count; k++) tags[k] = w->histograms[k].tag;
+    int rc = 0;
+    for (size_t k = 0; k < w->histogram_count && rc == 0; k++) {
+        if (is_tag_seen_before(tags, k)) continue;
+        series_state series;
+        if ((rc = lock_series(pg, run_id, "histograms", tags[k], &series, err)) < 0) break;
+        for (size_t i = k; i < w->histogram_count && rc == 0; i++) {
+            vz_histogram_item *item = &w->histograms[i];
+            if (strcmp(item->tag, tags[k]) != 0) continue;
+            if (!take_step(item->needs_step, &item->step, &series.has_last_step, &series.last_step)) {
+                char path[64];
+                snprintf(path, sizeof path, "histograms[%zu].step", i);
+                rc = vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
+                break;
+            }
+            rc = insert_histogram(pg, series.id, item, err);
+        }
+        if (rc == 0) rc = recount_series(pg, "histogram_steps", series.id, err);
+    }
+    free(tags);
+    return rc;
+}
+
+/* A blob's name: the SHA-256 of its content type, a NUL byte and its bytes, as 64 lowercase hex digits
+ * (as the SQLite store names it, so a blob's URL is the same whichever database holds it). */
+static void blob_name(const char *content_type, const unsigned char *bytes, size_t size, char name[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(content_type) + 1, (const uint8_t *)content_type);
+    sha256_update(&ctx, size, bytes);
+    sha256_digest(&ctx, sizeof digest, digest);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof digest; i++) {
+        name[2 * i] = hex[digest[i] >> 4];
+        name[2 * i + 1] = hex[digest[i] & 15];
+    }
+    name[64] = '\0';
+}
+
+static const char *const media_kind_names[] = {"images", "tensors", "texts"};
+
+static int insert_media(store_pg *pg, const char *series_id, const vz_media_item *item, vz_error *err)
+{
+    char name[65] = "";
+    number_text step, index, wall, width, height, min, max;
+    if (item->kind != VZ_MEDIA_TEXT) {
+        blob_name(item->content_type, item->bytes, item->size, name);
+        number_text size;
+        const char *params[] = {name, item->content_type, int64_text(&size, (int64_t)item->size),
+                                item->size ? (const char *)item->bytes : ""};
+        int lengths[] = {0, 0, 0, (int)item->size};
+        PGresult *res = query(pg,
+                            "INSERT INTO blobs (sha256, content_type, size, bytes) VALUES ($1, $2, $3, $4) "
+                            "ON CONFLICT (sha256) DO NOTHING",
+                            4, params, lengths, PGRES_COMMAND_OK, "writing a blob", err);
+        if (!res) return -1;
+        PQclear(res);
+    }
+    const char *sql;
+    const char *params[10] = {series_id, int64_text(&step, item->step), int64_text(&index, item->index),
+                              double_text(&wall, item->wall_time_s)};
+    int n = 5;
+    if (item->kind == VZ_MEDIA_IMAGE) {
+        sql = "INSERT INTO images (series_id, step, idx, wall_time, blob, width, height) VALUES ($1, $2, $3, $4, "
+              "$5, $6, $7) ON CONFLICT (series_id, step, idx) DO UPDATE SET wall_time = excluded.wall_time, "
+              "blob = excluded.blob, width = excluded.width, height = excluded.height";
+        params[4] = name;
+        params[5] = int64_text(&width, item->width);
+        params[6] = int64_text(&height, item->height);
+        n = 7;
+    } else if (item->kind == VZ_MEDIA_TENSOR) {
+        sql = "INSERT INTO tensors (series_id, step, idx, wall_time, blob, shape, dtype, min_value, max_value, "
+              "display) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (series_id, step, idx) DO "
+              "UPDATE SET wall_time = excluded.wall_time, blob = excluded.blob, shape = excluded.shape, dtype = "
+              "excluded.dtype, min_value = excluded.min_value, max_value = excluded.max_value, display = "
+              "excluded.display";
+        params[4] = name;
+        params[5] = item->shape_json;
+        params[6] = item->dtype;
+        params[7] = isfinite(item->min) ? double_text(&min, item->min) : NULL;
+        params[8] = isfinite(item->max) ? double_text(&max, item->max) : NULL;
+        params[9] = item->display_json;
+        n = 10;
+    } else {
+        sql = "INSERT INTO texts (series_id, step, idx, wall_time, text) VALUES ($1, $2, $3, $4, $5) "
+              "ON CONFLICT (series_id, step, idx) DO UPDATE SET wall_time = excluded.wall_time, text = excluded.text";
+        params[4] = item->text;
+    }
+    return run_command(pg, sql, n, params, "writing an item", err);
+}
+
+/* Blobs no image or tensor uses any more (one replaced, or a run deleted), removed one statement at a
+ * time. Another replica may have just referred to one again: its foreign key check then makes the delete
+ * fail, which is harmless, so the delete runs under a savepoint of its own. */
+static int delete_unused_blobs(store_pg *pg, vz_error *err)
+{
+    if (exec_simple(pg, "SAVEPOINT blobs", "removing unused blobs", err) < 0) return -1;
+    PGresult *res = PQexec(pg->conn, "DELETE FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM images i WHERE i.blob = "
+                                     "b.sha256) AND NOT EXISTS (SELECT 1 FROM tensors t WHERE t.blob = b.sha256)");
+    bool is_done = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!is_done && is_unavailable(pg, res)) return pg_fail(err, pg, res, "removing unused blobs");
+    PQclear(res);
+    return exec_simple(pg, is_done ? "RELEASE SAVEPOINT blobs" : "ROLLBACK TO SAVEPOINT blobs; RELEASE SAVEPOINT blobs",
+                       "removing unused blobs", err);
+}
+
+static int apply_media(store_pg *pg, const char *run_id, vz_write *w, vz_error *err)
+{
+    int rc = 0;
+    bool may_orphan = false;
+    for (size_t k = 0; k < w->media_count && rc == 0; k++) {
+        const vz_media_item *first = &w->media[k];
+        bool is_seen = false;
+        for (size_t i = 0; i < k && !is_seen; i++)
+            is_seen = w->media[i].kind == first->kind && strcmp(w->media[i].tag, first->tag) == 0;
+        if (is_seen) continue;
+        series_state series;
+        if ((rc = lock_series(pg, run_id, media_kind_names[first->kind], first->tag, &series, err)) < 0) break;
+        for (size_t i = k; i < w->media_count && rc == 0; i++) {
+            vz_media_item *item = &w->media[i];
+            if (item->kind != first->kind || strcmp(item->tag, first->tag) != 0) continue;
+            if (!take_step(item->needs_step, &item->step, &series.has_last_step, &series.last_step)) {
+                rc = vz_fail(err, 400, "invalid_value", "step", "the next step would overflow int64");
+                break;
+            }
+            rc = insert_media(pg, series.id, item, err);
+            may_orphan = may_orphan || item->kind != VZ_MEDIA_TEXT;
+        }
+        static const char *const tables[] = {"images", "tensors", "texts"};
+        if (rc == 0) rc = recount_series(pg, tables[first->kind], series.id, err);
+    }
+    /* Replacing an image at its step and index may have left the old bytes without a user. */
+    if (rc == 0 && may_orphan) rc = delete_unused_blobs(pg, err);
+    return rc;
+}
+
+static int save_source_progress(store_pg *pg, const vz_source_progress *p, vz_error *err)
+{
+    number_text inode, crc, offset;
+    const char *params[] = {p->path, int64_text(&inode, (int64_t)p->inode), int64_text(&crc, (int64_t)p->first_crc),
+                            int64_text(&offset, (int64_t)p->offset)};
+    return run_command(pg,
+                       "INSERT INTO followed_files (path, inode, first_crc, \"offset\") VALUES ($1, $2, $3, $4) "
+                       "ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, first_crc = excluded.first_crc, "
+                       "\"offset\" = excluded.\"offset\"",
+                       4, params, "saving a followed file's offset", err);
+}
+
+int store_pg_apply_write(store_pg *pg, vz_write *w, double now_s, vz_error *err)
+{
+    char run_id[NUMFMT_MAX_BYTES];
+    if (upsert_run(pg, w, now_s, run_id, err) < 0) return -1;
+    if (apply_scalars(pg, run_id, w, err) < 0) return -1;
+    if (apply_histograms(pg, run_id, w, err) < 0) return -1;
+    if (apply_media(pg, run_id, w, err) < 0) return -1;
+    if (w->graph_json) {
+        number_text now;
+        const char *params[] = {run_id, w->graph_json, double_text(&now, now_s)};
+        if (run_command(pg,
+                        "INSERT INTO graphs (run_id, graph, updated_at) VALUES ($1, $2, $3) ON CONFLICT (run_id) "
+                        "DO UPDATE SET graph = excluded.graph, updated_at = excluded.updated_at",
+                        3, params, "writing a graph", err) < 0)
+            return -1;
+    }
+    return w->source ? save_source_progress(pg, w->source, err) : 0;
+}
+
+int store_pg_delete_run(store_pg *pg, const char *run, vz_error *err)
+{
+    const char *params[] = {run};
+    PGresult *res = query(pg, "DELETE FROM runs WHERE name = $1", 1, params, NULL, PGRES_COMMAND_OK, "deleting a run",
+                        err);
+    if (!res) return -1;
+    bool is_deleted = strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    if (!is_deleted) return vz_fail(err, 404, "not_found", "run", "no such run");
+    return delete_unused_blobs(pg, err);
+}

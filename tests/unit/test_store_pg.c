@@ -1,0 +1,374 @@
+/* test_store_pg.c -- the PostgreSQL backend's writes against a real server: the throwaway cluster that
+ * tests/api/pgcluster.py starts (`make test-unit` runs these under it; VIZD_PG_URL names it). Each test
+ * gets a new database. Several store_pg connections stand for several vizd replicas on one database. */
+#include <criterion/criterion.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vizd/store_pg.h"
+
+static PGconn *connect_or_fail(const char *url)
+{
+    PGconn *conn = PQconnectdb(url);
+    cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s: %s", url, PQerrorMessage(conn));
+    return conn;
+}
+
+/* A new empty database on the cluster; its URL (caller frees). Skips the test without a cluster. */
+static char *new_database(void)
+{
+    const char *base = getenv("VIZD_PG_URL");
+    if (!base) cr_skip_test("VIZD_PG_URL is not set: run under tests/api/pgcluster.py (make test-unit does)");
+    static int counter;
+    char name[64], sql[128];
+    snprintf(name, sizeof name, "vizd_unit_%d_%d", (int)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST));
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    PGconn *conn = connect_or_fail(base);
+    PGresult *res = PQexec(conn, sql);
+    cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s", PQerrorMessage(conn));
+    PQclear(res);
+    PQfinish(conn);
+    const char *slash = strrchr(base, '/');
+    char *url = malloc(strlen(base) + sizeof name);
+    sprintf(url, "%.*s/%s", (int)(slash - base), base, name);
+    return url;
+}
+
+/* The first column of the first row of sql on the database at url, as text (caller frees); NULL for NULL. */
+static char *db_text(const char *url, const char *sql)
+{
+    PGconn *conn = connect_or_fail(url);
+    PGresult *res = PQexec(conn, sql);
+    cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(conn));
+    cr_assert_geq(PQntuples(res), 1, "%s: no row", sql);
+    char *text = PQgetisnull(res, 0, 0) ? NULL : strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(conn);
+    return text;
+}
+
+static long long db_int(const char *url, const char *sql)
+{
+    char *text = db_text(url, sql);
+    cr_assert_not_null(text, "%s: NULL", sql);
+    long long v = atoll(text);
+    free(text);
+    return v;
+}
+
+static void db_exec(const char *url, const char *sql)
+{
+    PGconn *conn = connect_or_fail(url);
+    PGresult *res = PQexec(conn, sql);
+    cr_assert(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+              PQerrorMessage(conn));
+    PQclear(res);
+    PQfinish(conn);
+}
+
+static store_pg *open_or_fail(const char *url)
+{
+    store_pg *pg = NULL;
+    vz_error err;
+    cr_assert_eq(store_pg_open(&pg, url, &err), 0, "store_pg_open: %s", err.message);
+    return pg;
+}
+
+/* Commit writes as one group, each under a savepoint, as the writer does. */
+static int commit_group(store_pg *pg, vz_write *const *writes, size_t n, vz_error *err)
+{
+    if (store_pg_begin_group(pg, writes, n, NULL, 0, 1000.0, err) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (store_pg_savepoint(pg, err) < 0 || store_pg_apply_write(pg, writes[i], 1000.0, err) < 0 ||
+            store_pg_release_savepoint(pg, err) < 0) {
+            store_pg_rollback(pg);
+            return -1;
+        }
+    }
+    if (store_pg_commit(pg, err) < 0) return -1;
+    return 0;
+}
+
+/* A write of one point to (run, tag): at step, or without one (step < 0). */
+typedef struct {
+    vz_write write;
+    vz_scalar_item item;
+    int64_t step;
+    double wall_time_s, value;
+    unsigned char needs_step;
+} one_point;
+
+static vz_write *one_point_write(one_point *p, const char *run, const char *tag, int64_t step, double value)
+{
+    *p = (one_point){.step = step < 0 ? 0 : step, .wall_time_s = 1.5, .value = value, .needs_step = step < 0};
+    p->item = (vz_scalar_item){.tag = (char *)tag, .count = 1, .steps = &p->step, .wall_times_s = &p->wall_time_s,
+                               .values = &p->value, .needs_step = &p->needs_step};
+    p->write = (vz_write){.run = (char *)run, .scalars = &p->item, .scalar_count = 1};
+    return &p->write;
+}
+
+Test(store_pg, tells_connection_strings_from_paths)
+{
+    cr_assert(store_pg_is_conninfo("postgresql://u@h:5432/vizd"));
+    cr_assert(store_pg_is_conninfo("postgres://h/vizd"));
+    cr_assert(store_pg_is_conninfo("host=db dbname=vizd"));
+    cr_assert(!store_pg_is_conninfo("runs.sqlite"));
+    cr_assert(!store_pg_is_conninfo("/data/a=b.sqlite"));
+    cr_assert(!store_pg_is_conninfo("./host=x"));
+}
+
+#define REPLICAS 4
+
+typedef struct {
+    const char *url;
+    int rc;
+    vz_error err;
+    int thread;
+    int64_t *steps; /* assigned steps of this replica's "loss" writes, per run */
+    size_t step_count[3];
+} replica;
+
+static void *open_replica(void *arg)
+{
+    replica *r = arg;
+    store_pg *pg = NULL;
+    r->rc = store_pg_open(&pg, r->url, &r->err);
+    store_pg_close(pg);
+    return NULL;
+}
+
+Test(store_pg, replicas_starting_together_apply_the_schema_once)
+{
+    char *url = new_database();
+    pthread_t threads[REPLICAS];
+    replica replicas[REPLICAS];
+    for (int i = 0; i < REPLICAS; i++) {
+        replicas[i] = (replica){.url = url};
+        pthread_create(&threads[i], NULL, open_replica, &replicas[i]);
+    }
+    for (int i = 0; i < REPLICAS; i++) {
+        pthread_join(threads[i], NULL);
+        cr_assert_eq(replicas[i].rc, 0, "replica %d: %s", i, replicas[i].err.message);
+    }
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM vizd_schema"), 1);
+    cr_assert_eq(db_int(url, "SELECT version FROM vizd_schema"), 1);
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM runs"), 0);
+    free(url);
+}
+
+Test(store_pg, refuses_a_database_that_is_not_a_vizd_one)
+{
+    char *url = new_database();
+    db_exec(url, "CREATE TABLE accounts (id int)");
+    store_pg *pg = NULL;
+    vz_error err;
+    cr_assert_eq(store_pg_open(&pg, url, &err), -1);
+    cr_assert(strstr(err.message, "not a vizd one"), "%s", err.message);
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), 1);
+    free(url);
+}
+
+Test(store_pg, refuses_a_database_written_by_a_newer_vizd)
+{
+    char *url = new_database();
+    store_pg_close(open_or_fail(url));
+    db_exec(url, "UPDATE vizd_schema SET version = 999");
+    store_pg *pg = NULL;
+    vz_error err;
+    cr_assert_eq(store_pg_open(&pg, url, &err), -1);
+    cr_assert(strstr(err.message, "newer vizd"), "%s", err.message);
+    free(url);
+}
+
+/* Each replica commits groups of three one-point writes without steps, to the runs a, b and c in an order
+ * of its own, plus a point at a step of its own to a tag of its own. */
+#define GROUPS 40
+static const char *const run_names[3] = {"a", "b", "c"};
+
+static void *hammer(void *arg)
+{
+    replica *r = arg;
+    store_pg *pg = NULL;
+    if ((r->rc = store_pg_open(&pg, r->url, &r->err)) < 0) return NULL;
+    unsigned seed = (unsigned)r->thread * 7919u + 1;
+    char own_tag[32];
+    snprintf(own_tag, sizeof own_tag, "own%d", r->thread);
+    for (int g = 0; g < GROUPS && r->rc == 0; g++) {
+        one_point points[4];
+        vz_write *writes[4];
+        int first = (int)(rand_r(&seed) % 3);
+        for (int k = 0; k < 3; k++) writes[k] = one_point_write(&points[k], run_names[(first + k) % 3], "loss", -1, g);
+        writes[3] = one_point_write(&points[3], "a", own_tag, g, g);
+        if ((r->rc = commit_group(pg, writes, 4, &r->err)) < 0) break;
+        for (int k = 0; k < 3; k++) {
+            int run = (first + k) % 3;
+            r->steps[run * GROUPS + (int)r->step_count[run]++] = points[k].step;
+        }
+    }
+    store_pg_close(pg);
+    return NULL;
+}
+
+Test(store_pg, steps_omitted_stay_exact_when_replicas_write_one_series_at_once)
+{
+    char *url = new_database();
+    store_pg_close(open_or_fail(url));
+    pthread_t threads[REPLICAS];
+    replica replicas[REPLICAS];
+    for (int i = 0; i < REPLICAS; i++) {
+        replicas[i] = (replica){.url = url, .thread = i, .steps = calloc(3 * GROUPS, sizeof(int64_t))};
+        pthread_create(&threads[i], NULL, hammer, &replicas[i]);
+    }
+    for (int i = 0; i < REPLICAS; i++) pthread_join(threads[i], NULL);
+    for (int run = 0; run < 3; run++) {
+        /* The steps the replicas were told are 0 .. N-1, each once, and they are what is stored. */
+        bool seen[REPLICAS * GROUPS] = {false};
+        for (int i = 0; i < REPLICAS; i++) {
+            cr_assert_eq(replicas[i].rc, 0, "replica %d: %s", i, replicas[i].err.message);
+            cr_assert_eq(replicas[i].step_count[run], GROUPS);
+            for (size_t k = 0; k < GROUPS; k++) {
+                int64_t step = replicas[i].steps[run * GROUPS + (int)k];
+                cr_assert(step >= 0 && step < REPLICAS * GROUPS, "step %lld", (long long)step);
+                cr_assert(!seen[step], "step %lld given twice", (long long)step);
+                seen[step] = true;
+            }
+        }
+        char sql[400];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) || ' ' || count(DISTINCT p.step) || ' ' || min(p.step) || ' ' || max(p.step) || "
+                 "' ' || min(s.count) || ' ' || min(s.last_step) FROM scalar_points p JOIN series s ON s.id = "
+                 "p.series_id JOIN runs r ON r.id = s.run_id WHERE r.name = '%s' AND s.tag = 'loss'",
+                 run_names[run]);
+        char *summary = db_text(url, sql);
+        char expected[64];
+        int n = REPLICAS * GROUPS;
+        snprintf(expected, sizeof expected, "%d %d 0 %d %d %d", n, n, n - 1, n, n - 1);
+        cr_assert_str_eq(summary, expected, "run %s", run_names[run]);
+        free(summary);
+    }
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM scalar_points p JOIN series s ON s.id = p.series_id "
+                             "WHERE s.tag LIKE 'own%'"), REPLICAS * GROUPS);
+    for (int i = 0; i < REPLICAS; i++) free(replicas[i].steps);
+    free(url);
+}
+
+Test(store_pg, an_overwritten_step_is_replaced_and_counted_once)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    int64_t steps[4] = {0, 1, 2, 3};
+    double walls[4] = {1, 2, 3, 4}, values[4] = {0.5, -0.0, 1.0 / 0.0, 0.0 / 0.0};
+    vz_scalar_item item = {.tag = "loss", .count = 4, .steps = steps, .wall_times_s = walls, .values = values};
+    vz_write w = {.run = "r", .scalars = &item, .scalar_count = 1};
+    vz_write *group[] = {&w};
+    vz_error err;
+    cr_assert_eq(commit_group(pg, group, 1, &err), 0, "%s", err.message);
+    char *text = db_text(url, "SELECT string_agg(value::text, ' ' ORDER BY step) FROM scalar_points");
+    cr_assert_str_eq(text, "0.5 -0 Infinity NaN");
+    free(text);
+    /* Steps 2 .. 5, step 3 twice in one write: the later point wins. */
+    int64_t steps2[5] = {2, 3, 4, 3, 5};
+    double walls2[5] = {9, 9, 9, 9, 9}, values2[5] = {20, 30, 40, 31, 50};
+    item = (vz_scalar_item){.tag = "loss", .count = 5, .steps = steps2, .wall_times_s = walls2, .values = values2};
+    cr_assert_eq(commit_group(pg, group, 1, &err), 0, "%s", err.message);
+    text = db_text(url, "SELECT string_agg(step || '=' || value, ' ' ORDER BY step) FROM scalar_points");
+    cr_assert_str_eq(text, "0=0.5 1=-0 2=20 3=31 4=40 5=50");
+    free(text);
+    text = db_text(url, "SELECT count || ' ' || first_step || ' ' || last_step || ' ' || last_value FROM series");
+    cr_assert_str_eq(text, "6 0 5 50");
+    free(text);
+    store_pg_close(pg);
+    free(url);
+}
+
+Test(store_pg, deleting_a_run_removes_what_it_held_and_blobs_no_one_uses)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    unsigned char png[] = {1, 2, 3, 4};
+    vz_media_item image = {.kind = VZ_MEDIA_IMAGE, .tag = "img", .bytes = png, .size = sizeof png,
+                           .content_type = "image/png", .width = 1, .height = 1};
+    one_point p1, p2;
+    vz_write *r = one_point_write(&p1, "r", "loss", -1, 1), *s = one_point_write(&p2, "s", "loss", -1, 1);
+    r->media = &image;
+    r->media_count = 1;
+    s->media = &image;
+    s->media_count = 1;
+    vz_write *group[] = {r, s};
+    vz_error err;
+    cr_assert_eq(commit_group(pg, group, 2, &err), 0, "%s", err.message);
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM blobs"), 1);
+    for (int k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "r" : "s";
+        cr_assert_eq(store_pg_begin_group(pg, NULL, 0, &name, 1, 1000.0, &err), 0, "%s", err.message);
+        cr_assert_eq(store_pg_delete_run(pg, name, &err), 0, "%s", err.message);
+        cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+        /* The blob stays while the other run's image uses it. */
+        cr_assert_eq(db_int(url, "SELECT count(*) FROM blobs"), k == 0 ? 1 : 0);
+    }
+    cr_assert_eq(db_int(url, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM series) + "
+                             "(SELECT count(*) FROM scalar_points) + (SELECT count(*) FROM images)"), 0);
+    const char *name = "r";
+    cr_assert_eq(store_pg_begin_group(pg, NULL, 0, &name, 1, 1000.0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_delete_run(pg, name, &err), -1);
+    cr_assert_eq(err.status, 404);
+    store_pg_rollback(pg);
+    store_pg_close(pg);
+    free(url);
+}
+
+Test(store_pg, a_lost_connection_is_a_503_and_a_reconnect_writes_again)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    db_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND pid <> pg_backend_pid()");
+    one_point p;
+    vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
+    vz_error err;
+    cr_assert_eq(commit_group(pg, group, 1, &err), -1);
+    cr_assert_eq(err.status, 503, "%d %s", err.status, err.message);
+    cr_assert_str_eq(err.code, "database_unavailable");
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM scalar_points"), 0);
+    cr_assert_eq(store_pg_reconnect(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(commit_group(pg, group, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM scalar_points"), 1);
+    store_pg_close(pg);
+    free(url);
+}
+
+/* The notification of a group reaches a listener when the group commits, and never when it is rolled back. */
+Test(store_pg, a_notification_is_sent_only_with_a_commit)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    PGconn *listener = connect_or_fail(url);
+    PQclear(PQexec(listener, "LISTEN " STORE_PG_CHANNEL));
+    vz_error err;
+    one_point p;
+    vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, 1000.0, &err), 0, "%s", err.message);
+        cr_assert_eq(store_pg_apply_write(pg, group[0], 1000.0, &err), 0, "%s", err.message);
+        cr_assert_eq(store_pg_notify(pg, k == 0 ? "rolled back" : "committed", &err), 0, "%s", err.message);
+        if (k == 0) store_pg_rollback(pg);
+        else cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+    }
+    PGnotify *notice = NULL;
+    for (int tries = 0; tries < 100 && !notice; tries++) {
+        PQconsumeInput(listener);
+        if (!(notice = PQnotifies(listener))) usleep(10000);
+    }
+    cr_assert_not_null(notice);
+    cr_assert_str_eq(notice->extra, "committed");
+    PQfreemem(notice);
+    PQconsumeInput(listener);
+    cr_assert_null(PQnotifies(listener));
+    PQfinish(listener);
+    store_pg_close(pg);
+    free(url);
+}
