@@ -56,4 +56,13 @@ int store_pg_commit(store_pg *pg, vz_error *err);
 /* Roll the group back (after a failure; nothing of it is stored). */
 void store_pg_rollback(store_pg *pg);
 
+/* The other replicas' commits: notice(ctx, payload) runs on the listener's thread for every notification
+ * committed on STORE_PG_CHANNEL after start returns (its own replica's too), in commit order; it must not
+ * block. The listener reconnects by itself after a lost connection (notifications meanwhile are lost). */
+typedef struct store_pg_listener store_pg_listener;
+typedef void (*store_pg_notice_fn)(void *ctx, const char *payload);
+int store_pg_listener_start(store_pg_listener **out, const char *conninfo, store_pg_notice_fn notice, void *ctx,
+                            vz_error *err);
+void store_pg_listener_stop(store_pg_listener *listener);
+
 #endif

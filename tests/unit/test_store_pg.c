@@ -372,3 +372,67 @@ Test(store_pg, a_notification_is_sent_only_with_a_commit)
     store_pg_close(pg);
     free(url);
 }
+
+/* What a listener heard, for the test below. */
+typedef struct {
+    pthread_mutex_t lock;
+    char heard[8][32];
+    int count;
+} notices;
+
+static void note_notice(void *ctx, const char *payload)
+{
+    notices *n = ctx;
+    pthread_mutex_lock(&n->lock);
+    if (n->count < 8) snprintf(n->heard[n->count++], sizeof n->heard[0], "%s", payload);
+    pthread_mutex_unlock(&n->lock);
+}
+
+static int notices_count(notices *n)
+{
+    pthread_mutex_lock(&n->lock);
+    int count = n->count;
+    pthread_mutex_unlock(&n->lock);
+    return count;
+}
+
+static void commit_notice(store_pg *pg, const char *payload)
+{
+    vz_error err;
+    one_point p;
+    vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
+    cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, 1000.0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_notify(pg, payload, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+}
+
+/* A listener hears commits in order, and again after its connection was cut (it reconnects by itself). */
+Test(store_pg, a_listener_hears_commits_and_reconnects_after_a_lost_connection)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    notices n = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    store_pg_listener *listener = NULL;
+    vz_error err;
+    cr_assert_eq(store_pg_listener_start(&listener, url, note_notice, &n, &err), 0, "%s", err.message);
+    commit_notice(pg, "first");
+    commit_notice(pg, "second");
+    for (int tries = 0; tries < 500 && notices_count(&n) < 2; tries++) usleep(10000);
+    cr_assert_eq(notices_count(&n), 2);
+    cr_assert_str_eq(n.heard[0], "first");
+    cr_assert_str_eq(n.heard[1], "second");
+    /* Cut every other connection to the database: the listener's and the writer's. */
+    db_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND pid <> pg_backend_pid()");
+    cr_assert_eq(store_pg_reconnect(pg, &err), 0, "%s", err.message);
+    /* Until the listener is back, a notification may be lost: send until one arrives (at most 5 s). */
+    for (int tries = 0; tries < 50 && notices_count(&n) < 3; tries++) {
+        commit_notice(pg, "after");
+        for (int wait = 0; wait < 10 && notices_count(&n) < 3; wait++) usleep(10000);
+    }
+    cr_assert_geq(notices_count(&n), 3);
+    cr_assert_str_eq(n.heard[2], "after");
+    store_pg_listener_stop(listener);
+    store_pg_close(pg);
+    free(url);
+}
