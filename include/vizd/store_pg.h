@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "vizd/error.h"
+#include "vizd/store.h"
 #include "vizd/write.h"
 
 typedef struct store_pg store_pg;
@@ -55,6 +56,45 @@ int store_pg_notify(store_pg *pg, const char *payload, vz_error *err);
 int store_pg_commit(store_pg *pg, vz_error *err);
 /* Roll the group back (after a failure; nothing of it is stored). */
 void store_pg_rollback(store_pg *pg);
+
+/* Reads (store_pg_read.c): store.h's readers with the same rows, orders and errors, on a pool of reader
+ * connections. store_pg_status leaves db_path to the caller. */
+typedef struct store_pg_readers store_pg_readers;
+int store_pg_readers_open(store_pg_readers **out, const char *conninfo, vz_error *err);
+void store_pg_readers_close(store_pg_readers *readers);
+typedef struct store_pg_runs_cursor store_pg_runs_cursor;
+int store_pg_runs_cursor_open(store_pg_readers *readers, store_pg_runs_cursor **out, vz_error *err);
+int store_pg_runs_cursor_next(store_pg_runs_cursor *cursor, const store_run_row **run, vz_error *err);
+void store_pg_runs_cursor_close(store_pg_runs_cursor *cursor);
+int store_pg_check_runs(store_pg_readers *readers, const char *const *runs, size_t n, vz_error *err);
+typedef struct store_pg_summary_cursor store_pg_summary_cursor;
+int store_pg_summary_cursor_open(store_pg_readers *readers, const char *const *tags, size_t tag_count,
+                                 const char *const *runs, size_t run_count, store_pg_summary_cursor **out,
+                                 vz_error *err);
+const char *const *store_pg_summary_cursor_tags(const store_pg_summary_cursor *cursor, size_t *count, bool *has_more);
+int store_pg_summary_cursor_next(store_pg_summary_cursor *cursor, const store_run_summary **run, vz_error *err);
+void store_pg_summary_cursor_close(store_pg_summary_cursor *cursor);
+int store_pg_visit_tags(store_pg_readers *readers, const char *run, const char *kind, int64_t after, size_t limit,
+                        store_tag_visitor visit, void *ctx, int64_t *next, vz_error *err);
+typedef struct store_pg_scalar_cursor store_pg_scalar_cursor;
+int store_pg_scalar_cursor_open(store_pg_readers *readers, const char *run, const char *tag, int64_t start,
+                                int64_t end, store_pg_scalar_cursor **out, vz_error *err);
+int store_pg_scalar_cursor_next(store_pg_scalar_cursor *cursor, const int64_t **steps, const double **wall_times_s,
+                                const double **values, size_t *count, vz_error *err);
+void store_pg_scalar_cursor_close(store_pg_scalar_cursor *cursor);
+int store_pg_scan_scalars(store_pg_readers *readers, const char *run, const char *tag, int64_t start, int64_t end,
+                          const store_scalar_visitor *visitor, vz_error *err);
+int store_pg_read_scalars(store_pg_readers *readers, const char *run, const char *tag, int64_t start, int64_t end,
+                          vz_points *out, vz_error *err);
+int store_pg_read_histograms(store_pg_readers *readers, const char *run, const char *tag, size_t max_steps,
+                             vz_histogram_steps *out, vz_error *err);
+int store_pg_read_graph(store_pg_readers *readers, const char *run, char **graph_json, vz_error *err);
+int store_pg_visit_media(store_pg_readers *readers, const char *run, const char *tag, vz_media_kind kind,
+                         store_media_visitor visit, void *ctx, vz_error *err);
+int store_pg_read_blob(store_pg_readers *readers, const char *name, unsigned char **bytes, size_t *size, char *type,
+                       size_t type_size, vz_error *err);
+int store_pg_read_sources(store_pg_readers *readers, store_source_fn visit, void *ctx, vz_error *err);
+int store_pg_status(store_pg_readers *readers, store_status_info *out, vz_error *err);
 
 /* The other replicas' commits: notice(ctx, payload) runs on the listener's thread for every notification
  * committed on STORE_PG_CHANNEL after start returns (its own replica's too), in commit order; it must not

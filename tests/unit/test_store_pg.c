@@ -3,6 +3,7 @@
  * gets a new database. Several store_pg connections stand for several vizd replicas on one database. */
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,6 +434,248 @@ Test(store_pg, a_listener_hears_commits_and_reconnects_after_a_lost_connection)
     cr_assert_geq(notices_count(&n), 3);
     cr_assert_str_eq(n.heard[2], "after");
     store_pg_listener_stop(listener);
+    store_pg_close(pg);
+    free(url);
+}
+
+/* ---- reads ---------------------------------------------------------------------------------------------- */
+
+static store_pg_readers *readers_or_fail(const char *url)
+{
+    store_pg_readers *r = NULL;
+    vz_error err;
+    cr_assert_eq(store_pg_readers_open(&r, url, &err), 0, "%s", err.message);
+    return r;
+}
+
+static void commit_one(store_pg *pg, vz_write *w)
+{
+    vz_write *group[] = {w};
+    vz_error err;
+    cr_assert_eq(commit_group(pg, group, 1, &err), 0, "%s", err.message);
+}
+
+/* Scalars come back exactly (NaN, the infinities, -0 included), in step order, a cursor chunk at a time. */
+Test(store_pg, scalars_read_back_exactly_and_in_chunks)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    enum { N = 10000 };
+    static int64_t steps[N];
+    static double walls[N], values[N];
+    for (int i = 0; i < N; i++) {
+        steps[i] = N - 1 - i; /* written backwards: read in step order */
+        walls[i] = 1764000000.25 + i;
+        values[i] = i % 4 == 0 ? 0.0 / 0.0 : i % 4 == 1 ? -0.0 : i % 4 == 2 ? 1.0 / 0.0 : 0.1 * i;
+    }
+    vz_scalar_item item = {.tag = "loss", .count = N, .steps = steps, .wall_times_s = walls, .values = values};
+    vz_write w = {.run = "r", .scalars = &item, .scalar_count = 1};
+    commit_one(pg, &w);
+    store_pg_readers *r = readers_or_fail(url);
+    vz_points points;
+    vz_error err;
+    cr_assert_eq(store_pg_read_scalars(r, "r", "loss", 10, 8009, &points, &err), 0, "%s", err.message);
+    cr_assert_eq(points.count, 8000);
+    for (size_t k = 0; k < points.count; k++) {
+        int i = N - 1 - (int)points.points[k].step;
+        cr_assert_eq(points.points[k].step, (int64_t)k + 10);
+        /* NaN as NaN (PostgreSQL keeps one NaN, whatever the sign bit), every other value bit for bit. */
+        if (isnan(values[i])) cr_assert(isnan(points.points[k].value), "step %zu", k + 10);
+        else cr_assert_eq(memcmp(&points.points[k].value, &values[i], sizeof(double)), 0, "step %zu", k + 10);
+        cr_assert_eq(points.points[k].wall_time_s, walls[i]);
+    }
+    free(points.points);
+    store_pg_scalar_cursor *c;
+    cr_assert_eq(store_pg_scalar_cursor_open(r, "r", "loss", 0, INT64_MAX, &c, &err), 0, "%s", err.message);
+    size_t total = 0, chunks = 0, count;
+    const int64_t *s;
+    const double *wt, *v;
+    while (store_pg_scalar_cursor_next(c, &s, &wt, &v, &count, &err) == 0 && count > 0) {
+        cr_assert_eq(s[0], (int64_t)total);
+        total += count;
+        chunks++;
+    }
+    store_pg_scalar_cursor_close(c);
+    cr_assert_eq(total, N);
+    cr_assert_geq(chunks, 2);
+    cr_assert_eq(store_pg_read_scalars(r, "nope", "loss", 0, 10, &points, &err), -1);
+    cr_assert_eq(err.status, 404);
+    cr_assert_str_eq(err.path, "run");
+    cr_assert_eq(store_pg_read_scalars(r, "r", "other", 0, 10, &points, &err), 0);
+    cr_assert_eq(points.count, 0);
+    store_pg_readers_close(r);
+    store_pg_close(pg);
+    free(url);
+}
+
+static int count_run(void *ctx, const store_tag_info *info, vz_error *err)
+{
+    (void)err;
+    char *seen = ctx;
+    strcat(seen, info->run);
+    strcat(seen, ":");
+    strcat(seen, info->kind);
+    strcat(seen, ":");
+    strcat(seen, info->tag);
+    strcat(seen, " ");
+    return 0;
+}
+
+static int note_media(void *ctx, const store_media_row *row, vz_error *err)
+{
+    (void)err;
+    const store_media_row **out = ctx;
+    (void)out;
+    cr_assert_eq(row->step, 3);
+    cr_assert_eq(row->width, 2);
+    cr_assert_str_eq(row->content_type, "image/png");
+    cr_assert_eq(strlen(row->blob), 64);
+    *(int *)ctx += 1;
+    return 0;
+}
+
+/* Runs by name (byte order), their counts per kind and graph, tags paged by id, histograms thinned, an image
+ * and its blob, the graph, the status and the HParams summary (NaN left out of min and max). */
+Test(store_pg, runs_tags_histograms_media_and_summaries_read_back)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    double values[3] = {0.0 / 0.0, 2.5, -1.0};
+    int64_t steps[3] = {0, 1, 2};
+    double walls[3] = {1, 2, 3};
+    vz_scalar_item item = {.tag = "acc", .count = 3, .steps = steps, .wall_times_s = walls, .values = values};
+    vz_histogram_item hists[5];
+    double limits[2] = {0, 1}, counts[2] = {3, 4};
+    for (int i = 0; i < 5; i++)
+        hists[i] = (vz_histogram_item){.tag = "w", .step = i, .wall_time_s = i,
+                                       .histogram = {0, 1, 7, 3, 2, 2, limits, counts, 0}};
+    unsigned char png[] = {9, 8, 7};
+    vz_media_item image = {.kind = VZ_MEDIA_IMAGE, .tag = "img", .step = 3, .bytes = png, .size = sizeof png,
+                           .content_type = "image/png", .width = 2, .height = 1};
+    vz_write b = {.run = "b", .hparams_json = "{\"lr\":0.1,\"metrics\":[\"acc\"]}", .scalars = &item,
+                  .scalar_count = 1, .histograms = hists, .histogram_count = 5, .media = &image, .media_count = 1,
+                  .graph_json = "{\"nodes\":[]}"};
+    one_point p;
+    commit_one(pg, &b);
+    commit_one(pg, one_point_write(&p, "B", "loss", -1, 1)); /* "B" < "b" byte by byte */
+    store_pg_readers *r = readers_or_fail(url);
+    vz_error err;
+    store_pg_runs_cursor *runs;
+    cr_assert_eq(store_pg_runs_cursor_open(r, &runs, &err), 0, "%s", err.message);
+    const store_run_row *row;
+    cr_assert_eq(store_pg_runs_cursor_next(runs, &row, &err), 0);
+    cr_assert_str_eq(row->name, "B");
+    cr_assert_eq(store_pg_runs_cursor_next(runs, &row, &err), 0);
+    cr_assert_str_eq(row->name, "b");
+    cr_assert_str_eq(row->hparams_json, "{\"lr\":0.1,\"metrics\":[\"acc\"]}");
+    char kinds[200] = "";
+    for (size_t i = 0; i < row->kind_count; i++)
+        sprintf(kinds + strlen(kinds), "%s=%lld ", row->counts[i].kind, (long long)row->counts[i].count);
+    cr_assert_str_eq(kinds, "graph=1 histograms=5 images=1 scalars=3 ");
+    cr_assert_eq(store_pg_runs_cursor_next(runs, &row, &err), 0);
+    cr_assert_null(row);
+    store_pg_runs_cursor_close(runs);
+    const char *names[] = {"b", "x"};
+    cr_assert_eq(store_pg_check_runs(r, names, 2, &err), -1);
+    cr_assert_eq(err.status, 404);
+    char seen[400] = "";
+    int64_t next;
+    cr_assert_eq(store_pg_visit_tags(r, NULL, NULL, 0, 2, count_run, seen, &next, &err), 0, "%s", err.message);
+    cr_assert_str_eq(seen, "b:histograms:w b:scalars:acc ");
+    cr_assert_neq(next, -1);
+    seen[0] = '\0';
+    cr_assert_eq(store_pg_visit_tags(r, NULL, NULL, next, 2, count_run, seen, &next, &err), 0, "%s", err.message);
+    cr_assert_str_eq(seen, "b:images:img B:scalars:loss ");
+    cr_assert_eq(next, -1);
+    vz_histogram_steps h;
+    cr_assert_eq(store_pg_read_histograms(r, "b", "w", 3, &h, &err), 0, "%s", err.message);
+    cr_assert_eq(h.total, 5);
+    cr_assert_eq(h.count, 3);
+    cr_assert_eq(h.steps[0].step, 0);
+    cr_assert_eq(h.steps[1].step, 2);
+    cr_assert_eq(h.steps[2].step, 4);
+    cr_assert_eq(h.steps[2].histogram.bucket_count, 2);
+    cr_assert_eq(h.steps[2].histogram.bucket_counts[1], 4);
+    cr_assert_eq(h.steps[2].histogram.num, 7);
+    for (size_t i = 0; i < h.count; i++) hist_free(&h.steps[i].histogram);
+    free(h.steps);
+    int images = 0;
+    cr_assert_eq(store_pg_visit_media(r, "b", "img", VZ_MEDIA_IMAGE, note_media, &images, &err), 0, "%s", err.message);
+    cr_assert_eq(images, 1);
+    char *name = db_text(url, "SELECT sha256 FROM blobs");
+    unsigned char *bytes;
+    size_t size;
+    char type[64];
+    cr_assert_eq(store_pg_read_blob(r, name, &bytes, &size, type, sizeof type, &err), 0, "%s", err.message);
+    cr_assert_eq(size, 3);
+    cr_assert_eq(memcmp(bytes, png, 3), 0);
+    cr_assert_str_eq(type, "image/png");
+    free(bytes);
+    free(name);
+    cr_assert_eq(store_pg_read_blob(r, "00", NULL, &size, type, sizeof type, &err), -1);
+    cr_assert_eq(err.status, 404);
+    char *graph;
+    cr_assert_eq(store_pg_read_graph(r, "b", &graph, &err), 0, "%s", err.message);
+    cr_assert_str_eq(graph, "{\"nodes\":[]}");
+    free(graph);
+    cr_assert_eq(store_pg_read_graph(r, "B", &graph, &err), -1);
+    cr_assert_eq(err.status, 404);
+    store_status_info status;
+    cr_assert_eq(store_pg_status(r, &status, &err), 0, "%s", err.message);
+    cr_assert_eq(status.runs, 2);
+    cr_assert_eq(status.scalar_points, 4);
+    cr_assert_eq(status.histogram_steps, 5);
+    cr_assert_eq(status.images, 1);
+    cr_assert_eq(status.blobs, 1);
+    cr_assert_eq(status.graphs, 1);
+    store_pg_summary_cursor *sc;
+    cr_assert_eq(store_pg_summary_cursor_open(r, NULL, 0, NULL, 0, &sc, &err), 0, "%s", err.message);
+    size_t tag_count;
+    bool has_more;
+    const char *const *tags = store_pg_summary_cursor_tags(sc, &tag_count, &has_more);
+    cr_assert_eq(tag_count, 1);
+    cr_assert_str_eq(tags[0], "acc");
+    const store_run_summary *summary;
+    cr_assert_eq(store_pg_summary_cursor_next(sc, &summary, &err), 0);
+    cr_assert_str_eq(summary->name, "B");
+    cr_assert_eq(summary->tag_count, 0);
+    cr_assert_eq(store_pg_summary_cursor_next(sc, &summary, &err), 0);
+    cr_assert_eq(summary->tag_count, 1);
+    cr_assert_eq(summary->tags[0].count, 3);
+    cr_assert_eq(summary->tags[0].last.step, 2);
+    cr_assert(summary->tags[0].has_extremes);
+    cr_assert_eq(summary->tags[0].min.step, 2);
+    cr_assert_eq(summary->tags[0].max.value, 2.5);
+    cr_assert_eq(store_pg_summary_cursor_next(sc, &summary, &err), 0);
+    cr_assert_null(summary);
+    store_pg_summary_cursor_close(sc);
+    const char *missing[] = {"b", "gone"};
+    cr_assert_eq(store_pg_summary_cursor_open(r, NULL, 0, missing, 2, &sc, &err), -1);
+    cr_assert_eq(err.status, 404);
+    store_pg_readers_close(r);
+    store_pg_close(pg);
+    free(url);
+}
+
+/* A pooled reader connection cut since its last read: the next read connects again and succeeds. */
+Test(store_pg, a_read_after_the_connection_was_cut_retries_once)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    one_point p;
+    commit_one(pg, one_point_write(&p, "r", "loss", -1, 1));
+    store_pg_readers *r = readers_or_fail(url);
+    const char *names[] = {"r"};
+    vz_error err;
+    cr_assert_eq(store_pg_check_runs(r, names, 1, &err), 0, "%s", err.message);
+    db_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND pid <> pg_backend_pid()");
+    usleep(100000);
+    vz_points points;
+    cr_assert_eq(store_pg_read_scalars(r, "r", "loss", 0, 10, &points, &err), 0, "%s", err.message);
+    cr_assert_eq(points.count, 1);
+    free(points.points);
+    store_pg_readers_close(r);
     store_pg_close(pg);
     free(url);
 }
