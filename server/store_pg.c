@@ -43,7 +43,6 @@
 struct store_pg {
     PGconn *conn;
     char *conninfo;
-    size_t savepoint_depth;
 };
 
 bool store_pg_is_conninfo(const char *db)
@@ -164,7 +163,6 @@ static int connect_to(store_pg *pg, vz_error *err)
 {
     if (pg->conn) PQfinish(pg->conn);
     pg->conn = PQconnectdb(pg->conninfo);
-    pg->savepoint_depth = 0;
     if (!pg->conn) return vz_out_of_memory(err, "a database connection");
     if (PQstatus(pg->conn) != CONNECTION_OK) return pg_fail(err, pg, NULL, "connecting to PostgreSQL");
     PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
@@ -255,6 +253,23 @@ void store_pg_close(store_pg *pg)
 
 int store_pg_reconnect(store_pg *pg, vz_error *err) { return connect_to(pg, err); }
 
+bool store_pg_is_connected(const store_pg *pg) { return PQstatus(pg->conn) == CONNECTION_OK; }
+
+bool store_pg_is_transaction_lost(const store_pg *pg)
+{
+    PGTransactionStatusType status = PQtransactionStatus(pg->conn);
+    return PQstatus(pg->conn) != CONNECTION_OK || status == PQTRANS_IDLE || status == PQTRANS_UNKNOWN;
+}
+
+const char *store_pg_conninfo(const store_pg *pg) { return pg->conninfo; }
+
+void store_pg_describe(const store_pg *pg, char *out, size_t size)
+{
+    const char *host = PQhost(pg->conn);
+    snprintf(out, size, "postgresql://%s@%s:%s/%s", PQuser(pg->conn), host && *host == '/' ? "localhost" : host,
+             PQport(pg->conn), PQdb(pg->conn));
+}
+
 /* ---- group transactions ---------------------------------------------------------------------------- */
 
 static int compare_names(const void *a, const void *b)
@@ -281,7 +296,6 @@ static void put_text_array(vz_buf *b, const char *const *names, size_t n)
 int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const char *const *deleted_runs,
                          size_t deleted_count, double now_s, vz_error *err)
 {
-    pg->savepoint_depth = 0;
     if (exec_simple(pg, "BEGIN", "starting a transaction", err) < 0) return -1;
     const char **names = malloc((n ? n : 1) * sizeof *names);
     if (!names) return vz_out_of_memory(err, "the write");
@@ -326,31 +340,37 @@ int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const 
     return 0;
 }
 
-int store_pg_savepoint(store_pg *pg, vz_error *err)
-{
-    if (exec_simple(pg, "SAVEPOINT w", "starting a write", err) < 0) return -1;
-    pg->savepoint_depth++;
-    return 0;
-}
+int store_pg_savepoint(store_pg *pg, vz_error *err) { return exec_simple(pg, "SAVEPOINT w", "starting a write", err); }
 
 int store_pg_release_savepoint(store_pg *pg, vz_error *err)
 {
-    pg->savepoint_depth--;
     return exec_simple(pg, "RELEASE SAVEPOINT w", "finishing a write", err);
 }
 
 int store_pg_rollback_to_savepoint(store_pg *pg, vz_error *err)
 {
-    pg->savepoint_depth--;
-    return exec_simple(pg, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w", "undoing a refused write", err);
+    return exec_simple(pg, "ROLLBACK TO SAVEPOINT w", "undoing a refused write", err);
 }
 
-int store_pg_notify(store_pg *pg, const char *payload, vz_error *err)
+int store_pg_notify_all(store_pg *pg, const char *const *payloads, size_t n, vz_error *err)
 {
-    if (strlen(payload) > NOTIFY_MAX_BYTES)
-        return vz_fail(err, 500, "internal", "", "a change notice of %zu bytes is too long", strlen(payload));
-    const char *params[] = {STORE_PG_CHANNEL, payload};
-    PGresult *res = query(pg, "SELECT pg_notify($1, $2)", 2, params, NULL, PGRES_TUPLES_OK, "announcing a change", err);
+    if (n == 0) return 0;
+    vz_buf array;
+    buf_init(&array);
+    for (size_t i = 0; i < n; i++)
+        if (strlen(payloads[i]) > NOTIFY_MAX_BYTES)
+            return vz_fail(err, 500, "internal", "", "a change notice of %zu bytes is too long", strlen(payloads[i]));
+    put_text_array(&array, payloads, n);
+    buf_putc(&array, '\0');
+    if (buf_check(&array, "the change notices", err) < 0) {
+        buf_free(&array);
+        return -1;
+    }
+    /* One statement for the group's notices, in their order (WITH ORDINALITY keeps it). */
+    const char *params[] = {STORE_PG_CHANNEL, array.data};
+    PGresult *res = query(pg, "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i",
+                          2, params, NULL, PGRES_TUPLES_OK, "announcing changes", err);
+    buf_free(&array);
     if (!res) return -1;
     PQclear(res);
     return 0;

@@ -1,12 +1,12 @@
 /* store_pg_listen.c -- hear the other replicas' commits: LISTEN on a connection of its own, in a thread.
  *
- * Every replica's writer queues a NOTIFY on STORE_PG_CHANNEL in each group it commits (store_pg_notify);
+ * Every replica's writer queues a NOTIFY on STORE_PG_CHANNEL in each group it commits (store_pg_notify_all);
  * PostgreSQL delivers it to every listening connection once the group has committed, in commit order.
  * The thread sleeps in poll() on the connection's socket and on a pipe that store_pg_listener_stop writes
  * to, so it wakes for a notification or to end, never to check. When the connection is lost (PostgreSQL
  * restarted) it connects again, once a second until it succeeds; notifications sent meanwhile are lost,
  * which costs a dashboard a live update, not data (it reloads what it shows on the next one). A replica
- * hears its own notifications too; the payload says who sent it (store_pg_notify's caller). */
+ * hears its own notifications too; the payload says who sent it (store_pg_backend.c). */
 #include "vizd/store_pg.h"
 
 #include <libpq-fe.h>

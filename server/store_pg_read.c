@@ -279,49 +279,21 @@ int store_pg_check_runs(store_pg_readers *r, const char *const *runs, size_t n, 
 
 /* ---- run summaries for the HParams view -------------------------------------------------------------- */
 
-struct store_pg_summary_cursor {
-    PGconn *conn;
+/* The runs in turn (every run by name, or those asked for in their order), and per run the summary of a
+ * scalar tag; the front (store.c) chooses the tags. One snapshot for all of it. */
+struct store_pg_summary {
     store_pg_readers *readers;
-    PGresult *runs; /* id, name, hparams: every run by name, or the runs asked for in their order */
+    PGconn *conn;
+    PGresult *runs; /* id, name, hparams (id NULL: a run asked for that does not exist) */
     int next_run;
-    char *tags[VZ_MAX_SUMMARY_TAGS];
-    size_t tag_count;
-    bool has_more_tags;
-    PGresult *kept[3 * VZ_MAX_SUMMARY_TAGS]; /* the current run's series rows, whose strings it hands out */
-    size_t kept_count;
-    store_tag_summary summaries[VZ_MAX_SUMMARY_TAGS];
-    store_run_summary current;
+    const char *run_id; /* the current run's */
 };
 
-/* Adds the strings of a run's hparams "metrics" (what add_hparams recorded) to the cursor's tags, each once,
- * up to VZ_MAX_SUMMARY_TAGS; past that sets has_more_tags. */
-static int add_metric_tags(store_pg_summary_cursor *c, const char *hparams_text, vz_error *err)
-{
-    json_t *hparams = json_loads(hparams_text ? hparams_text : "{}", 0, NULL);
-    json_t *metrics = json_object_get(hparams, "metrics");
-    size_t i;
-    json_t *tag;
-    int rc = 0;
-    json_array_foreach(metrics, i, tag) {
-        if (!json_is_string(tag)) continue;
-        bool is_new = true;
-        for (size_t j = 0; j < c->tag_count; j++)
-            if (strcmp(c->tags[j], json_string_value(tag)) == 0) is_new = false;
-        if (!is_new) continue;
-        if (c->tag_count == VZ_MAX_SUMMARY_TAGS) c->has_more_tags = true;
-        else if (!(c->tags[c->tag_count++] = strdup(json_string_value(tag))))
-            rc = vz_out_of_memory(err, "the run summaries");
-    }
-    json_decref(hparams);
-    return rc;
-}
-
-int store_pg_summary_cursor_open(store_pg_readers *r, const char *const *tags, size_t tag_count,
-                                 const char *const *runs, size_t run_count, store_pg_summary_cursor **out,
-                                 vz_error *err)
+int store_pg_summary_open(store_pg_readers *r, const char *const *runs, size_t run_count, store_pg_summary **out,
+                          vz_error *err)
 {
     *out = NULL;
-    store_pg_summary_cursor *c = calloc(1, sizeof *c);
+    store_pg_summary *c = calloc(1, sizeof *c);
     if (!c) return vz_out_of_memory(err, "the run summaries");
     c->readers = r;
     int rc = read_begin(r, &c->conn, true, "the run summaries", err);
@@ -330,10 +302,13 @@ int store_pg_summary_cursor_open(store_pg_readers *r, const char *const *tags, s
                       "listing runs", err);
         if (!c->runs) rc = -1;
     } else if (rc == 0) {
-        /* The runs asked for, in that order; the first missing one is the 404. */
+        /* The names as a JSON array: one parameter, however many runs (json_dumps escapes what needs it). */
         json_t *names = json_array();
         for (size_t i = 0; i < run_count && names; i++)
-            if (json_array_append_new(names, json_string(runs[i])) < 0) json_decref(names), names = NULL;
+            if (json_array_append_new(names, json_string(runs[i])) < 0) {
+                json_decref(names);
+                names = NULL;
+            }
         char *text = names ? json_dumps(names, JSON_COMPACT) : NULL;
         json_decref(names);
         const char *params[] = {text};
@@ -344,41 +319,39 @@ int store_pg_summary_cursor_open(store_pg_readers *r, const char *const *tags, s
                                  1, params, 0, "listing runs", err)))
             rc = -1;
         free(text);
-        for (int i = 0; rc == 0 && i < PQntuples(c->runs); i++)
-            if (PQgetisnull(c->runs, i, 0))
-                rc = vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", PQgetvalue(c->runs, i, 1));
     }
-    for (size_t i = 0; rc == 0 && i < tag_count && i < VZ_MAX_SUMMARY_TAGS; i++, c->tag_count++)
-        if (!(c->tags[i] = strdup(tags[i]))) rc = vz_out_of_memory(err, "the run summaries");
-    /* Without tags asked for, the metric tags the runs' add_hparams recorded. */
-    for (int i = 0; rc == 0 && tag_count == 0 && i < PQntuples(c->runs); i++)
-        rc = add_metric_tags(c, PQgetvalue(c->runs, i, 2), err);
     if (rc < 0) {
-        store_pg_summary_cursor_close(c);
+        store_pg_summary_close(c);
         return -1;
     }
     *out = c;
     return 0;
 }
 
-const char *const *store_pg_summary_cursor_tags(const store_pg_summary_cursor *c, size_t *count, bool *has_more)
+int store_pg_summary_next_run(store_pg_summary *c, const char **name, const char **hparams_json, vz_error *err)
 {
-    *count = c->tag_count;
-    *has_more = c->has_more_tags;
-    return (const char *const *)c->tags;
+    if (c->next_run >= PQntuples(c->runs)) return 0;
+    int row = c->next_run++;
+    if (PQgetisnull(c->runs, row, 0))
+        return vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", PQgetvalue(c->runs, row, 1));
+    c->run_id = PQgetvalue(c->runs, row, 0);
+    *name = PQgetvalue(c->runs, row, 1);
+    *hparams_json = PQgetvalue(c->runs, row, 2);
+    return 1;
 }
 
-static void clear_kept(store_pg_summary_cursor *c)
+void store_pg_summary_rewind(store_pg_summary *c)
 {
-    for (size_t i = 0; i < c->kept_count; i++) PQclear(c->kept[i]);
-    c->kept_count = 0;
+    c->next_run = 0;
+    c->run_id = NULL;
 }
 
-/* The summary of (run, tag) into the next of the current run's tag summaries; nothing when the run has no
- * points of that tag. The lowest and highest value leave NaN out and name the first step holding each. */
-static int summarise_series(store_pg_summary_cursor *c, const char *run_id, const char *tag, vz_error *err)
+/* The count and last point from the series row; the lowest and highest value (NaN left out, the first
+ * step holding each) from the points: a scan of the series, as this backend keeps no summaries yet. */
+int store_pg_summary_tag(store_pg_summary *c, const char *tag, store_tag_summary *out, bool *found, vz_error *err)
 {
-    const char *params[] = {run_id, tag};
+    *found = false;
+    const char *params[] = {c->run_id, tag};
     PGresult *series = run(c->conn,
                            "SELECT id, count, last_step, last_wall_time, last_value FROM series "
                            "WHERE run_id = $1 AND kind = 'scalars' AND tag = $2 AND last_step IS NOT NULL",
@@ -388,9 +361,8 @@ static int summarise_series(store_pg_summary_cursor *c, const char *run_id, cons
         PQclear(series);
         return 0;
     }
-    store_tag_summary *t = &c->summaries[c->current.tag_count];
-    *t = (store_tag_summary){.tag = tag, .count = text_int64(series, 0, 1),
-                             .last = {text_int64(series, 0, 2), text_double(series, 0, 3), text_double(series, 0, 4)}};
+    *out = (store_tag_summary){.count = text_int64(series, 0, 1),
+                               .last = {text_int64(series, 0, 2), text_double(series, 0, 3), text_double(series, 0, 4)}};
     const char *id[] = {PQgetvalue(series, 0, 0)};
     PGresult *extremes = run(c->conn,
                              "SELECT * FROM (SELECT step, wall_time, value FROM scalar_points WHERE series_id = $1 "
@@ -398,39 +370,23 @@ static int summarise_series(store_pg_summary_cursor *c, const char *run_id, cons
                              "step, wall_time, value FROM scalar_points WHERE series_id = $1 AND value <> 'NaN' "
                              "ORDER BY value DESC, step LIMIT 1) hi",
                              1, id, 0, "summarising a series", err);
-    c->kept[c->kept_count++] = series;
+    PQclear(series);
     if (!extremes) return -1;
-    t->has_extremes = PQntuples(extremes) == 2;
-    if (t->has_extremes) {
-        t->min = (vz_point){text_int64(extremes, 0, 0), text_double(extremes, 0, 1), text_double(extremes, 0, 2)};
-        t->max = (vz_point){text_int64(extremes, 1, 0), text_double(extremes, 1, 1), text_double(extremes, 1, 2)};
+    out->has_extremes = PQntuples(extremes) == 2;
+    if (out->has_extremes) {
+        out->min = (vz_point){text_int64(extremes, 0, 0), text_double(extremes, 0, 1), text_double(extremes, 0, 2)};
+        out->max = (vz_point){text_int64(extremes, 1, 0), text_double(extremes, 1, 1), text_double(extremes, 1, 2)};
     }
     PQclear(extremes);
-    c->current.tag_count++;
+    *found = true;
     return 0;
 }
 
-int store_pg_summary_cursor_next(store_pg_summary_cursor *c, const store_run_summary **run_summary, vz_error *err)
-{
-    *run_summary = NULL;
-    clear_kept(c);
-    if (c->next_run >= PQntuples(c->runs)) return 0;
-    int row = c->next_run++;
-    c->current = (store_run_summary){.name = PQgetvalue(c->runs, row, 1), .hparams_json = PQgetvalue(c->runs, row, 2),
-                                     .tags = c->summaries};
-    for (size_t i = 0; i < c->tag_count; i++)
-        if (summarise_series(c, PQgetvalue(c->runs, row, 0), c->tags[i], err) < 0) return -1;
-    *run_summary = &c->current;
-    return 0;
-}
-
-void store_pg_summary_cursor_close(store_pg_summary_cursor *c)
+void store_pg_summary_close(store_pg_summary *c)
 {
     if (!c) return;
-    clear_kept(c);
     PQclear(c->runs);
     read_end(c->readers, c->conn, 0);
-    for (size_t i = 0; i < c->tag_count; i++) free(c->tags[i]);
     free(c);
 }
 

@@ -6,7 +6,7 @@
  * One store_pg is one connection. The writer of a vizd process holds one and commits groups of writes
  * through it as the SQLite writer does: store_pg_begin_group, then per write a savepoint around
  * store_pg_apply_write (or store_pg_delete_run) so that a refused write leaves the others of its group,
- * then store_pg_commit. Several vizd processes (replicas) may do so on one database at once: the rules
+ * then store_pg_commit (the savepoint is released after a rollback to it too, as store_backend.h says). Several vizd processes (replicas) may do so on one database at once: the rules
  * that keep them correct are in server/store_pg.c's header comment.
  *
  * Errors: a refused write is its 4xx; a lost connection (PostgreSQL restarted, network cut) is a 503
@@ -36,6 +36,12 @@ int store_pg_open(store_pg **out, const char *conninfo, vz_error *err);
 void store_pg_close(store_pg *pg);
 /* A new connection after a lost one (503 again when the server is still away). */
 int store_pg_reconnect(store_pg *pg, vz_error *err);
+bool store_pg_is_connected(const store_pg *pg);
+/* The connection is gone or no transaction is open: nothing of the group will commit. */
+bool store_pg_is_transaction_lost(const store_pg *pg);
+const char *store_pg_conninfo(const store_pg *pg);
+/* "postgresql://user@host:port/dbname": what the connection reaches, without a password. */
+void store_pg_describe(const store_pg *pg, char *out, size_t size);
 
 /* Start the transaction of a group of writes (and deletes: deleted_runs), and lock the rows of every run
  * they touch, in name order (new runs are created, updated_at now_s), so that two replicas committing groups
@@ -50,9 +56,9 @@ int store_pg_rollback_to_savepoint(store_pg *pg, vz_error *err);
 int store_pg_apply_write(store_pg *pg, vz_write *write, double now_s, vz_error *err);
 /* 404 when there is no such run. */
 int store_pg_delete_run(store_pg *pg, const char *run, vz_error *err);
-/* Queue a notification for the other replicas (payload up to 7,999 bytes; sent only if the group
- * commits), then commit. origin says who sent it, so a replica skips its own. */
-int store_pg_notify(store_pg *pg, const char *payload, vz_error *err);
+/* Queue the notifications of the group for the other replicas, in order (each up to 7,999 bytes; sent only
+ * if the group commits), before store_pg_commit. */
+int store_pg_notify_all(store_pg *pg, const char *const *payloads, size_t n, vz_error *err);
 int store_pg_commit(store_pg *pg, vz_error *err);
 /* Roll the group back (after a failure; nothing of it is stored). */
 void store_pg_rollback(store_pg *pg);
@@ -67,13 +73,16 @@ int store_pg_runs_cursor_open(store_pg_readers *readers, store_pg_runs_cursor **
 int store_pg_runs_cursor_next(store_pg_runs_cursor *cursor, const store_run_row **run, vz_error *err);
 void store_pg_runs_cursor_close(store_pg_runs_cursor *cursor);
 int store_pg_check_runs(store_pg_readers *readers, const char *const *runs, size_t n, vz_error *err);
-typedef struct store_pg_summary_cursor store_pg_summary_cursor;
-int store_pg_summary_cursor_open(store_pg_readers *readers, const char *const *tags, size_t tag_count,
-                                 const char *const *runs, size_t run_count, store_pg_summary_cursor **out,
-                                 vz_error *err);
-const char *const *store_pg_summary_cursor_tags(const store_pg_summary_cursor *cursor, size_t *count, bool *has_more);
-int store_pg_summary_cursor_next(store_pg_summary_cursor *cursor, const store_run_summary **run, vz_error *err);
-void store_pg_summary_cursor_close(store_pg_summary_cursor *cursor);
+/* Run summaries as store_backend.h's summary_* functions: runs in turn (a missing named run is the 404 of
+ * next_run, which returns 1, 0 after the last, or -1), and per run the summary of one scalar tag. */
+typedef struct store_pg_summary store_pg_summary;
+int store_pg_summary_open(store_pg_readers *readers, const char *const *runs, size_t run_count,
+                          store_pg_summary **out, vz_error *err);
+int store_pg_summary_next_run(store_pg_summary *cursor, const char **name, const char **hparams_json, vz_error *err);
+void store_pg_summary_rewind(store_pg_summary *cursor);
+int store_pg_summary_tag(store_pg_summary *cursor, const char *tag, store_tag_summary *out, bool *found,
+                         vz_error *err);
+void store_pg_summary_close(store_pg_summary *cursor);
 int store_pg_visit_tags(store_pg_readers *readers, const char *run, const char *kind, int64_t after, size_t limit,
                         store_tag_visitor visit, void *ctx, int64_t *next, vz_error *err);
 typedef struct store_pg_scalar_cursor store_pg_scalar_cursor;

@@ -355,7 +355,8 @@ Test(store_pg, a_notification_is_sent_only_with_a_commit)
     for (int k = 0; k < 2; k++) {
         cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, 1000.0, &err), 0, "%s", err.message);
         cr_assert_eq(store_pg_apply_write(pg, group[0], 1000.0, &err), 0, "%s", err.message);
-        cr_assert_eq(store_pg_notify(pg, k == 0 ? "rolled back" : "committed", &err), 0, "%s", err.message);
+        const char *payload[] = {k == 0 ? "rolled back" : "committed"};
+        cr_assert_eq(store_pg_notify_all(pg, payload, 1, &err), 0, "%s", err.message);
         if (k == 0) store_pg_rollback(pg);
         else cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
     }
@@ -403,7 +404,8 @@ static void commit_notice(store_pg *pg, const char *payload)
     one_point p;
     vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
     cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, 1000.0, &err), 0, "%s", err.message);
-    cr_assert_eq(store_pg_notify(pg, payload, &err), 0, "%s", err.message);
+    const char *payloads[] = {payload};
+    cr_assert_eq(store_pg_notify_all(pg, payloads, 1, &err), 0, "%s", err.message);
     cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
 }
 
@@ -628,30 +630,35 @@ Test(store_pg, runs_tags_histograms_media_and_summaries_read_back)
     cr_assert_eq(status.images, 1);
     cr_assert_eq(status.blobs, 1);
     cr_assert_eq(status.graphs, 1);
-    store_pg_summary_cursor *sc;
-    cr_assert_eq(store_pg_summary_cursor_open(r, NULL, 0, NULL, 0, &sc, &err), 0, "%s", err.message);
-    size_t tag_count;
-    bool has_more;
-    const char *const *tags = store_pg_summary_cursor_tags(sc, &tag_count, &has_more);
-    cr_assert_eq(tag_count, 1);
-    cr_assert_str_eq(tags[0], "acc");
-    const store_run_summary *summary;
-    cr_assert_eq(store_pg_summary_cursor_next(sc, &summary, &err), 0);
-    cr_assert_str_eq(summary->name, "B");
-    cr_assert_eq(summary->tag_count, 0);
-    cr_assert_eq(store_pg_summary_cursor_next(sc, &summary, &err), 0);
-    cr_assert_eq(summary->tag_count, 1);
-    cr_assert_eq(summary->tags[0].count, 3);
-    cr_assert_eq(summary->tags[0].last.step, 2);
-    cr_assert(summary->tags[0].has_extremes);
-    cr_assert_eq(summary->tags[0].min.step, 2);
-    cr_assert_eq(summary->tags[0].max.value, 2.5);
-    cr_assert_eq(store_pg_summary_cursor_next(sc, &summary, &err), 0);
-    cr_assert_null(summary);
-    store_pg_summary_cursor_close(sc);
+    store_pg_summary *sc;
+    cr_assert_eq(store_pg_summary_open(r, NULL, 0, &sc, &err), 0, "%s", err.message);
+    const char *run_name, *hparams;
+    store_tag_summary t;
+    bool found;
+    cr_assert_eq(store_pg_summary_next_run(sc, &run_name, &hparams, &err), 1);
+    cr_assert_str_eq(run_name, "B");
+    cr_assert_eq(store_pg_summary_tag(sc, "acc", &t, &found, &err), 0, "%s", err.message);
+    cr_assert(!found);
+    cr_assert_eq(store_pg_summary_next_run(sc, &run_name, &hparams, &err), 1);
+    cr_assert_str_eq(run_name, "b");
+    cr_assert_eq(store_pg_summary_tag(sc, "acc", &t, &found, &err), 0, "%s", err.message);
+    cr_assert(found);
+    cr_assert_eq(t.count, 3);
+    cr_assert_eq(t.last.step, 2);
+    cr_assert(t.has_extremes);
+    cr_assert_eq(t.min.step, 2);
+    cr_assert_eq(t.max.value, 2.5);
+    cr_assert_eq(store_pg_summary_next_run(sc, &run_name, &hparams, &err), 0);
+    store_pg_summary_rewind(sc);
+    cr_assert_eq(store_pg_summary_next_run(sc, &run_name, &hparams, &err), 1);
+    cr_assert_str_eq(run_name, "B");
+    store_pg_summary_close(sc);
     const char *missing[] = {"b", "gone"};
-    cr_assert_eq(store_pg_summary_cursor_open(r, NULL, 0, missing, 2, &sc, &err), -1);
+    cr_assert_eq(store_pg_summary_open(r, missing, 2, &sc, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_summary_next_run(sc, &run_name, &hparams, &err), 1);
+    cr_assert_eq(store_pg_summary_next_run(sc, &run_name, &hparams, &err), -1);
     cr_assert_eq(err.status, 404);
+    store_pg_summary_close(sc);
     store_pg_readers_close(r);
     store_pg_close(pg);
     free(url);
