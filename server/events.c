@@ -125,82 +125,16 @@ void events_destroy(events_hub *hub)
     free(hub);
 }
 
-/* An event lists at most this many of its write's tags: the ring keeps 1,024 events, and a write may
- * touch 10,000 tags per kind. A write with more says "more_tags": true, and a client then refreshes
- * everything of that run rather than the listed tags. */
-#define EVENT_MAX_TAGS 256
-
-/* The tags of a write, each once, up to EVENT_MAX_TAGS, and the largest step, over all its kinds. */
-typedef struct {
-    vz_buf tags;
-    size_t tag_count;
-    const char *seen[EVENT_MAX_TAGS];
-    bool has_more_tags;
-    bool has_step;
-    int64_t last_step;
-} write_summary;
-
-static void note_tag(write_summary *sum, const char *tag)
-{
-    for (size_t i = 0; i < sum->tag_count; i++)
-        if (strcmp(sum->seen[i], tag) == 0) return;
-    if (sum->tag_count == EVENT_MAX_TAGS) {
-        sum->has_more_tags = true;
-        return;
-    }
-    sum->seen[sum->tag_count] = tag;
-    if (sum->tag_count++) buf_putc(&sum->tags, ',');
-    buf_put_json_string(&sum->tags, tag);
-}
-
-static void note_step(write_summary *sum, int64_t step)
-{
-    if (!sum->has_step || step > sum->last_step) sum->last_step = step;
-    sum->has_step = true;
-}
-
 static char *format_write_event(const vz_write *w)
 {
-    write_summary sum = {0};
-    buf_init(&sum.tags);
-    for (size_t k = 0; k < w->scalar_count; k++) {
-        note_tag(&sum, w->scalars[k].tag);
-        for (size_t i = 0; i < w->scalars[k].count; i++) note_step(&sum, w->scalars[k].steps[i]);
-    }
-    for (size_t k = 0; k < w->histogram_count; k++) {
-        note_tag(&sum, w->histograms[k].tag);
-        note_step(&sum, w->histograms[k].step);
-    }
-    bool has_kind[3] = {false, false, false};
-    for (size_t k = 0; k < w->media_count; k++) {
-        has_kind[w->media[k].kind] = true;
-        note_tag(&sum, w->media[k].tag);
-        note_step(&sum, w->media[k].step);
-    }
+    char *data = write_event_data(w, 0);
+    if (!data) return NULL;
     vz_buf b;
     buf_init(&b);
-    buf_puts(&b, "event: write\ndata: {\"run\":");
-    buf_put_json_string(&b, w->run);
-    buf_puts(&b, ",\"kinds\":[");
-    const char *kinds[6] = {0};
-    size_t kind_count = 0;
-    if (w->scalar_count) kinds[kind_count++] = "scalars";
-    if (w->histogram_count) kinds[kind_count++] = "histograms";
-    if (has_kind[VZ_MEDIA_IMAGE]) kinds[kind_count++] = "images";
-    if (has_kind[VZ_MEDIA_TENSOR]) kinds[kind_count++] = "tensors";
-    if (has_kind[VZ_MEDIA_TEXT]) kinds[kind_count++] = "texts";
-    if (w->graph_json) kinds[kind_count++] = "graph";
-    for (size_t i = 0; i < kind_count; i++) {
-        if (i) buf_putc(&b, ',');
-        buf_put_json_string(&b, kinds[i]);
-    }
-    buf_puts(&b, "],\"tags\":[");
-    if (sum.tags.len) buf_append(&b, sum.tags.data, sum.tags.len);
-    buf_puts(&b, sum.has_more_tags ? "],\"more_tags\":true,\"last_step\":" : "],\"last_step\":");
-    if (sum.has_step) buf_put_int64(&b, sum.last_step);
-    else buf_puts(&b, "null");
-    buf_puts(&b, "}\n\n");
-    buf_free(&sum.tags);
+    buf_puts(&b, "event: write\ndata: ");
+    buf_puts(&b, data);
+    buf_puts(&b, "\n\n");
+    free(data);
     return buf_release(&b, NULL);
 }
 
@@ -216,6 +150,18 @@ static void publish_frame(events_hub *hub, char *frame)
 }
 
 void events_publish_write(void *ctx, const vz_write *write) { publish_frame(ctx, format_write_event(write)); }
+
+void events_publish_remote(events_hub *hub, const char *event, const char *data)
+{
+    vz_buf b;
+    buf_init(&b);
+    buf_puts(&b, "event: ");
+    buf_puts(&b, event);
+    buf_puts(&b, "\ndata: ");
+    buf_puts(&b, data);
+    buf_puts(&b, "\n\n");
+    publish_frame(hub, buf_release(&b, NULL));
+}
 
 void events_publish_delete(events_hub *hub, const char *run)
 {

@@ -18,6 +18,9 @@ void events_destroy(events_hub *hub);
 void events_publish_write(void *hub, const vz_write *write);
 /* Tell every stream a run was deleted: event "delete", data {"run": R}. */
 void events_publish_delete(events_hub *hub, const char *run);
+/* Publish an event another vizd process (replica) sent through the database: name "write" or "delete",
+ * data its JSON (checked by nobody but the sender: replicas trust their database). */
+void events_publish_remote(events_hub *hub, const char *event, const char *data);
 /* Fill res with a new event stream. */
 int events_open_stream(events_hub *hub, http_response *res, vz_error *err);
 

@@ -81,4 +81,10 @@ typedef struct {
 /* Release everything the write owns and zero it, so it can be filled again (import.c reuses it). */
 void write_free(vz_write *write);
 
+/* The data of the live event announcing a committed write (GET /api/v1/events, docs/API.md):
+ * {"run", "kinds", "tags" (each once, at most 256; else "more_tags": true), "last_step"}, as a string the
+ * caller frees; NULL when out of memory. With max_bytes (0: no limit), a longer one leaves its tags out and
+ * says "more_tags": true (a PostgreSQL notice must stay under 8,000 bytes). */
+char *write_event_data(const vz_write *write, size_t max_bytes);
+
 #endif
