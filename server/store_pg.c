@@ -43,6 +43,7 @@
 struct store_pg {
     PGconn *conn;
     char *conninfo;
+    char *group_runs; /* the current group's written runs, as a text[] literal (store_pg_begin_group) */
 };
 
 bool store_pg_is_conninfo(const char *db)
@@ -246,6 +247,7 @@ int store_pg_open(store_pg **out, const char *conninfo, vz_error *err)
 void store_pg_close(store_pg *pg)
 {
     if (!pg) return;
+    free(pg->group_runs);
     if (pg->conn) PQfinish(pg->conn);
     free(pg->conninfo);
     free(pg);
@@ -294,7 +296,7 @@ static void put_text_array(vz_buf *b, const char *const *names, size_t n)
 }
 
 int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const char *const *deleted_runs,
-                         size_t deleted_count, double now_s, vz_error *err)
+                         size_t deleted_count, vz_error *err)
 {
     if (exec_simple(pg, "BEGIN", "starting a transaction", err) < 0) return -1;
     const char **names = malloc((n ? n : 1) * sizeof *names);
@@ -313,13 +315,17 @@ int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const 
      * are locked after them. ORDER BY is the lock order, the same in every replica, so groups over the
      * same runs never deadlock; only a group that deletes a run and one that writes runs on both sides of
      * its name in the other order can, and PostgreSQL then fails one of them (503, not acknowledged). */
-    number_text now;
-    const char *params[] = {array.data, double_text(&now, now_s)};
+    /* A run new here is a placeholder until a write of it succeeds: created_at NaN, which the write's
+     * upsert_run replaces and store_pg_commit deletes if none did (a refused write stores nothing, not even
+     * its run; and no reader ever sees a placeholder, which lives only inside this transaction). */
+    const char *params[] = {array.data};
     PGresult *res = query(pg,
-                        "INSERT INTO runs AS r (name, created_at, updated_at) SELECT DISTINCT name, $2::float8, "
-                        "$2::float8 FROM unnest($1::text[]) AS name ORDER BY name ON CONFLICT (name) DO UPDATE "
-                        "SET updated_at = excluded.updated_at",
-                        2, params, NULL, PGRES_COMMAND_OK, "locking the runs", err);
+                        "INSERT INTO runs AS r (name, created_at, updated_at) SELECT DISTINCT name, 'NaN'::float8, "
+                        "'NaN'::float8 FROM unnest($1::text[]) AS name ORDER BY name "
+                        "ON CONFLICT (name) DO UPDATE SET name = r.name",
+                        1, params, NULL, PGRES_COMMAND_OK, "locking the runs", err);
+    free(pg->group_runs);
+    pg->group_runs = res ? buf_release(&array, NULL) : NULL;
     buf_free(&array);
     if (res) PQclear(res);
     if (!res) return -1;
@@ -376,10 +382,23 @@ int store_pg_notify_all(store_pg *pg, const char *const *payloads, size_t n, vz_
     return 0;
 }
 
-int store_pg_commit(store_pg *pg, vz_error *err) { return exec_simple(pg, "COMMIT", "committing", err); }
+int store_pg_commit(store_pg *pg, vz_error *err)
+{
+    if (pg->group_runs) {
+        const char *params[] = {pg->group_runs};
+        if (run_command(pg, "DELETE FROM runs WHERE name = ANY ($1::text[]) AND created_at = 'NaN'", 1, params,
+                        "committing", err) < 0)
+            return -1;
+        free(pg->group_runs);
+        pg->group_runs = NULL;
+    }
+    return exec_simple(pg, "COMMIT", "committing", err);
+}
 
 void store_pg_rollback(store_pg *pg)
 {
+    free(pg->group_runs);
+    pg->group_runs = NULL;
     if (PQstatus(pg->conn) == CONNECTION_OK) PQclear(PQexec(pg->conn, "ROLLBACK"));
 }
 
@@ -392,7 +411,8 @@ static int upsert_run(store_pg *pg, const vz_write *w, double now_s, char run_id
     PGresult *res = query(pg,
                         "INSERT INTO runs AS r (name, description, hparams, created_at, updated_at) "
                         "VALUES ($1, coalesce($3, ''), coalesce($4, '{}'), $2, $2) ON CONFLICT (name) DO UPDATE "
-                        "SET updated_at = excluded.updated_at, description = coalesce($3, r.description), "
+                        "SET updated_at = excluded.updated_at, created_at = CASE WHEN r.created_at = 'NaN' THEN "
+                        "excluded.created_at ELSE r.created_at END, description = coalesce($3, r.description), "
                         "hparams = coalesce($4, r.hparams) RETURNING id",
                         4, params, NULL, PGRES_TUPLES_OK, "writing the run", err);
     if (!res) return -1;
@@ -796,10 +816,12 @@ int store_pg_apply_write(store_pg *pg, vz_write *w, double now_s, vz_error *err)
 int store_pg_delete_run(store_pg *pg, const char *run, vz_error *err)
 {
     const char *params[] = {run};
-    PGresult *res = query(pg, "DELETE FROM runs WHERE name = $1", 1, params, NULL, PGRES_COMMAND_OK, "deleting a run",
-                        err);
+    /* A placeholder of this group (a run written later in it, new) is no run yet: 404, and the failed
+     * delete's savepoint brings the placeholder back. */
+    PGresult *res = query(pg, "DELETE FROM runs WHERE name = $1 RETURNING created_at <> 'NaN'", 1, params, NULL,
+                          PGRES_TUPLES_OK, "deleting a run", err);
     if (!res) return -1;
-    bool is_deleted = strcmp(PQcmdTuples(res), "0") != 0;
+    bool is_deleted = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     if (!is_deleted) return vz_fail(err, 404, "not_found", "run", "no such run");
     return delete_unused_blobs(pg, err);

@@ -44,10 +44,10 @@ const char *store_pg_conninfo(const store_pg *pg);
 void store_pg_describe(const store_pg *pg, char *out, size_t size);
 
 /* Start the transaction of a group of writes (and deletes: deleted_runs), and lock the rows of every run
- * they touch, in name order (new runs are created, updated_at now_s), so that two replicas committing groups
- * over the same runs wait for each other instead of deadlocking. */
+ * they touch, in name order (a new one as a placeholder until a write of it succeeds), so that two
+ * replicas committing groups over the same runs wait for each other instead of deadlocking. */
 int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const char *const *deleted_runs,
-                         size_t deleted_count, double now_s, vz_error *err);
+                         size_t deleted_count, vz_error *err);
 int store_pg_savepoint(store_pg *pg, vz_error *err);
 int store_pg_release_savepoint(store_pg *pg, vz_error *err);
 int store_pg_rollback_to_savepoint(store_pg *pg, vz_error *err);

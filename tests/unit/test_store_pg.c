@@ -82,7 +82,7 @@ static store_pg *open_or_fail(const char *url)
 /* Commit writes as one group, each under a savepoint, as the writer does. */
 static int commit_group(store_pg *pg, vz_write *const *writes, size_t n, vz_error *err)
 {
-    if (store_pg_begin_group(pg, writes, n, NULL, 0, 1000.0, err) < 0) return -1;
+    if (store_pg_begin_group(pg, writes, n, NULL, 0, err) < 0) return -1;
     for (size_t i = 0; i < n; i++) {
         if (store_pg_savepoint(pg, err) < 0 || store_pg_apply_write(pg, writes[i], 1000.0, err) < 0 ||
             store_pg_release_savepoint(pg, err) < 0) {
@@ -305,7 +305,7 @@ Test(store_pg, deleting_a_run_removes_what_it_held_and_blobs_no_one_uses)
     cr_assert_eq(db_int(url, "SELECT count(*) FROM blobs"), 1);
     for (int k = 0; k < 2; k++) {
         const char *name = k == 0 ? "r" : "s";
-        cr_assert_eq(store_pg_begin_group(pg, NULL, 0, &name, 1, 1000.0, &err), 0, "%s", err.message);
+        cr_assert_eq(store_pg_begin_group(pg, NULL, 0, &name, 1, &err), 0, "%s", err.message);
         cr_assert_eq(store_pg_delete_run(pg, name, &err), 0, "%s", err.message);
         cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
         /* The blob stays while the other run's image uses it. */
@@ -314,7 +314,7 @@ Test(store_pg, deleting_a_run_removes_what_it_held_and_blobs_no_one_uses)
     cr_assert_eq(db_int(url, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM series) + "
                              "(SELECT count(*) FROM scalar_points) + (SELECT count(*) FROM images)"), 0);
     const char *name = "r";
-    cr_assert_eq(store_pg_begin_group(pg, NULL, 0, &name, 1, 1000.0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_begin_group(pg, NULL, 0, &name, 1, &err), 0, "%s", err.message);
     cr_assert_eq(store_pg_delete_run(pg, name, &err), -1);
     cr_assert_eq(err.status, 404);
     store_pg_rollback(pg);
@@ -353,7 +353,7 @@ Test(store_pg, a_notification_is_sent_only_with_a_commit)
     one_point p;
     vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
     for (int k = 0; k < 2; k++) {
-        cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, 1000.0, &err), 0, "%s", err.message);
+        cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, &err), 0, "%s", err.message);
         cr_assert_eq(store_pg_apply_write(pg, group[0], 1000.0, &err), 0, "%s", err.message);
         const char *payload[] = {k == 0 ? "rolled back" : "committed"};
         cr_assert_eq(store_pg_notify_all(pg, payload, 1, &err), 0, "%s", err.message);
@@ -403,7 +403,7 @@ static void commit_notice(store_pg *pg, const char *payload)
     vz_error err;
     one_point p;
     vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
-    cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, 1000.0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, &err), 0, "%s", err.message);
     const char *payloads[] = {payload};
     cr_assert_eq(store_pg_notify_all(pg, payloads, 1, &err), 0, "%s", err.message);
     cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
@@ -683,6 +683,51 @@ Test(store_pg, a_read_after_the_connection_was_cut_retries_once)
     cr_assert_eq(points.count, 1);
     free(points.points);
     store_pg_readers_close(r);
+    store_pg_close(pg);
+    free(url);
+}
+
+/* A refused write stores nothing, not even its (new) run; deleting a run that only a later write of the same
+ * group creates is a 404, and that write still creates it. */
+Test(store_pg, a_refused_write_leaves_no_run_and_a_delete_sees_no_placeholder)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    one_point good, bad;
+    vz_write *ok = one_point_write(&good, "kept", "loss", -1, 1);
+    vz_write *refused = one_point_write(&bad, "refused", "loss", INT64_MAX, 1);
+    vz_write *writes[] = {ok, refused};
+    vz_error err;
+    cr_assert_eq(store_pg_begin_group(pg, writes, 2, NULL, 0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_savepoint(pg, &err), 0);
+    cr_assert_eq(store_pg_apply_write(pg, ok, 1000.0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_release_savepoint(pg, &err), 0);
+    /* "refused" has a point at INT64_MAX only inside this group, then a point without a step: overflow. */
+    cr_assert_eq(store_pg_savepoint(pg, &err), 0);
+    cr_assert_eq(store_pg_apply_write(pg, refused, 1000.0, &err), 0, "%s", err.message);
+    bad.needs_step = 1;
+    cr_assert_eq(store_pg_apply_write(pg, refused, 1000.0, &err), -1);
+    cr_assert_eq(err.status, 400);
+    cr_assert_eq(store_pg_rollback_to_savepoint(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_release_savepoint(pg, &err), 0, "%s", err.message);
+    cr_assert(!store_pg_is_transaction_lost(pg));
+    cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+    char *names = db_text(url, "SELECT string_agg(name || ' ' || (created_at = updated_at), ',') FROM runs");
+    cr_assert_str_eq(names, "kept true");
+    free(names);
+    /* [delete "new", write "new"]: the delete finds no run, the write makes one. */
+    const char *deleted[] = {"new"};
+    one_point p;
+    vz_write *create = one_point_write(&p, "new", "loss", -1, 1);
+    cr_assert_eq(store_pg_begin_group(pg, &create, 1, deleted, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_savepoint(pg, &err), 0);
+    cr_assert_eq(store_pg_delete_run(pg, "new", &err), -1);
+    cr_assert_eq(err.status, 404);
+    cr_assert_eq(store_pg_rollback_to_savepoint(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_release_savepoint(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_apply_write(pg, create, 1000.0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM runs WHERE name = 'new' AND created_at = 1000"), 1);
     store_pg_close(pg);
     free(url);
 }
