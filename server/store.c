@@ -11,7 +11,8 @@
  * Scalars are stored in blocks (see migrations/0001_init.sql): a write merges its points, sorted by step,
  * into the block whose step range they fall in, or appends them to the series' tail, rewriting each
  * touched block once and splitting any that outgrow VZ_SCALAR_BLOCK_POINTS. A write of a few points after
- * the last step is cheaper still: a small block row of its own, folded later (see fold_tail).
+ * the last step is cheaper still: a row per point in the series' tail, which readers read after the
+ * blocks, folded into blocks later (see fold_tail).
  *
  * Every block is inserted by insert_block and removed by delete_block, and nothing else touches
  * scalar_blocks: those two keep the block's M4 summary (migrations/0009_scalar_summaries.sql, level 0) in
@@ -63,6 +64,7 @@ typedef struct {
     sqlite3_stmt *find_series, *insert_series, *update_series;
     sqlite3_stmt *block_at_or_before, *first_block, *next_block_start, *delete_block, *insert_block;
     sqlite3_stmt *last_blocks, *series_with_tail, *set_tail_blocks;
+    sqlite3_stmt *insert_tail_point, *tail_points, *delete_tail;
     sqlite3_stmt *begin, *commit, *savepoint, *release, *rollback_to;
     sqlite3_stmt *insert_histogram, *recount_histogram_series, *upsert_graph;
     sqlite3_stmt *find_blob, *insert_blob, *insert_image, *insert_tensor, *insert_text;
@@ -295,14 +297,16 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
            prepare(db, &w->set_description, "UPDATE runs SET description = ?2 WHERE id = ?1", err) |
            prepare(db, &w->set_hparams, "UPDATE runs SET hparams = ?2 WHERE id = ?1", err) |
            prepare(db, &w->find_series,
-                   "SELECT id, count, last_step, tail_blocks FROM series WHERE run_id = ?1 AND kind = ?2 AND tag = ?3",
+                   "SELECT id, count, last_step, tail_blocks, tail_points FROM series "
+                   "WHERE run_id = ?1 AND kind = ?2 AND tag = ?3",
                    err) |
            prepare(db, &w->insert_series, "INSERT INTO series(run_id, kind, tag) VALUES(?1, ?2, ?3)", err) |
            prepare(db, &w->update_series,
                    "UPDATE series SET count = count + ?2, first_step = min(coalesce(first_step, ?3), ?3), "
                    "last_step = max(coalesce(last_step, ?4), ?4), "
                    "last_value = CASE WHEN ?6 THEN ?5 ELSE last_value END, "
-                   "last_wall_time = CASE WHEN ?6 THEN ?7 ELSE last_wall_time END, tail_blocks = ?8 WHERE id = ?1", err) |
+                   "last_wall_time = CASE WHEN ?6 THEN ?7 ELSE last_wall_time END, tail_blocks = ?8, tail_points = ?9 "
+                   "WHERE id = ?1", err) |
            prepare(db, &w->block_at_or_before,
                    "SELECT first_step, points FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?2 "
                    "ORDER BY first_step DESC LIMIT 1", err) |
@@ -316,8 +320,13 @@ static int prepare_writer_statements(vz_store *s, vz_error *err)
                    "SELECT first_step, points FROM (SELECT first_step, points FROM scalar_blocks WHERE series_id = ?1 "
                    "ORDER BY first_step DESC LIMIT ?2) ORDER BY first_step", err) |
            prepare(db, &w->series_with_tail,
-                   "SELECT id, tail_blocks FROM series WHERE id > ?2 AND tail_blocks > 0 ORDER BY id LIMIT ?1", err) |
-           prepare(db, &w->set_tail_blocks, "UPDATE series SET tail_blocks = 0 WHERE id = ?1", err) |
+                   "SELECT id, tail_blocks, tail_points FROM series WHERE id > ?2 AND (tail_blocks > 0 OR "
+                   "tail_points > 0) ORDER BY id LIMIT ?1", err) |
+           prepare(db, &w->set_tail_blocks, "UPDATE series SET tail_blocks = 0, tail_points = 0 WHERE id = ?1", err) |
+           prepare(db, &w->insert_tail_point, "INSERT INTO scalar_tail(series_id, step, point) VALUES(?1, ?2, ?3)",
+                   err) |
+           prepare(db, &w->tail_points, "SELECT step, point FROM scalar_tail WHERE series_id = ?1 ORDER BY step", err) |
+           prepare(db, &w->delete_tail, "DELETE FROM scalar_tail WHERE series_id = ?1", err) |
            prepare(db, &w->delete_block, "DELETE FROM scalar_blocks WHERE series_id = ?1 AND first_step = ?2", err) |
            prepare(db, &w->insert_block,
                    "INSERT INTO scalar_blocks(series_id, first_step, last_step, count, points) "
@@ -844,7 +853,7 @@ static int build_pending_summaries(vz_store *s, vz_error *err)
 }
 
 /* Insert the points [from, from + n) of c as a block, with its summaries. is_appended: the caller knows
- * that no block of the series starts after it (a tail block), which saves looking. */
+ * that no block of the series starts after it (a fold of the tail), which saves looking. */
 static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, size_t from, size_t n,
                         bool is_appended, vz_error *err)
 {
@@ -953,11 +962,12 @@ static size_t merge_points(const point_columns *block, const point_columns *in, 
     return added;
 }
 
-static int write_blocks(vz_store *s, int64_t series_id, const point_columns *c, vz_error *err)
+/* Insert c's points as blocks; is_appended: they come after every block of the series (see insert_block). */
+static int write_blocks(vz_store *s, int64_t series_id, const point_columns *c, bool is_appended, vz_error *err)
 {
     for (size_t from = 0; from < c->count; from += VZ_SCALAR_BLOCK_POINTS) {
         size_t n = c->count - from < VZ_SCALAR_BLOCK_POINTS ? c->count - from : VZ_SCALAR_BLOCK_POINTS;
-        if (insert_block(s, series_id, c, from, n, false, err) < 0) return -1;
+        if (insert_block(s, series_id, c, from, n, is_appended, err) < 0) return -1;
     }
     return 0;
 }
@@ -983,7 +993,7 @@ static int merge_into_blocks(vz_store *s, int64_t series_id, const point_columns
         else if (found && (rc = delete_block(s, series_id, block_start, err)) < 0) break;
         *added += merge_points(&block, in, i, end, &merged);
         if (merged.is_failed) rc = vz_out_of_memory(err, "merging scalar blocks");
-        else rc = write_blocks(s, series_id, &merged, err);
+        else rc = write_blocks(s, series_id, &merged, false, err);
         i = end;
     }
     columns_free(&block);
@@ -991,25 +1001,89 @@ static int merge_into_blocks(vz_store *s, int64_t series_id, const point_columns
     return rc;
 }
 
-/* ---- the tail: cheap appends (migrations/0008_scalar_tail.sql) --------------------------------------
+/* ---- the tail: cheap appends (migrations/0010_scalar_tail_points.sql) -------------------------------
  * A write of a few points after a series' last step, the common case of a training loop logging a point
- * per step, is inserted as a block row of its own instead of being merged into the open block: a small
- * INSERT instead of rewriting up to 24 KB. The series' last tail_blocks rows are such tail blocks. They are
- * folded, with the open block before them, into full blocks when TAIL_MAX_BLOCKS have accumulated, before
- * any write that lands at or before the last step (so merges only ever meet folded blocks), when the
- * writer is idle, and when the store closes. Readers need not know: a tail block is a block. */
-#define TAIL_MAX_BLOCKS 64
+ * per step, inserts one row per point into scalar_tail instead of touching the blocks: one b-tree row
+ * where a block would cost the block, its index entry and a summary row at every level (a one-point
+ * append wrote a dozen rows, most of a one-point request's time). series.tail_points counts them. They
+ * are folded, with the open block before them, into full blocks when TAIL_MAX_POINTS have gathered,
+ * before any write that lands at or before the last step (so merges only ever meet folded blocks), when
+ * the writer is idle, and when the store closes. Every tail step comes after every block's, so readers
+ * append the tail after the blocks (read_tail). Tail blocks of migration 0008 (series.tail_blocks: the
+ * series' last rows of scalar_blocks) are no longer made; those an older vizd left are folded the same
+ * way. */
+#define TAIL_MAX_POINTS 256
 #define TAIL_APPEND_MAX_POINTS 32 /* a write of more points per tag goes into full blocks at once */
 
-/* Fold a series' tail blocks (its last tail_blocks rows) and the open block before them, followed by the
- * sorted points in (NULL: none), which all come after them, into full blocks. */
-static int fold_tail(vz_store *s, int64_t series_id, int64_t tail_blocks, const point_columns *in, vz_error *err)
+/* What waits in a series' tail: tail blocks (0008) and tail points (0010). */
+typedef struct {
+    int64_t blocks, points;
+} series_tail;
+
+/* A tail row's point column: wall time and value, float64 each, in the machine's byte order as in the
+ * blocks. */
+#define TAIL_POINT_BYTES (2 * sizeof(double))
+
+/* Append the rows of a statement selecting (step, point) of scalar_tail, in step order, to out. */
+static int tail_rows_append(sqlite3 *db, sqlite3_stmt *st, point_columns *out, vz_error *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        double pair[2] = {NAN, NAN}; /* a point BLOB of the wrong size (a damaged file) reads as NaN */
+        const void *point = sqlite3_column_blob(st, 1);
+        if (point && sqlite3_column_bytes(st, 1) == (int)TAIL_POINT_BYTES) memcpy(pair, point, sizeof pair);
+        columns_push(out, sqlite3_column_int64(st, 0), pair[0], pair[1]);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return sql_fail(err, db, "reading a series' tail");
+    return out->is_failed ? vz_out_of_memory(err, "reading a series' tail") : 0;
+}
+
+/* The series' tail points in [start, end] (migrations/0010_scalar_tail_points.sql), appended to out: they
+ * come after every block's, so a reader hands them on after the blocks. */
+static const char tail_in_range_sql[] =
+    "SELECT step, point FROM scalar_tail WHERE series_id = ?1 AND step BETWEEN ?2 AND ?3 ORDER BY step";
+
+static int read_tail(sqlite3 *db, int64_t series_id, int64_t start, int64_t end, point_columns *out, vz_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, tail_in_range_sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(err, db, "reading a series' tail");
+    sqlite3_bind_int64(st, 1, series_id);
+    sqlite3_bind_int64(st, 2, start);
+    sqlite3_bind_int64(st, 3, end);
+    int rc = tail_rows_append(db, st, out, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Insert the sorted points in, all after the series' last step, as tail rows. */
+static int append_to_tail(vz_store *s, int64_t series_id, const point_columns *in, vz_error *err)
+{
+    sqlite3_stmt *st = s->stmt.insert_tail_point;
+    for (size_t i = 0; i < in->count; i++) {
+        unsigned char point[TAIL_POINT_BYTES];
+        memcpy(point, &in->wall_times_s[i], sizeof(double));
+        memcpy(point + sizeof(double), &in->values[i], sizeof(double));
+        sqlite3_bind_int64(st, 1, series_id);
+        sqlite3_bind_int64(st, 2, in->steps[i]);
+        sqlite3_bind_blob(st, 3, point, sizeof point, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "appending to a series' tail");
+    }
+    return 0;
+}
+
+/* Fold a series' tail (its last tail.blocks block rows and its tail rows) and the open block before it,
+ * followed by the sorted points in (NULL: none), which all come after them, into full blocks. */
+static int fold_tail(vz_store *s, int64_t series_id, series_tail tail, const point_columns *in, vz_error *err)
 {
     point_columns merged = {0};
     sqlite3_stmt *st = s->stmt.last_blocks;
     sqlite3_bind_int64(st, 1, series_id);
-    sqlite3_bind_int64(st, 2, tail_blocks + 1);
-    int rc, step_rc;
+    sqlite3_bind_int64(st, 2, tail.blocks + 1);
+    int rc = 0, step_rc;
     while ((step_rc = sqlite3_step(st)) == SQLITE_ROW) {
         size_t n = blob_point_count(sqlite3_column_bytes(st, 1));
         if (merged.count == 0 && n >= VZ_SCALAR_BLOCK_POINTS) continue; /* a full block before the tail stays */
@@ -1021,32 +1095,41 @@ static int fold_tail(vz_store *s, int64_t series_id, int64_t tail_blocks, const 
         columns_free(&merged);
         return -1;
     }
-    if (step_rc != SQLITE_DONE) {
-        columns_free(&merged);
-        return sql_fail(err, s->writer_db, "folding a series' tail");
+    if (step_rc != SQLITE_DONE) rc = sql_fail(err, s->writer_db, "folding a series' tail");
+    if (rc == 0 && tail.points > 0) {
+        st = s->stmt.tail_points;
+        sqlite3_bind_int64(st, 1, series_id);
+        rc = tail_rows_append(s->writer_db, st, &merged, err);
+        st = s->stmt.delete_tail;
+        sqlite3_bind_int64(st, 1, series_id);
+        if (rc == 0 && sqlite3_step(st) != SQLITE_DONE) rc = sql_fail(err, s->writer_db, "folding a series' tail");
+        sqlite3_reset(st);
     }
-    if (in) columns_append(&merged, in->steps, in->wall_times_s, in->values, in->count);
-    rc = merged.is_failed ? vz_out_of_memory(err, "folding a series' tail") : write_blocks(s, series_id, &merged, err);
+    if (rc == 0 && in) columns_append(&merged, in->steps, in->wall_times_s, in->values, in->count);
+    /* What is folded comes after every block left, so each new block is the series' last. */
+    if (rc == 0 && merged.is_failed) rc = vz_out_of_memory(err, "folding a series' tail");
+    if (rc == 0) rc = write_blocks(s, series_id, &merged, true, err);
     columns_free(&merged);
     return rc;
 }
 
-/* Store a tag's sorted, unique points: appended as a tail block when they are few and all after the last
- * step, else merged into folded blocks. *tail_blocks is the series' count before and after; *added counts
- * the points that were not there before. */
+/* Store a tag's sorted, unique points: appended to the tail when they are few and all after the last step,
+ * else merged into folded blocks. *tail is the series' tail before and after; *added counts the points
+ * that were not there before. */
 static int store_points(vz_store *s, int64_t series_id, bool has_last_step, int64_t last_step,
-                        const point_columns *in, int64_t *tail_blocks, size_t *added, vz_error *err)
+                        const point_columns *in, series_tail *tail, size_t *added, vz_error *err)
 {
     bool is_append = !has_last_step || in->steps[0] > last_step;
     *added = is_append ? in->count : 0;
-    if (is_append && in->count <= TAIL_APPEND_MAX_POINTS && *tail_blocks < TAIL_MAX_BLOCKS) {
-        ++*tail_blocks;
-        return insert_block(s, series_id, in, 0, in->count, true, err);
+    if (is_append && in->count <= TAIL_APPEND_MAX_POINTS && tail->blocks == 0 &&
+        tail->points + (int64_t)in->count <= TAIL_MAX_POINTS) {
+        tail->points += (int64_t)in->count;
+        return append_to_tail(s, series_id, in, err);
     }
-    int64_t folded = *tail_blocks;
-    *tail_blocks = 0;
+    series_tail folded = *tail;
+    *tail = (series_tail){0, 0};
     if (is_append) return fold_tail(s, series_id, folded, in, err);
-    if (folded > 0 && fold_tail(s, series_id, folded, NULL, err) < 0) return -1;
+    if ((folded.blocks > 0 || folded.points > 0) && fold_tail(s, series_id, folded, NULL, err) < 0) return -1;
     return merge_into_blocks(s, series_id, in, added, err);
 }
 
@@ -1056,14 +1139,15 @@ static int fold_some_tails(vz_store *s, vz_error *err)
 {
     sqlite3 *db = s->writer_db;
     if (exec_sql(db, "BEGIN IMMEDIATE", "folding tails", err) < 0) return -1;
-    int64_t ids[IDLE_FOLD_SERIES], tails[IDLE_FOLD_SERIES];
+    int64_t ids[IDLE_FOLD_SERIES];
+    series_tail tails[IDLE_FOLD_SERIES];
     int n = 0, rc = 0, step_rc;
     sqlite3_stmt *st = s->stmt.series_with_tail;
     sqlite3_bind_int64(st, 1, IDLE_FOLD_SERIES);
     sqlite3_bind_int64(st, 2, s->fold_after);
     while (n < IDLE_FOLD_SERIES && (step_rc = sqlite3_step(st)) == SQLITE_ROW) {
         ids[n] = sqlite3_column_int64(st, 0);
-        tails[n++] = sqlite3_column_int64(st, 1);
+        tails[n++] = (series_tail){sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)};
     }
     sqlite3_reset(st);
     if (n < IDLE_FOLD_SERIES && step_rc != SQLITE_DONE) rc = sql_fail(err, db, "folding tails");
@@ -1122,7 +1206,7 @@ typedef struct {
     int64_t id;
     bool has_last_step;
     int64_t last_step;
-    int64_t tail_blocks; /* scalars: see fold_tail */
+    series_tail tail; /* scalars: see fold_tail */
 } series_state;
 
 static int find_or_create_series(vz_store *s, int64_t run_id, const char *kind, const char *tag,
@@ -1137,7 +1221,7 @@ static int find_or_create_series(vz_store *s, int64_t run_id, const char *kind, 
         out->id = sqlite3_column_int64(st, 0);
         out->has_last_step = sqlite3_column_type(st, 2) != SQLITE_NULL;
         out->last_step = sqlite3_column_int64(st, 2);
-        out->tail_blocks = sqlite3_column_int64(st, 3);
+        out->tail = (series_tail){sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
     }
     sqlite3_reset(st);
     if (rc == SQLITE_ROW) return 0;
@@ -1152,7 +1236,7 @@ static int find_or_create_series(vz_store *s, int64_t run_id, const char *kind, 
     out->id = sqlite3_last_insert_rowid(s->writer_db);
     out->has_last_step = false;
     out->last_step = 0;
-    out->tail_blocks = 0;
+    out->tail = (series_tail){0, 0};
     return 0;
 }
 
@@ -1289,7 +1373,7 @@ static void gather_group_points(const vz_write *w, const tagged_item *group, siz
 }
 
 static int update_series_summary(vz_store *s, int64_t series_id, const series_state *before,
-                                 const point_columns *points, size_t added, int64_t tail_blocks, vz_error *err)
+                                 const point_columns *points, size_t added, const series_tail *tail, vz_error *err)
 {
     size_t last = points->count - 1;
     bool is_new_last = !before->has_last_step || points->steps[last] >= before->last_step;
@@ -1302,7 +1386,8 @@ static int update_series_summary(vz_store *s, int64_t series_id, const series_st
     sqlite3_bind_blob(st, 5, &value, sizeof value, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 6, is_new_last);
     sqlite3_bind_double(st, 7, points->wall_times_s[last]);
-    sqlite3_bind_int64(st, 8, tail_blocks);
+    sqlite3_bind_int64(st, 8, tail->blocks);
+    sqlite3_bind_int64(st, 9, tail->points);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : sql_fail(err, s->writer_db, "updating a series");
@@ -1328,11 +1413,11 @@ static int apply_scalars(vz_store *s, int64_t run_id, vz_write *w, vz_error *err
             break;
         }
         if (points.count == 0) continue;
-        int64_t tail_blocks = series.tail_blocks;
-        if ((rc = store_points(s, series.id, series.has_last_step, series.last_step, &points, &tail_blocks, &added,
+        series_tail tail = series.tail;
+        if ((rc = store_points(s, series.id, series.has_last_step, series.last_step, &points, &tail, &added,
                                err)) < 0)
             break;
-        rc = update_series_summary(s, series.id, &series, &points, added, tail_blocks, err);
+        rc = update_series_summary(s, series.id, &series, &points, added, &tail, err);
     }
     columns_free(&points);
     free(items);
@@ -1582,6 +1667,8 @@ static int apply_write(vz_store *s, vz_write *w, vz_error *err)
 static int apply_delete_run(vz_store *s, const char *run, vz_error *err)
 {
     static const char *const statements[] = {
+        "DELETE FROM scalar_tail WHERE series_id IN "
+        "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
         "DELETE FROM scalar_blocks WHERE series_id IN "
         "(SELECT series.id FROM series JOIN runs ON runs.id = series.run_id WHERE runs.name = ?1)",
         "DELETE FROM scalar_summaries WHERE series_id IN "
@@ -2114,7 +2201,7 @@ struct store_summary_cursor {
     vz_store *store;
     sqlite3 *db;
     sqlite3_stmt *all_runs, *one_run; /* id, name, hparams */
-    sqlite3_stmt *series, *top_summaries;
+    sqlite3_stmt *series, *top_summaries, *tail;
     char **runs; /* the runs asked for by name (copied: the cursor outlives the request), or NULL: all */
     size_t run_count, next_run;
     char *tags[VZ_MAX_SUMMARY_TAGS];
@@ -2196,6 +2283,7 @@ int store_summary_cursor_open(vz_store *s, const char *const *tags, size_t tag_c
                      "SELECT count, picks FROM scalar_summaries WHERE series_id = ?1 AND level = ?2 "
                      "ORDER BY first_step",
                      err);
+    if (rc == 0) rc = prepare(c->db, &c->tail, tail_in_range_sql, err);
     /* Without tags asked for, the metric tags the runs' add_hparams recorded: a first pass over the runs. */
     if (rc == 0 && tag_count == 0) {
         sqlite3_stmt *row;
@@ -2222,8 +2310,9 @@ const char *const *store_summary_cursor_tags(const store_summary_cursor *c, size
 }
 
 /* The series' M4 summary as a whole: its rows at the top level of scalar_summaries (groups of about 8^4
- * blocks, which partition the series) appended in step order, so the lowest and highest value (NaN left
- * out, the earliest of equal ones) come with their steps from a row or two, without a block opened. */
+ * blocks, which partition the blocks) appended in step order, then its tail's points, so the lowest and
+ * highest value (NaN left out, the earliest of equal ones) come with their steps from a row or two and at
+ * most TAIL_MAX_POINTS points, without a block opened. */
 static int summarise_whole_series(store_summary_cursor *c, int64_t series_id, vz_m4_summary *whole, vz_error *err)
 {
     *whole = (vz_m4_summary){0};
@@ -2237,7 +2326,20 @@ static int summarise_whole_series(store_summary_cursor *c, int64_t series_id, vz
         picks_decode(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0), &group);
         m4_summary_append(whole, &group);
     }
-    return rc == SQLITE_DONE ? 0 : sql_fail(err, c->db, "summarising a series");
+    if (rc != SQLITE_DONE) return sql_fail(err, c->db, "summarising a series");
+    /* The tail's points come after every group's. */
+    point_columns tail = {0};
+    sqlite3_bind_int64(c->tail, 1, series_id);
+    sqlite3_bind_int64(c->tail, 2, INT64_MIN);
+    sqlite3_bind_int64(c->tail, 3, INT64_MAX);
+    rc = tail_rows_append(c->db, c->tail, &tail, err);
+    if (rc == 0 && tail.count) {
+        vz_m4_summary group;
+        m4_summarise(tail.steps, tail.wall_times_s, tail.values, tail.count, &group);
+        m4_summary_append(whole, &group);
+    }
+    columns_free(&tail);
+    return rc;
 }
 
 /* The summary of (run, tag) into the next of the current run's tag summaries; nothing when the run has no
@@ -2284,7 +2386,7 @@ int store_summary_cursor_next(store_summary_cursor *c, const store_run_summary *
 void store_summary_cursor_close(store_summary_cursor *c)
 {
     if (!c) return;
-    sqlite3_stmt *statements[] = {c->all_runs, c->one_run, c->series, c->top_summaries};
+    sqlite3_stmt *statements[] = {c->all_runs, c->one_run, c->series, c->top_summaries, c->tail};
     for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) sqlite3_finalize(statements[i]);
     if (c->db) {
         read_end(c->db, 0, NULL);
@@ -2430,6 +2532,17 @@ static void visit_block(const unsigned char *blob, size_t n, int64_t start, int6
     if (to > from) visitor->points(visitor->ctx, steps + from, walls + from, values + from, to - from);
 }
 
+/* Hand the visitor the series' tail points in [start, end], after its blocks. */
+static int visit_tail(sqlite3 *db, int64_t series_id, int64_t start, int64_t end, point_columns *scratch,
+                      const store_scalar_visitor *visitor, vz_error *err)
+{
+    scratch->count = 0;
+    if (read_tail(db, series_id, start, end, scratch, err) < 0) return -1;
+    if (scratch->count)
+        visitor->points(visitor->ctx, scratch->steps, scratch->wall_times_s, scratch->values, scratch->count);
+    return 0;
+}
+
 static int scan_blocks(sqlite3 *db, int64_t series_id, int64_t start, int64_t end,
                        const store_scalar_visitor *visitor, vz_error *err)
 {
@@ -2444,14 +2557,12 @@ static int scan_blocks(sqlite3 *db, int64_t series_id, int64_t start, int64_t en
     while (!scratch.is_failed && (rc = sqlite3_step(st)) == SQLITE_ROW)
         visit_block(sqlite3_column_blob(st, 0), blob_point_count(sqlite3_column_bytes(st, 0)), start, end,
                     &scratch, visitor);
-    bool is_failed = scratch.is_failed;
-    columns_free(&scratch);
-    if (is_failed) {
-        sqlite3_finalize(st);
-        return vz_out_of_memory(err, "reading scalars");
-    }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : sql_fail(err, db, "reading scalars");
+    if (scratch.is_failed) rc = vz_out_of_memory(err, "reading scalars");
+    else if (rc != SQLITE_DONE) rc = sql_fail(err, db, "reading scalars");
+    else rc = visit_tail(db, series_id, start, end, &scratch, visitor, err);
+    columns_free(&scratch);
+    return rc;
 }
 
 
@@ -2578,6 +2689,7 @@ static int walk_summaries(sqlite3 *db, int64_t series_id, int64_t start, int64_t
         has_step = c->has_row;
         step = c->first_step;
     }
+    if (rc == 0) rc = visit_tail(db, series_id, start, end, &scratch, visitor, err);
     for (int level = 0; level <= SUMMARY_LEVELS; level++) sqlite3_finalize(levels[level].st);
     sqlite3_finalize(block);
     columns_free(&scratch);
@@ -2658,7 +2770,8 @@ int store_check_runs(vz_store *s, const char *const *runs, size_t n, vz_error *e
 struct store_scalar_cursor {
     vz_store *store;
     sqlite3 *db;
-    sqlite3_stmt *st; /* NULL once the series is done (or when it has no points) */
+    sqlite3_stmt *st; /* NULL once the series' blocks are done (or when it has no points) */
+    int64_t tail_series_id; /* the series whose tail comes after its blocks; -1 once handed out (or none) */
     int64_t start, end;
     point_columns scratch;
 };
@@ -2668,7 +2781,7 @@ int store_scalar_cursor_open(vz_store *s, const char *run, const char *tag, int6
 {
     store_scalar_cursor *c = calloc(1, sizeof *c);
     if (!c) return vz_out_of_memory(err, "reading scalars");
-    *c = (store_scalar_cursor){.store = s, .start = start, .end = end};
+    *c = (store_scalar_cursor){.store = s, .tail_series_id = -1, .start = start, .end = end};
     if (reader_acquire(s, &c->db, err) < 0) {
         free(c);
         return -1;
@@ -2683,6 +2796,7 @@ int store_scalar_cursor_open(vz_store *s, const char *run, const char *tag, int6
             sqlite3_bind_int64(c->st, 1, series_id);
             sqlite3_bind_int64(c->st, 2, start);
             sqlite3_bind_int64(c->st, 3, end);
+            c->tail_series_id = series_id;
         }
     }
     if (rc < 0) {
@@ -2726,6 +2840,16 @@ int store_scalar_cursor_next(store_scalar_cursor *c, const int64_t **steps, cons
         *wall_times_s += from;
         *values += from;
         *count = to - from;
+    }
+    if (*count == 0 && c->tail_series_id >= 0) { /* the blocks are done: the tail comes last */
+        int64_t series_id = c->tail_series_id;
+        c->tail_series_id = -1;
+        c->scratch.count = 0;
+        if (read_tail(c->db, series_id, c->start, c->end, &c->scratch, err) < 0) return -1;
+        *steps = c->scratch.steps;
+        *wall_times_s = c->scratch.wall_times_s;
+        *values = c->scratch.values;
+        *count = c->scratch.count;
     }
     return 0;
 }

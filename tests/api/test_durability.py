@@ -101,12 +101,12 @@ def test_sigkill_right_after_one_acknowledged_write_loses_nothing(vizd):
 
 
 def tail_rows(db_path):
-    return query_db(db_path, "SELECT coalesce(sum(tail_blocks), 0) FROM series")[0][0]
+    return query_db(db_path, "SELECT coalesce(sum(tail_blocks + tail_points), 0) FROM series")[0][0]
 
 
 def test_sigkill_right_after_one_point_writes_keeps_the_unfolded_tail(vizd):
-    # One-point appends wait as small tail blocks until they are folded (at 64 of them, or when vizd is
-    # idle): a kill before the fold must lose none of them, and the tail must fold after the restart.
+    # One-point appends wait as tail rows until they are folded (at 256 points, or when vizd is idle): a
+    # kill before the fold must lose none of them, and the tail must fold after the restart.
     vizd.client.write_ok({"run": "r", "scalars": [{"tag": "t", "steps": list(range(1500)),
                                                    "values": [0.25] * 1500}]})
     expected = {s: 0.25 for s in range(1500)}

@@ -1,5 +1,6 @@
-/* test_store_tail.c -- the tail of a scalar series: a write of a few points after the last step is a small
- * block row of its own (migrations/0008_scalar_tail.sql) until the tail is folded into full blocks. Reads
+/* test_store_tail.c -- the tail of a scalar series: a write of a few points after the last step waits as
+ * rows of scalar_tail (migrations/0010_scalar_tail_points.sql) until the tail is folded into full blocks;
+ * a tail block left by an older vizd (0008) is folded the same way. Reads
  * must see tail points exactly, whatever mix of appends, overwrites, out-of-order steps, assigned steps,
  * folds, deletes and restarts came before. */
 #include <math.h>
@@ -8,10 +9,14 @@
 
 #include "helpers.h"
 
-#define TAIL_MAX_BLOCKS 64 /* as in store.c */
+#define TAIL_MAX_POINTS 256 /* as in store.c */
 
 static int64_t block_rows(const char *path) { return db_int(path, "SELECT count(*) FROM scalar_blocks"); }
-static int64_t tail_blocks(const char *path) { return db_int(path, "SELECT coalesce(sum(tail_blocks), 0) FROM series"); }
+/* What waits in the tails: tail points and (0008) tail blocks, as the series rows count them. */
+static int64_t tail_rows(const char *path)
+{
+    return db_int(path, "SELECT coalesce(sum(tail_blocks + tail_points), 0) FROM series");
+}
 
 static void write_point(vz_store *store, const char *run, const char *tag, int64_t step, double value)
 {
@@ -94,7 +99,7 @@ static void assert_matches(vz_store *store, const char *run, const char *tag, co
     cr_assert_eq(want.count, (int64_t)m->count);
 }
 
-Test(store_tail, one_point_appends_become_tail_blocks_and_fold_into_full_blocks)
+Test(store_tail, one_point_appends_wait_in_the_tail_and_fold_into_full_blocks)
 {
     char *path;
     vz_store *store = open_temp_store(&path);
@@ -103,15 +108,17 @@ Test(store_tail, one_point_appends_become_tail_blocks_and_fold_into_full_blocks)
     for (int64_t step = 0; step < 3000; step++) {
         write_and_note(store, &m, step, tenth((size_t)step));
         if (step % 500 != 499) continue;
-        /* However far the folds have come: at most 64 one-point rows wait after the full blocks. */
-        int64_t tails = tail_blocks(path), rows = block_rows(path);
-        cr_assert_leq(tails, TAIL_MAX_BLOCKS);
-        cr_assert_leq(rows, (step + 1) / 1024 + 1 + tails, "%lld rows after %lld points", (long long)rows,
+        /* However far the folds have come: at most 256 points wait in the tail, every other point is in
+         * full blocks and the open one, and the series' count says where each point is. */
+        int64_t tails = tail_rows(path), rows = block_rows(path);
+        cr_assert_leq(tails, TAIL_MAX_POINTS);
+        cr_assert_eq(tails, db_int(path, "SELECT count(*) FROM scalar_tail"));
+        cr_assert_leq(rows, (step + 1) / 1024 + 1, "%lld rows after %lld points", (long long)rows,
                       (long long)step + 1);
     }
     assert_matches(store, "r", "t", &m);
     store_close(store); /* folds every tail */
-    cr_assert_eq(tail_blocks(path), 0);
+    cr_assert_eq(tail_rows(path), 0);
     cr_assert_eq(block_rows(path), 3);
     free(path);
 }
@@ -136,7 +143,7 @@ Test(store_tail, overwriting_a_step_that_sits_in_the_tail_replaces_it)
     vz_store *store = store_with_a_tail(&path, &m);
     write_and_note(store, &m, 1505, 42.0);
     assert_matches(store, "r", "t", &m);
-    cr_assert_eq(tail_blocks(path), 0); /* a write at or before the last step folds the tail first */
+    cr_assert_eq(tail_rows(path), 0); /* a write at or before the last step folds the tail first */
     write_and_note(store, &m, 1509, NAN);
     assert_matches(store, "r", "t", &m);
     store_close(store);
@@ -182,7 +189,7 @@ Test(store_tail, omitted_steps_count_on_from_the_last_step_across_folds_and_rest
     vz_store *store = open_temp_store(&path);
     static model m;
     memset(&m, 0, sizeof m);
-    for (int64_t i = 0; i < 2 * TAIL_MAX_BLOCKS + 10; i++) { /* past two folds */
+    for (int64_t i = 0; i < 2 * TAIL_MAX_POINTS + 10; i++) { /* past two folds */
         write_point_without_step(store, "r", "t", (double)i);
         model_set(&m, i, (double)i);
     }
@@ -208,7 +215,8 @@ Test(store_tail, deleting_a_run_with_a_tail_removes_every_row_and_a_new_run_of_t
     write_point(store, "other", "t", 0, 1.0); /* another run's tail stays */
     vz_error err;
     cr_assert_eq(store_delete_run(store, "r", &err), 0, "%s", err.message);
-    cr_assert_eq(block_rows(path), 1);
+    cr_assert_eq(block_rows(path), 0); /* the other run's one point waits in the tail */
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_tail"), 1);
     cr_assert_eq(db_int(path, "SELECT count(*) FROM series"), 1);
     write_point_without_step(store, "r", "t", 5.0);
     memset(&m, 0, sizeof m);
@@ -292,10 +300,10 @@ Test(store_tail, reads_that_span_full_blocks_and_the_tail_see_every_point)
     char *path;
     static model m;
     vz_store *store = store_with_a_tail(&path, &m);
-    cr_assert_gt(tail_blocks(path) + block_rows(path), 2);
+    cr_assert_gt(tail_rows(path) + block_rows(path), 2);
     assert_range(store, &m, 0, MODEL_STEPS - 1);
     assert_range(store, &m, 1490, 1504); /* the last full block's end and the tail's start */
-    assert_range(store, &m, 1503, 1503); /* one tail block */
+    assert_range(store, &m, 1503, 1503); /* one tail point */
     assert_range(store, &m, 1505, 2000); /* the tail's end and nothing after it */
     assert_range(store, &m, 1510, 2000); /* after everything */
     assert_range(store, &m, 1000, 1499); /* before the tail */
@@ -309,11 +317,11 @@ Test(store_tail, the_tail_is_folded_once_the_writer_is_idle)
     static model m;
     vz_store *store = store_with_a_tail(&path, &m);
     /* The writer folds after 250 ms without writes; wait for it, at most 20 s on a busy machine. */
-    for (int waited_ms = 0; tail_blocks(path) > 0 && waited_ms < 20000; waited_ms += 50) {
+    for (int waited_ms = 0; tail_rows(path) > 0 && waited_ms < 20000; waited_ms += 50) {
         struct timespec pause = {0, 50 * 1000000L};
         nanosleep(&pause, NULL);
     }
-    cr_assert_eq(tail_blocks(path), 0);
+    cr_assert_eq(tail_rows(path), 0);
     cr_assert_eq(block_rows(path), 2); /* 1,024 + 486 points */
     assert_matches(store, "r", "t", &m);
     store_close(store);
@@ -347,13 +355,40 @@ Test(store_tail, a_tail_left_by_a_crash_is_read_exactly_and_folded_later)
     vz_error err;
     cr_assert_eq(store_open(&store, crashed, &err), 0, "%s", err.message);
     assert_matches(store, "r", "t", &m);
-    for (int64_t step = 1510; step < 1510 + TAIL_MAX_BLOCKS; step++) /* fills the tail past its limit */
+    for (int64_t step = 1510; step < 1510 + TAIL_MAX_POINTS; step++) /* fills the tail past its limit */
         write_and_note(store, &m, step, 0.5);
     assert_matches(store, "r", "t", &m);
     store_close(store);
-    cr_assert_eq(tail_blocks(crashed), 0);
+    cr_assert_eq(tail_rows(crashed), 0);
     cr_assert_eq(block_rows(crashed), 2);
     free(crashed);
+    free(path);
+}
+
+/* A vizd before migration 0010 kept a tail as the series' last block rows, counted in tail_blocks. Such
+ * a tail (here the open block of 476 points, declared one by hand on the closed file) is folded with the
+ * next append like a tail of points, and appends then wait as points. */
+Test(store_tail, a_tail_of_blocks_left_by_an_older_vizd_is_folded_at_the_next_append)
+{
+    char *path;
+    static model m;
+    vz_store *store = store_with_a_tail(&path, &m);
+    store_close(store); /* folds the ten points: blocks of 1,024 and 486 */
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "UPDATE series SET tail_blocks = 1", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    vz_error err;
+    cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
+    assert_matches(store, "r", "t", &m);
+    write_and_note(store, &m, 1510, 3.5);
+    cr_assert_eq(db_int(path, "SELECT tail_blocks FROM series"), 0);
+    cr_assert_eq(block_rows(path), 2); /* 1,024 and 487: the tail block and the point folded together */
+    write_and_note(store, &m, 1511, 4.5);
+    cr_assert_eq(db_int(path, "SELECT count(*) FROM scalar_tail"), 1);
+    assert_matches(store, "r", "t", &m);
+    assert_range(store, &m, 1400, 1600);
+    store_close(store);
     free(path);
 }
 
@@ -420,12 +455,12 @@ Test(store_tail, closing_folds_the_tails_of_more_series_than_one_idle_pass_takes
     char *path;
     vz_store *store = open_temp_store(&path);
     char tag[32];
-    for (int i = 0; i < 600; i++) { /* 300 series (one idle pass takes 256), two tail blocks each */
+    for (int i = 0; i < 600; i++) { /* 300 series (one idle pass takes 256), two tail points each */
         snprintf(tag, sizeof tag, "t%03d", i % 300);
         write_point(store, "r", tag, i / 300, (double)i);
     }
     store_close(store);
-    cr_assert_eq(tail_blocks(path), 0);
+    cr_assert_eq(tail_rows(path), 0);
     cr_assert_eq(block_rows(path), 300);
     vz_error err;
     cr_assert_eq(store_open(&store, path, &err), 0, "%s", err.message);
