@@ -7,9 +7,9 @@
  * what vizd does at 20,000 requests/s. This one is a single thread that keeps `connections` keep-alive
  * connections to 127.0.0.1 and, on each, one request in flight at a time (no pipelining): it sends a
  * request, reads the whole answer (status line, headers, Content-Length body), checks the status is 200,
- * and sends the next. Each connection writes its own run ("NAME-K", tag "loss", steps 0, 1, 2, ...), so a
- * request is one new point. It stops after `seconds` or `requests` in all, whichever comes first, and
- * prints the rate and the latency percentiles. Only loopback is reachable: the address is fixed.
+ * and sends the next at once. Each connection writes its own run ("NAME-K", tag "loss", steps 0, 1, 2,
+ * ...), so a request is one new point. It stops after `seconds` or `requests` in all, whichever comes
+ * first, and prints the rate and the latency percentiles. Only loopback is reachable: the address is fixed.
  * With --get it sends GET PATH instead (e.g. /healthz), to measure the HTTP path alone. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -102,6 +102,14 @@ static bool response_is_complete(const connection *c, int *status)
     return c->received >= head + (size_t)length;
 }
 
+/* Send what is left of c's request (all of it, nearly always); -1 when the connection is lost. */
+static int send_some(connection *c)
+{
+    ssize_t n = send(c->fd, c->request + c->sent, c->request_len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) c->sent += (size_t)n;
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR ? -1 : 0;
+}
+
 static int compare_doubles(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -162,9 +170,7 @@ int main(int argc, char **argv)
             connection *c = &conns[k];
             if (c->fd < 0 || !fds[k].revents) continue;
             if (c->sent < c->request_len) {
-                ssize_t n = send(c->fd, c->request + c->sent, c->request_len - c->sent, MSG_NOSIGNAL);
-                if (n > 0) c->sent += (size_t)n;
-                else if (n < 0 && errno != EAGAIN && errno != EINTR) goto lost;
+                if (send_some(c) < 0) goto lost;
                 continue;
             }
             ssize_t n = recv(c->fd, c->response + c->received, sizeof c->response - c->received, 0);
@@ -192,6 +198,7 @@ int main(int argc, char **argv)
             build_request(c);
             c->sent_at_s = t;
             issued++;
+            if (send_some(c) < 0) goto lost; /* at once: a poll for POLLOUT first cost a system call */
             continue;
         lost:
             fprintf(stderr, "loadgen: connection %d lost after %lld answers\n", k, done);
