@@ -5,8 +5,8 @@
   b64(bytes)             standard base64 text, as a client puts it in "data"
   items_of(...)          GET /api/v1/images|tensors|texts for one run and tag, checked for shape
   fetch_blob(...)        GET a blob url, asserting 200
-  db_counts(path)        rows per media table straight from the SQLite file (blobs, images, tensors,
-                         texts, series, runs), for "nothing was stored" and "stored once"
+  db_counts(path)        rows per media table straight from the SQLite file or PostgreSQL database (blobs,
+                         images, tensors, texts, series, runs), for "nothing was stored" and "stored once"
 """
 
 import base64
@@ -15,6 +15,8 @@ import sqlite3
 
 import numpy as np
 from PIL import Image
+
+import pgcluster
 
 IMAGE_CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 
@@ -89,7 +91,10 @@ def _connect(db_path):
 
 def db_counts(db_path):
     """{table: row count} for the media tables of a vizd database file (readable while vizd runs:
-    WAL lets a reader in beside the writer)."""
+    WAL lets a reader in beside the writer), or of a PostgreSQL database (the same tables)."""
+    if str(db_path).startswith("postgresql://"):
+        row = pgcluster.sql(db_path, "SELECT " + ", ".join("(SELECT count(*) FROM %s)" % t for t in MEDIA_TABLES))[0]
+        return {table: int(count) for table, count in zip(MEDIA_TABLES, row)}
     conn = _connect(db_path)
     try:
         return {table: conn.execute("SELECT count(*) FROM %s" % table).fetchone()[0] for table in MEDIA_TABLES}

@@ -69,7 +69,10 @@ def _as_server_user():
 class Cluster:
     """One PostgreSQL server in a temporary folder. start() and stop(); a context manager too."""
 
-    def __init__(self):
+    def __init__(self, is_durable=False):
+        """is_durable: keep fsync on (benchmarks compare with SQLite, which syncs its commits); tests
+        leave it off."""
+        self.is_durable = is_durable
         self.bin = bin_dir()
         self.folder = None
         self.port = None
@@ -99,9 +102,8 @@ class Cluster:
     def _pg_ctl(self, action, mode="fast"):
         options = " ".join([
             "-p %d" % self.port, "-k %s" % self.folder, "-c listen_addresses=127.0.0.1",
-            "-c fsync=off", "-c full_page_writes=off", "-c max_connections=200",
-            "-c shared_buffers=64MB",
-        ])
+            "-c max_connections=200", "-c shared_buffers=128MB",
+        ] + ([] if self.is_durable else ["-c fsync=off", "-c full_page_writes=off"]))
         args = [os.path.join(self.bin, "pg_ctl"), action, "-D", self.data, "-w", "-t", "60", "-m", mode]
         if action in ("start", "restart"):
             args += ["-l", self.log_path, "-o", options]
