@@ -295,55 +295,66 @@ static void put_text_array(vz_buf *b, const char *const *names, size_t n)
     buf_putc(b, '}');
 }
 
-int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const char *const *deleted_runs,
-                         size_t deleted_count, vz_error *err)
+/* s as a quoted literal appended to b (PQescapeLiteral: quotes doubled, backslashes made E'' safe). */
+static int put_literal(store_pg *pg, vz_buf *b, const char *s, vz_error *err)
 {
-    if (exec_simple(pg, "BEGIN", "starting a transaction", err) < 0) return -1;
-    const char **names = malloc((n ? n : 1) * sizeof *names);
-    if (!names) return vz_out_of_memory(err, "the write");
-    for (size_t i = 0; i < n; i++) names[i] = writes[i]->run;
+    char *literal = PQescapeLiteral(pg->conn, s, strlen(s));
+    if (!literal) return vz_out_of_memory(err, "a statement");
+    buf_puts(b, literal);
+    PQfreemem(literal);
+    return 0;
+}
+
+/* The names as a text[] literal, appended to b. */
+static int put_names_literal(store_pg *pg, vz_buf *b, const char *const *names, size_t n, vz_error *err)
+{
     vz_buf array;
     buf_init(&array);
     put_text_array(&array, names, n);
-    free(names);
     buf_putc(&array, '\0');
-    if (buf_check(&array, "the write", err) < 0) {
-        buf_free(&array);
-        return -1;
-    }
+    int rc = buf_check(&array, "a statement", err);
+    if (rc == 0) rc = put_literal(pg, b, array.data, err);
+    buf_free(&array);
+    return rc;
+}
+
+/* One round trip: BEGIN and the locks, sent as one simple query (names as escaped literals). */
+int store_pg_begin_group(store_pg *pg, vz_write *const *writes, size_t n, const char *const *deleted_runs,
+                         size_t deleted_count, vz_error *err)
+{
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    if (!names) return vz_out_of_memory(err, "the write");
+    for (size_t i = 0; i < n; i++) names[i] = writes[i]->run;
     /* The runs written are created now if new, and locked (as an update locks) if not; the runs to delete
      * are locked after them. ORDER BY is the lock order, the same in every replica, so groups over the
      * same runs never deadlock; only a group that deletes a run and one that writes runs on both sides of
-     * its name in the other order can, and PostgreSQL then fails one of them (503, not acknowledged). */
-    /* A run new here is a placeholder until a write of it succeeds: created_at NaN, which the write's
+     * its name in the other order can, and PostgreSQL then fails one of them (503, not acknowledged).
+     * A run new here is a placeholder until a write of it succeeds: created_at NaN, which the write's
      * upsert_run replaces and store_pg_commit deletes if none did (a refused write stores nothing, not even
      * its run; and no reader ever sees a placeholder, which lives only inside this transaction). */
-    const char *params[] = {array.data};
-    PGresult *res = query(pg,
-                        "INSERT INTO runs AS r (name, created_at, updated_at) SELECT DISTINCT name, 'NaN'::float8, "
-                        "'NaN'::float8 FROM unnest($1::text[]) AS name ORDER BY name "
-                        "ON CONFLICT (name) DO UPDATE SET name = r.name",
-                        1, params, NULL, PGRES_COMMAND_OK, "locking the runs", err);
-    free(pg->group_runs);
-    pg->group_runs = res ? buf_release(&array, NULL) : NULL;
-    buf_free(&array);
-    if (res) PQclear(res);
-    if (!res) return -1;
-    if (deleted_count == 0) return 0;
-    buf_init(&array);
-    put_text_array(&array, deleted_runs, deleted_count);
-    buf_putc(&array, '\0');
-    if (buf_check(&array, "the write", err) < 0) {
-        buf_free(&array);
-        return -1;
+    vz_buf sql, group;
+    buf_init(&sql);
+    buf_init(&group);
+    buf_puts(&sql, "BEGIN; INSERT INTO runs AS r (name, created_at, updated_at) SELECT DISTINCT name, 'NaN'::float8, "
+                    "'NaN'::float8 FROM unnest(");
+    int rc = put_names_literal(pg, &sql, names, n, err);
+    buf_puts(&sql, "::text[]) AS name ORDER BY name ON CONFLICT (name) DO UPDATE SET name = r.name");
+    if (rc == 0 && deleted_count) {
+        buf_puts(&sql, "; SELECT id FROM runs WHERE name = ANY (");
+        rc = put_names_literal(pg, &sql, deleted_runs, deleted_count, err);
+        buf_puts(&sql, "::text[]) ORDER BY name FOR UPDATE");
     }
-    const char *deleted[] = {array.data};
-    res = query(pg, "SELECT id FROM runs WHERE name = ANY ($1::text[]) ORDER BY name FOR UPDATE", 1, deleted, NULL,
-              PGRES_TUPLES_OK, "locking the runs", err);
-    buf_free(&array);
-    if (!res) return -1;
-    PQclear(res);
-    return 0;
+    if (rc == 0) rc = put_names_literal(pg, &group, names, n, err);
+    buf_putc(&sql, '\0');
+    buf_putc(&group, '\0');
+    free(names);
+    if (rc == 0) rc = buf_check(&sql, "a statement", err) | buf_check(&group, "a statement", err);
+    if (rc == 0) rc = exec_simple(pg, sql.data, "locking the runs", err);
+    free(pg->group_runs);
+    pg->group_runs = rc == 0 ? buf_release(&group, NULL) : NULL;
+    buf_free(&group);
+    buf_free(&sql);
+    return rc;
 }
 
 int store_pg_savepoint(store_pg *pg, vz_error *err) { return exec_simple(pg, "SAVEPOINT w", "starting a write", err); }
@@ -358,41 +369,46 @@ int store_pg_rollback_to_savepoint(store_pg *pg, vz_error *err)
     return exec_simple(pg, "ROLLBACK TO SAVEPOINT w", "undoing a refused write", err);
 }
 
-int store_pg_notify_all(store_pg *pg, const char *const *payloads, size_t n, vz_error *err)
+/* One round trip: the placeholders no write used deleted, the notices queued (PostgreSQL delivers them only
+ * if the transaction commits, in order), and COMMIT, as one simple query. */
+int store_pg_commit(store_pg *pg, const char *const *notices, size_t n, vz_error *err)
 {
-    if (n == 0) return 0;
-    vz_buf array;
-    buf_init(&array);
-    for (size_t i = 0; i < n; i++)
-        if (strlen(payloads[i]) > NOTIFY_MAX_BYTES)
-            return vz_fail(err, 500, "internal", "", "a change notice of %zu bytes is too long", strlen(payloads[i]));
-    put_text_array(&array, payloads, n);
-    buf_putc(&array, '\0');
-    if (buf_check(&array, "the change notices", err) < 0) {
-        buf_free(&array);
-        return -1;
-    }
-    /* One statement for the group's notices, in their order (WITH ORDINALITY keeps it). */
-    const char *params[] = {STORE_PG_CHANNEL, array.data};
-    PGresult *res = query(pg, "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i",
-                          2, params, NULL, PGRES_TUPLES_OK, "announcing changes", err);
-    buf_free(&array);
-    if (!res) return -1;
-    PQclear(res);
-    return 0;
-}
-
-int store_pg_commit(store_pg *pg, vz_error *err)
-{
+    vz_buf sql;
+    buf_init(&sql);
     if (pg->group_runs) {
-        const char *params[] = {pg->group_runs};
-        if (run_command(pg, "DELETE FROM runs WHERE name = ANY ($1::text[]) AND created_at = 'NaN'", 1, params,
-                        "committing", err) < 0)
-            return -1;
-        free(pg->group_runs);
-        pg->group_runs = NULL;
+        buf_puts(&sql, "DELETE FROM runs WHERE name = ANY (");
+        buf_puts(&sql, pg->group_runs);
+        buf_puts(&sql, "::text[]) AND created_at = 'NaN'; ");
     }
-    return exec_simple(pg, "COMMIT", "committing", err);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (strlen(notices[i]) > NOTIFY_MAX_BYTES)
+            rc = vz_fail(err, 500, "internal", "", "a change notice of %zu bytes is too long", strlen(notices[i]));
+        buf_puts(&sql, i ? ", pg_notify('" STORE_PG_CHANNEL "', " : "SELECT pg_notify('" STORE_PG_CHANNEL "', ");
+        if (rc == 0) rc = put_literal(pg, &sql, notices[i], err);
+        buf_puts(&sql, i + 1 == n ? "); " : ")");
+    }
+    buf_puts(&sql, "COMMIT");
+    buf_putc(&sql, '\0');
+    if (rc == 0) rc = buf_check(&sql, "committing", err);
+    free(pg->group_runs);
+    pg->group_runs = NULL;
+    PGresult *res = rc == 0 ? PQexec(pg->conn, sql.data) : NULL;
+    buf_free(&sql);
+    if (rc < 0) return -1;
+    /* A transaction that had failed answers COMMIT with ROLLBACK: nothing of it was stored. */
+    if (res && PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0) {
+        PQclear(res);
+        return 0;
+    }
+    if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        return vz_fail(err, 500, "internal", "", "committing: the transaction had failed and was rolled back");
+    }
+    /* A statement before COMMIT failed (the transaction had failed already): COMMIT never ran. */
+    pg_fail(err, pg, res, "committing");
+    store_pg_rollback(pg);
+    return -1;
 }
 
 void store_pg_rollback(store_pg *pg)

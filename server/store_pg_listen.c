@@ -1,6 +1,6 @@
 /* store_pg_listen.c -- hear the other replicas' commits: LISTEN on a connection of its own, in a thread.
  *
- * Every replica's writer queues a NOTIFY on STORE_PG_CHANNEL in each group it commits (store_pg_notify_all);
+ * Every replica's writer queues a NOTIFY on STORE_PG_CHANNEL in each group it commits (store_pg_commit);
  * PostgreSQL delivers it to every listening connection once the group has committed, in commit order.
  * The thread sleeps in poll() on the connection's socket and on a pipe that store_pg_listener_stop writes
  * to, so it wakes for a notification or to end, never to check. When the connection is lost (PostgreSQL

@@ -6,8 +6,9 @@
  * One store_pg is one connection. The writer of a vizd process holds one and commits groups of writes
  * through it as the SQLite writer does: store_pg_begin_group, then per write a savepoint around
  * store_pg_apply_write (or store_pg_delete_run) so that a refused write leaves the others of its group,
- * then store_pg_commit (the savepoint is released after a rollback to it too, as store_backend.h says). Several vizd processes (replicas) may do so on one database at once: the rules
- * that keep them correct are in server/store_pg.c's header comment.
+ * then store_pg_commit (the savepoint is released after a rollback to it too, as store_backend.h says).
+ * Several vizd processes (replicas) may do so on one database at once: the rules that keep them correct
+ * are in server/store_pg.c's header comment.
  *
  * Errors: a refused write is its 4xx; a lost connection (PostgreSQL restarted, network cut) is a 503
  * "database_unavailable", after which store_pg_reconnect tries to get a connection back. */
@@ -56,10 +57,9 @@ int store_pg_rollback_to_savepoint(store_pg *pg, vz_error *err);
 int store_pg_apply_write(store_pg *pg, vz_write *write, double now_s, vz_error *err);
 /* 404 when there is no such run. */
 int store_pg_delete_run(store_pg *pg, const char *run, vz_error *err);
-/* Queue the notifications of the group for the other replicas, in order (each up to 7,999 bytes; sent only
- * if the group commits), before store_pg_commit. */
-int store_pg_notify_all(store_pg *pg, const char *const *payloads, size_t n, vz_error *err);
-int store_pg_commit(store_pg *pg, vz_error *err);
+/* Commit the group, with a notification on STORE_PG_CHANNEL for the other replicas per notice (each up to
+ * 7,999 bytes), which PostgreSQL delivers, in order, only because the group commits. */
+int store_pg_commit(store_pg *pg, const char *const *notices, size_t n, vz_error *err);
 /* Roll the group back (after a failure; nothing of it is stored). */
 void store_pg_rollback(store_pg *pg);
 

@@ -90,7 +90,7 @@ static int commit_group(store_pg *pg, vz_write *const *writes, size_t n, vz_erro
             return -1;
         }
     }
-    if (store_pg_commit(pg, err) < 0) return -1;
+    if (store_pg_commit(pg, NULL, 0, err) < 0) return -1;
     return 0;
 }
 
@@ -307,7 +307,7 @@ Test(store_pg, deleting_a_run_removes_what_it_held_and_blobs_no_one_uses)
         const char *name = k == 0 ? "r" : "s";
         cr_assert_eq(store_pg_begin_group(pg, NULL, 0, &name, 1, &err), 0, "%s", err.message);
         cr_assert_eq(store_pg_delete_run(pg, name, &err), 0, "%s", err.message);
-        cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+        cr_assert_eq(store_pg_commit(pg, NULL, 0, &err), 0, "%s", err.message);
         /* The blob stays while the other run's image uses it. */
         cr_assert_eq(db_int(url, "SELECT count(*) FROM blobs"), k == 0 ? 1 : 0);
     }
@@ -342,7 +342,8 @@ Test(store_pg, a_lost_connection_is_a_503_and_a_reconnect_writes_again)
     free(url);
 }
 
-/* The notification of a group reaches a listener when the group commits, and never when it is rolled back. */
+/* The notifications of a group reach a listener, in order, when the group commits; a group whose
+ * transaction had failed (a statement refused outside a savepoint) commits nothing and announces nothing. */
 Test(store_pg, a_notification_is_sent_only_with_a_commit)
 {
     char *url = new_database();
@@ -350,26 +351,37 @@ Test(store_pg, a_notification_is_sent_only_with_a_commit)
     PGconn *listener = connect_or_fail(url);
     PQclear(PQexec(listener, "LISTEN " STORE_PG_CHANNEL));
     vz_error err;
-    one_point p;
+    one_point p, q;
     vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
-    for (int k = 0; k < 2; k++) {
-        cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, &err), 0, "%s", err.message);
-        cr_assert_eq(store_pg_apply_write(pg, group[0], 1000.0, &err), 0, "%s", err.message);
-        const char *payload[] = {k == 0 ? "rolled back" : "committed"};
-        cr_assert_eq(store_pg_notify_all(pg, payload, 1, &err), 0, "%s", err.message);
-        if (k == 0) store_pg_rollback(pg);
-        else cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
-    }
-    PGnotify *notice = NULL;
-    for (int tries = 0; tries < 100 && !notice; tries++) {
+    cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_apply_write(pg, group[0], 1000.0, &err), 0, "%s", err.message);
+    /* Text that is not UTF-8 (the API refuses it first): PostgreSQL fails the statement, and without a
+     * savepoint the whole transaction. */
+    vz_media_item text = {.kind = VZ_MEDIA_TEXT, .tag = "notes", .text = "\xff"};
+    vz_write bad = {.run = "r", .media = &text, .media_count = 1};
+    cr_assert_eq(store_pg_apply_write(pg, &bad, 1000.0, &err), -1);
+    const char *lost[] = {"failed group"};
+    cr_assert_eq(store_pg_commit(pg, lost, 1, &err), -1);
+    group[0] = one_point_write(&q, "r", "loss", -1, 1);
+    cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_apply_write(pg, group[0], 1000.0, &err), 0, "%s", err.message);
+    const char *payloads[] = {"first", "it's second"};
+    cr_assert_eq(store_pg_commit(pg, payloads, 2, &err), 0, "%s", err.message);
+    char heard[2][32] = {"", ""};
+    for (int tries = 0, n = 0; tries < 100 && n < 2; tries++) {
         PQconsumeInput(listener);
-        if (!(notice = PQnotifies(listener))) usleep(10000);
+        PGnotify *notice;
+        while (n < 2 && (notice = PQnotifies(listener)) != NULL) {
+            snprintf(heard[n++], sizeof heard[0], "%s", notice->extra);
+            PQfreemem(notice);
+        }
+        if (n < 2) usleep(10000);
     }
-    cr_assert_not_null(notice);
-    cr_assert_str_eq(notice->extra, "committed");
-    PQfreemem(notice);
+    cr_assert_str_eq(heard[0], "first");
+    cr_assert_str_eq(heard[1], "it's second");
     PQconsumeInput(listener);
     cr_assert_null(PQnotifies(listener));
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM scalar_points"), 1);
     PQfinish(listener);
     store_pg_close(pg);
     free(url);
@@ -405,8 +417,7 @@ static void commit_notice(store_pg *pg, const char *payload)
     vz_write *group[] = {one_point_write(&p, "r", "loss", -1, 1)};
     cr_assert_eq(store_pg_begin_group(pg, group, 1, NULL, 0, &err), 0, "%s", err.message);
     const char *payloads[] = {payload};
-    cr_assert_eq(store_pg_notify_all(pg, payloads, 1, &err), 0, "%s", err.message);
-    cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_commit(pg, payloads, 1, &err), 0, "%s", err.message);
 }
 
 /* A listener hears commits in order, and again after its connection was cut (it reconnects by itself). */
@@ -711,7 +722,7 @@ Test(store_pg, a_refused_write_leaves_no_run_and_a_delete_sees_no_placeholder)
     cr_assert_eq(store_pg_rollback_to_savepoint(pg, &err), 0, "%s", err.message);
     cr_assert_eq(store_pg_release_savepoint(pg, &err), 0, "%s", err.message);
     cr_assert(!store_pg_is_transaction_lost(pg));
-    cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_commit(pg, NULL, 0, &err), 0, "%s", err.message);
     char *names = db_text(url, "SELECT string_agg(name || ' ' || (created_at = updated_at), ',') FROM runs");
     cr_assert_str_eq(names, "kept true");
     free(names);
@@ -726,7 +737,7 @@ Test(store_pg, a_refused_write_leaves_no_run_and_a_delete_sees_no_placeholder)
     cr_assert_eq(store_pg_rollback_to_savepoint(pg, &err), 0, "%s", err.message);
     cr_assert_eq(store_pg_release_savepoint(pg, &err), 0, "%s", err.message);
     cr_assert_eq(store_pg_apply_write(pg, create, 1000.0, &err), 0, "%s", err.message);
-    cr_assert_eq(store_pg_commit(pg, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_commit(pg, NULL, 0, &err), 0, "%s", err.message);
     cr_assert_eq(db_int(url, "SELECT count(*) FROM runs WHERE name = 'new' AND created_at = 1000"), 1);
     store_pg_close(pg);
     free(url);
