@@ -13,8 +13,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "vizd/clock.h"
 #include "vizd/app.h"
+#include "vizd/clock.h"
+#include "vizd/copy.h"
 #include "vizd/http.h"
 #include "vizd/follow.h"
 #include "vizd/import.h"
@@ -30,11 +31,14 @@ static const char usage[] =
     "usage: vizd [--db PATH] [--port N] [--host ADDR] [--web DIR] [--max-body BYTES] [--threads N]\n"
     "            [--token-file FILE] [--allow-host NAME]... [--max-connections N]\n"
     "            [--max-connections-per-ip N] [--import LOGDIR [--import-only]]\n"
-    "            [--logdir [NAME:]DIR]... [--logdir-poll-ms N]\n"
+    "            [--logdir [NAME:]DIR]... [--logdir-poll-ms N] [--copy-to TARGET]\n"
     "\n"
-    "Stores training metrics posted over HTTP in one SQLite file and serves a dashboard for them.\n"
+    "Stores training metrics posted over HTTP in one SQLite file (or a PostgreSQL database) and serves a\n"
+    "dashboard for them.\n"
     "\n"
-    "  --db PATH          the database file (default runs.sqlite; created if missing)\n"
+    "  --db PATH          the database file (default runs.sqlite; created if missing), or a PostgreSQL\n"
+    "                     database: postgresql://USER@HOST:PORT/DB, postgres://... or \"host=... dbname=...\"\n"
+    "                     (several vizd processes may share one)\n"
     "  --port N           the TCP port (default 6006)\n"
     "  --host ADDR        the IPv4 address to listen on (default 127.0.0.1)\n"
     "  --web DIR          serve the dashboard from DIR instead of the built-in copy (development)\n"
@@ -53,6 +57,8 @@ static const char usage[] =
     "                     (repeatable; runs are named NAME/PATH); resumes where it stopped after a restart\n"
     "  --logdir-poll-ms N   look for changes every N ms instead of through inotify (default: inotify,\n"
     "                     or polling every 500 ms where inotify is unavailable)\n"
+    "  --copy-to TARGET   copy every run of --db into TARGET (a file or a PostgreSQL database, as --db),\n"
+    "                     printing progress, then exit\n"
     "  --help             this text\n"
     "  --version          the version\n";
 
@@ -63,6 +69,7 @@ typedef struct {
     const char *token_file;
     const char *import_dir;
     bool is_import_only;
+    const char *copy_to;
     int port;
     size_t max_body_bytes;
     unsigned threads;
@@ -99,6 +106,7 @@ static int parse_options(int argc, char **argv, options *opt)
         {"version", no_argument, 0, 'v'},           {"allow-host", required_argument, 0, 'A'},
         {"max-connections", required_argument, 0, 'C'}, {"max-connections-per-ip", required_argument, 0, 'P'},
         {"logdir", required_argument, 0, 'L'},          {"logdir-poll-ms", required_argument, 0, 'Q'},
+        {"copy-to", required_argument, 0, 'O'},
         {0, 0, 0, 0},
     };
     *opt = (options){.db_path = "runs.sqlite", .host = "127.0.0.1", .port = 6006,
@@ -110,6 +118,7 @@ static int parse_options(int argc, char **argv, options *opt)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': opt->db_path = optarg; break;
+        case 'O': opt->copy_to = optarg; break;
         case 'H': opt->host = optarg; break;
         case 'w': opt->web_dir = optarg; break;
         case 'T': opt->token_file = optarg; break;
@@ -240,6 +249,21 @@ static int import_at_start(const options *opt, vz_store *store)
     return 0;
 }
 
+/* --copy-to: every run of the open store into target; the exit status. */
+static int copy_to(vz_store *from, const char *target)
+{
+    vz_store *to;
+    vz_error err;
+    int rc = store_open(&to, target, &err);
+    if (rc == 0) {
+        rc = copy_store(from, to, &err);
+        store_close(to);
+    }
+    store_close(from);
+    if (rc < 0) fprintf(stderr, "vizd: --copy-to: %s\n", err.message); /* not the target: it may hold a password */
+    return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     options opt;
@@ -269,6 +293,7 @@ int main(int argc, char **argv)
         store_close(app.store);
         return 1;
     }
+    if (opt.copy_to) return copy_to(app.store, opt.copy_to);
     if (opt.is_import_only) {
         store_close(app.store);
         return 0;
