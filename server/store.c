@@ -19,6 +19,7 @@
  * step and note the steps they changed; before each COMMIT, commit_summaries rebuilds the groups of blocks
  * above (levels 1..SUMMARY_LEVELS) around the noted steps, once per series however many blocks the
  * transaction touched. So a transaction that changes blocks must end through commit_summaries. */
+#include "vizd/block.h"
 #include "vizd/clock.h"
 #include "vizd/downsample.h"
 #include "vizd/store.h"
@@ -462,134 +463,9 @@ void store_set_commit_hook(vz_store *s, store_commit_hook hook, void *ctx)
     s->hook_ctx = ctx;
 }
 
-/* ---- scalar blocks ---------------------------------------------------------------------------- */
-
-/* A block's points in memory: three parallel arrays, as they are packed in the BLOB. */
-typedef struct {
-    int64_t *steps;
-    double *wall_times_s;
-    double *values;
-    size_t count, cap;
-    bool is_failed; /* an allocation failed: the columns are incomplete (checked once, as buffers are) */
-} point_columns;
-
-static void *grow_array(void *array, size_t count, size_t size)
-{
-    return count > SIZE_MAX / size ? NULL : realloc(array, count * size);
-}
-
-static int columns_reserve(point_columns *c, size_t cap)
-{
-    if (c->is_failed) return -1;
-    if (cap <= c->cap) return 0;
-    int64_t *steps = grow_array(c->steps, cap, sizeof *steps);
-    if (steps) c->steps = steps;
-    double *walls = steps ? grow_array(c->wall_times_s, cap, sizeof *walls) : NULL;
-    if (walls) c->wall_times_s = walls;
-    double *values = walls ? grow_array(c->values, cap, sizeof *values) : NULL;
-    if (values) c->values = values;
-    if (!values) {
-        c->is_failed = true;
-        return -1;
-    }
-    c->cap = cap;
-    return 0;
-}
-
-static void columns_free(point_columns *c)
-{
-    free(c->steps);
-    free(c->wall_times_s);
-    free(c->values);
-    memset(c, 0, sizeof *c);
-}
-
-static void columns_push(point_columns *c, int64_t step, double wall_time_s, double value)
-{
-    if (c->count == c->cap && columns_reserve(c, c->cap ? c->cap * 2 : 64) < 0) return;
-    c->steps[c->count] = step;
-    c->wall_times_s[c->count] = wall_time_s;
-    c->values[c->count] = value;
-    c->count++;
-}
-
-/* Append n points given as columns (on failure c is marked failed, as columns_reserve does). */
-static void columns_append(point_columns *c, const int64_t *steps, const double *wall_times_s, const double *values,
-                           size_t n)
-{
-    if (columns_reserve(c, c->count + n) < 0) return;
-    memcpy(c->steps + c->count, steps, n * sizeof *steps);
-    memcpy(c->wall_times_s + c->count, wall_times_s, n * sizeof *wall_times_s);
-    memcpy(c->values + c->count, values, n * sizeof *values);
-    c->count += n;
-}
-
-/* BLOB layout: count int64 steps, then count float64 wall times, then count float64 values, all in the
- * machine's (little-endian on every platform we build for) byte order. */
-#define POINT_BYTES (sizeof(int64_t) + 2 * sizeof(double))
-
-static size_t blob_point_count(int bytes) { return bytes > 0 ? (size_t)bytes / POINT_BYTES : 0; }
-
-static void blob_decode_append(const unsigned char *blob, size_t n, point_columns *c)
-{
-    if (columns_reserve(c, c->count + n) < 0) return;
-    memcpy(c->steps + c->count, blob, n * sizeof(int64_t));
-    memcpy(c->wall_times_s + c->count, blob + n * sizeof(int64_t), n * sizeof(double));
-    memcpy(c->values + c->count, blob + n * (sizeof(int64_t) + sizeof(double)), n * sizeof(double));
-    c->count += n;
-}
-
 /* ---- summaries of blocks and of groups of blocks (migrations/0009_scalar_summaries.sql) --------- */
 
 #define SUMMARY_LEVELS 4      /* levels of groups above the blocks: a top group holds about 8^4 blocks */
-#define SUMMARY_FANOUT_BITS 3 /* a group holds about 2^3 entries of the level below */
-#define PICKS_BYTES (4 * POINT_BYTES + 2 * sizeof(uint64_t))
-
-/* Whether a block starting at first_step starts a group at level (>= 1), as the series' first block does
- * at every level. A hash of the step, not the step itself: block starts are often multiples of 1,024. One
- * block in 8^level starts one, so groups hold about 8 entries of the level below, and which blocks start
- * groups depends on nothing but their own first step: inserting or deleting a block regroups only its
- * neighbourhood. */
-static bool starts_group(int64_t first_step, int level)
-{
-    uint64_t x = (uint64_t)first_step + 0x9e3779b97f4a7c15u; /* splitmix64's finaliser */
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
-    x ^= x >> 31;
-    return (x & (((uint64_t)1 << (SUMMARY_FANOUT_BITS * level)) - 1)) == 0;
-}
-
-static void picks_encode(const vz_m4_summary *sum, unsigned char out[PICKS_BYTES])
-{
-    const vz_point *points[4] = {&sum->first, &sum->min, &sum->max, &sum->last};
-    unsigned char *p = out;
-    for (int i = 0; i < 4; i++, p += POINT_BYTES) {
-        memcpy(p, &points[i]->step, sizeof(int64_t));
-        memcpy(p + sizeof(int64_t), &points[i]->wall_time_s, sizeof(double));
-        memcpy(p + sizeof(int64_t) + sizeof(double), &points[i]->value, sizeof(double));
-    }
-    memcpy(p, &sum->min_offset, sizeof(uint64_t));
-    memcpy(p + sizeof(uint64_t), &sum->max_offset, sizeof(uint64_t));
-}
-
-/* A row's summary; a picks BLOB of the wrong size (a damaged file) reads as no points. */
-static void picks_decode(const unsigned char *in, int bytes, int64_t count, vz_m4_summary *sum)
-{
-    memset(sum, 0, sizeof *sum);
-    if (bytes != (int)PICKS_BYTES || count <= 0) return;
-    vz_point *points[4] = {&sum->first, &sum->min, &sum->max, &sum->last};
-    const unsigned char *p = in;
-    for (int i = 0; i < 4; i++, p += POINT_BYTES) {
-        memcpy(&points[i]->step, p, sizeof(int64_t));
-        memcpy(&points[i]->wall_time_s, p + sizeof(int64_t), sizeof(double));
-        memcpy(&points[i]->value, p + sizeof(int64_t) + sizeof(double), sizeof(double));
-    }
-    memcpy(&sum->min_offset, p, sizeof(uint64_t));
-    memcpy(&sum->max_offset, p + sizeof(uint64_t), sizeof(uint64_t));
-    sum->count = (uint64_t)count;
-    sum->has_finite = !isnan(sum->min.value); /* a minimum is never NaN; without one it is the (NaN) first */
-}
-
 static int put_summary(vz_store *s, int64_t series_id, int level, const vz_m4_summary *sum, vz_error *err)
 {
     unsigned char picks[PICKS_BYTES];
@@ -857,11 +733,8 @@ static int build_pending_summaries(vz_store *s, vz_error *err)
 static int insert_block(vz_store *s, int64_t series_id, const point_columns *c, size_t from, size_t n,
                         bool is_appended, vz_error *err)
 {
-    unsigned char *blob = malloc(n * POINT_BYTES);
+    unsigned char *blob = blob_encode(c, from, n);
     if (!blob) return vz_out_of_memory(err, "a scalar block");
-    memcpy(blob, c->steps + from, n * sizeof(int64_t));
-    memcpy(blob + n * sizeof(int64_t), c->wall_times_s + from, n * sizeof(double));
-    memcpy(blob + n * (sizeof(int64_t) + sizeof(double)), c->values + from, n * sizeof(double));
     /* The block's min_value, max_value, first_value and last_value columns (migration 0001) stay NULL:
      * nothing reads them since the level-0 summary below holds the block's extremes, with their steps. */
     sqlite3_stmt *st = s->stmt.insert_block;
@@ -938,28 +811,6 @@ static int delete_block(vz_store *s, int64_t series_id, int64_t first_step, vz_e
     if (rc != SQLITE_DONE) return sql_fail(err, s->writer_db, "replacing a scalar block");
     note_summary_change(s, series_id, first_step);
     return 0;
-}
-
-/* Merge sorted, unique incoming points into a sorted block; an incoming step equal to a stored one
- * replaces it. Returns how many points are new. */
-static size_t merge_points(const point_columns *block, const point_columns *in, size_t from, size_t to,
-                           point_columns *out)
-{
-    size_t i = 0, j = from, added = 0;
-    out->count = 0;
-    if (columns_reserve(out, block->count + (to - from)) < 0) return 0;
-    while (i < block->count || j < to) {
-        if (j == to || (i < block->count && block->steps[i] < in->steps[j])) {
-            columns_push(out, block->steps[i], block->wall_times_s[i], block->values[i]);
-            i++;
-        } else {
-            if (i < block->count && block->steps[i] == in->steps[j]) i++;
-            else added++;
-            columns_push(out, in->steps[j], in->wall_times_s[j], in->values[j]);
-            j++;
-        }
-    }
-    return added;
 }
 
 /* Insert c's points as blocks; is_appended: they come after every block of the series (see insert_block). */
