@@ -1,9 +1,10 @@
-/* store.h -- what the SQLite store offers: durable writes with group commit, and the reads the API needs.
+/* store.h -- what the store offers: durable writes with group commit, and the reads the API needs, in C
+ * rows and visitors (the API's JSON is built by the api_*.c files).
  *
- * No SQLite type appears here, so a second backend could implement this interface unchanged. Writes go
- * through one writer thread; store_write() returns only after the transaction holding the write has been
- * committed (or has failed, in which case nothing of the write was stored). Reads use their own
- * connections and may run on any thread. */
+ * store.c runs it on a backend (store_backend.h: SQLite by default, store_sqlite*.c); no database type
+ * appears here. Writes go through one writer thread; store_write() returns only after the transaction
+ * holding the write has been committed (or has failed, in which case nothing of the write was stored).
+ * Reads use their own connections and may run on any thread. */
 #ifndef VIZD_STORE_H
 #define VIZD_STORE_H
 

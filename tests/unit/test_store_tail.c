@@ -9,7 +9,7 @@
 
 #include "helpers.h"
 
-#define TAIL_MAX_POINTS 256 /* as in store.c */
+#define TAIL_MAX_POINTS 256 /* as in store_sqlite_write.c */
 
 static int64_t block_rows(const char *path) { return db_int(path, "SELECT count(*) FROM scalar_blocks"); }
 /* What waits in the tails: tail points and (0008) tail blocks, as the series rows count them. */
