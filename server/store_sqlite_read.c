@@ -289,7 +289,7 @@ int sq_summary_open(sqlite_store *s, const char *const *runs, size_t run_count, 
     if (rc == 0) rc = sq_prepare(c->db, &c->one_run, "SELECT id, name, hparams FROM runs WHERE name = ?1", err);
     if (rc == 0)
         rc = sq_prepare(c->db, &c->series,
-                        "SELECT id, count, last_step, last_value, last_wall_time FROM series "
+                        "SELECT id, count, last_step, last_value, last_wall_time, tail_points FROM series "
                         "WHERE run_id = ?1 AND kind = 'scalars' AND tag = ?2",
                         err);
     if (rc == 0)
@@ -310,7 +310,8 @@ int sq_summary_open(sqlite_store *s, const char *const *runs, size_t run_count, 
  * blocks, which partition the blocks) appended in step order, then its tail's points, so the lowest and
  * highest value (NaN left out, the earliest of equal ones) come with their steps from a row or two and at
  * most TAIL_MAX_POINTS points, without a block opened. */
-static int summarise_whole_series(store_backend_summary *c, int64_t series_id, vz_m4_summary *whole, vz_error *err)
+static int summarise_whole_series(store_backend_summary *c, int64_t series_id, bool has_tail, vz_m4_summary *whole,
+                                  vz_error *err)
 {
     *whole = (vz_m4_summary){0};
     sqlite3_stmt *st = c->top_summaries;
@@ -324,6 +325,7 @@ static int summarise_whole_series(store_backend_summary *c, int64_t series_id, v
         m4_summary_append(whole, &group);
     }
     if (rc != SQLITE_DONE) return sq_fail(err, c->db, "summarising a series");
+    if (!has_tail) return 0;
     /* The tail's points come after every group's. */
     point_columns tail = {0};
     sqlite3_bind_int64(c->tail, 1, series_id);
@@ -354,7 +356,7 @@ int sq_summary_tag(store_backend_summary *c, const char *tag, store_tag_summary 
                                .last = {sqlite3_column_int64(st, 2), sqlite3_column_double(st, 4),
                                         sq_blob_to_double(st, 3)}};
     vz_m4_summary whole;
-    if (summarise_whole_series(c, series_id, &whole, err) < 0) return -1;
+    if (summarise_whole_series(c, series_id, sqlite3_column_int64(st, 5) > 0, &whole, err) < 0) return -1;
     out->has_extremes = whole.count > 0 && whole.has_finite;
     out->min = whole.min;
     out->max = whole.max;
@@ -453,11 +455,13 @@ int sq_visit_tags(sqlite_store *s, const char *run, const char *kind, int64_t af
     return rc;
 }
 
-static int find_run_series(sqlite3 *db, const char *run, const char *kind, const char *tag,
-                           int64_t *series_id, int64_t *first_step, int64_t *last_step, vz_error *err)
+/* The series of (run, kind, tag): its id (-1: none) and extent, and with tail_points (NULL: not asked) how
+ * many of its points wait in the tail, so a read of a series with none skips looking there. */
+static int find_run_series(sqlite3 *db, const char *run, const char *kind, const char *tag, int64_t *series_id,
+                           int64_t *first_step, int64_t *last_step, int64_t *tail_points, vz_error *err)
 {
     sqlite3_stmt *st;
-    const char *sql = "SELECT r.id, s.id, s.first_step, s.last_step FROM runs r LEFT JOIN series s "
+    const char *sql = "SELECT r.id, s.id, s.first_step, s.last_step, s.tail_points FROM runs r LEFT JOIN series s "
                       "ON s.run_id = r.id AND s.kind = ?2 AND s.tag = ?3 WHERE r.name = ?1";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return sq_fail(err, db, "finding a series");
     sq_bind_text(st, 1, run);
@@ -469,6 +473,7 @@ static int find_run_series(sqlite3 *db, const char *run, const char *kind, const
     *series_id = has_series ? sqlite3_column_int64(st, 1) : -1;
     *first_step = has_series ? sqlite3_column_int64(st, 2) : 0;
     *last_step = has_series ? sqlite3_column_int64(st, 3) : 0;
+    if (tail_points) *tail_points = has_series ? sqlite3_column_int64(st, 4) : 0;
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) return vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run);
     if (rc != SQLITE_ROW) return sq_fail(err, db, "finding a series");
@@ -521,7 +526,7 @@ static int visit_tail(sqlite3 *db, int64_t series_id, int64_t start, int64_t end
     return 0;
 }
 
-static int scan_blocks(sqlite3 *db, int64_t series_id, int64_t start, int64_t end,
+static int scan_blocks(sqlite3 *db, int64_t series_id, bool has_tail, int64_t start, int64_t end,
                        const store_scalar_visitor *visitor, vz_error *err)
 {
     sqlite3_stmt *st;
@@ -538,7 +543,8 @@ static int scan_blocks(sqlite3 *db, int64_t series_id, int64_t start, int64_t en
     sqlite3_finalize(st);
     if (scratch.is_failed) rc = vz_out_of_memory(err, "reading scalars");
     else if (rc != SQLITE_DONE) rc = sq_fail(err, db, "reading scalars");
-    else rc = visit_tail(db, series_id, start, end, &scratch, visitor, err);
+    else if (has_tail) rc = visit_tail(db, series_id, start, end, &scratch, visitor, err);
+    else rc = 0;
     columns_free(&scratch);
     return rc;
 }
@@ -585,7 +591,7 @@ static void summary_of_row(const level_cursor *c, vz_m4_summary *out)
  * the range and in one span (see store_scalar_visitor) as its summary, and only the blocks that straddle
  * the range's ends or a span's border as points. Walking left to right, at each block the coarsest group
  * starting there that fits is taken, and the walk continues after it. */
-static int walk_summaries(sqlite3 *db, int64_t series_id, int64_t start, int64_t end,
+static int walk_summaries(sqlite3 *db, int64_t series_id, bool has_tail, int64_t start, int64_t end,
                           const store_scalar_visitor *visitor, vz_error *err)
 {
     level_cursor levels[SUMMARY_LEVELS + 1] = {0};
@@ -667,7 +673,7 @@ static int walk_summaries(sqlite3 *db, int64_t series_id, int64_t start, int64_t
         has_step = c->has_row;
         step = c->first_step;
     }
-    if (rc == 0) rc = visit_tail(db, series_id, start, end, &scratch, visitor, err);
+    if (rc == 0 && has_tail) rc = visit_tail(db, series_id, start, end, &scratch, visitor, err);
     for (int level = 0; level <= SUMMARY_LEVELS; level++) sqlite3_finalize(levels[level].st);
     sqlite3_finalize(block);
     columns_free(&scratch);
@@ -685,12 +691,12 @@ static void count_summary(void *ctx, const vz_m4_summary *summary) { *(uint64_t 
 
 /* How many points of the series lie in [start, end]: the same walk with one span, so it reads the
  * coarsest groups inside the range and points only of the two blocks at its ends. */
-static int count_in_range(sqlite3 *db, int64_t series_id, int64_t start, int64_t end, uint64_t *count,
+static int count_in_range(sqlite3 *db, int64_t series_id, bool has_tail, int64_t start, int64_t end, uint64_t *count,
                           vz_error *err)
 {
     *count = 0;
     store_scalar_visitor counter = {.points = count_points, .summary = count_summary, .ctx = count};
-    return walk_summaries(db, series_id, start, end, &counter, err);
+    return walk_summaries(db, series_id, has_tail, start, end, &counter, err);
 }
 
 int sq_scan_scalars(sqlite_store *s, const char *run, const char *tag, int64_t start, int64_t end,
@@ -703,18 +709,19 @@ int sq_scan_scalars(sqlite_store *s, const char *run, const char *tag, int64_t s
         reader_release(s, db);
         return -1;
     }
-    int64_t series_id, first_step, last_step;
-    int rc = find_run_series(db, run, "scalars", tag, &series_id, &first_step, &last_step, err);
+    int64_t series_id, first_step, last_step, tail_points;
+    int rc = find_run_series(db, run, "scalars", tag, &series_id, &first_step, &last_step, &tail_points, err);
+    bool has_tail = tail_points > 0;
     if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
         uint64_t count = 0;
         bool may_summarise = visitor->summary && visitor->span_last_step;
-        if (may_summarise) rc = count_in_range(db, series_id, start, end, &count, err);
+        if (may_summarise) rc = count_in_range(db, series_id, has_tail, start, end, &count, err);
         if (rc == 0 && visitor->begin)
             visitor->begin(visitor->ctx, first_step > start ? first_step : start, last_step < end ? last_step : end);
         if (rc == 0 && may_summarise && count > visitor->summarise_above)
-            rc = walk_summaries(db, series_id, start, end, visitor, err);
+            rc = walk_summaries(db, series_id, has_tail, start, end, visitor, err);
         else if (rc == 0)
-            rc = scan_blocks(db, series_id, start, end, visitor, err);
+            rc = scan_blocks(db, series_id, has_tail, start, end, visitor, err);
     }
     rc = read_end(db, rc, err);
     reader_release(s, db);
@@ -764,9 +771,10 @@ int sq_scalars_open(sqlite_store *s, const char *run, const char *tag, int64_t s
         free(c);
         return -1;
     }
-    int64_t series_id = -1, first_step, last_step;
+    int64_t series_id = -1, first_step, last_step, tail_points = 0;
     int rc = read_begin(c->db, err);
-    if (rc == 0) rc = find_run_series(c->db, run, "scalars", tag, &series_id, &first_step, &last_step, err);
+    if (rc == 0)
+        rc = find_run_series(c->db, run, "scalars", tag, &series_id, &first_step, &last_step, &tail_points, err);
     if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
         if (sqlite3_prepare_v2(c->db, blocks_in_range_sql, -1, &c->st, NULL) != SQLITE_OK) {
             rc = sq_fail(err, c->db, "reading scalars");
@@ -774,7 +782,7 @@ int sq_scalars_open(sqlite_store *s, const char *run, const char *tag, int64_t s
             sqlite3_bind_int64(c->st, 1, series_id);
             sqlite3_bind_int64(c->st, 2, start);
             sqlite3_bind_int64(c->st, 3, end);
-            c->tail_series_id = series_id;
+            if (tail_points > 0) c->tail_series_id = series_id;
         }
     }
     if (rc < 0) {
@@ -883,7 +891,7 @@ int sq_read_histograms(sqlite_store *s, const char *run, const char *tag, size_t
     if (reader_acquire(s, &db, err) < 0) return -1;
     int64_t series_id = -1, first_step, last_step;
     int rc = read_begin(db, err);
-    if (rc == 0) rc = find_run_series(db, run, "histograms", tag, &series_id, &first_step, &last_step, err);
+    if (rc == 0) rc = find_run_series(db, run, "histograms", tag, &series_id, &first_step, &last_step, NULL, err);
     sqlite3_stmt *st = NULL;
     if (rc == 0 && series_id >= 0 &&
         sqlite3_prepare_v2(db, "SELECT step, wall_time, stats, bucket_count, nan_count, buckets, "
@@ -984,7 +992,8 @@ int sq_visit_media(sqlite_store *s, const char *run, const char *tag, vz_media_k
     if (reader_acquire(s, &db, err) < 0) return -1;
     int64_t series_id = -1, first_step, last_step;
     int rc = read_begin(db, err);
-    if (rc == 0) rc = find_run_series(db, run, sq_media_kind_names[kind], tag, &series_id, &first_step, &last_step, err);
+    if (rc == 0) rc = find_run_series(db, run, sq_media_kind_names[kind], tag, &series_id, &first_step, &last_step,
+                                      NULL, err);
     sqlite3_stmt *st = NULL;
     if (rc == 0 && series_id >= 0 && sqlite3_prepare_v2(db, queries[kind], -1, &st, NULL) != SQLITE_OK)
         rc = sq_fail(err, db, "reading items");

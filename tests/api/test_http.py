@@ -36,7 +36,8 @@ def test_status_reports_version_uptime_database_and_counts(vizd):
     assert status["runs"] == 2
     assert status["series"] == 3
     assert status["scalar_points"] == 1503
-    assert 3 <= status["scalar_blocks"] <= 6
+    # 1,500 points make 2 blocks; the three small series may still wait in their tails (not block rows).
+    assert 2 <= status["scalar_blocks"] <= 5
 
 
 def test_status_uptime_grows(client):
