@@ -249,6 +249,12 @@ static int import_at_start(const options *opt, vz_store *store)
     return 0;
 }
 
+/* Another replica's commit, heard through the database: to this process's event streams. */
+static void publish_remote_event(void *hub, const char *event, const char *data)
+{
+    events_publish_remote(hub, event, data);
+}
+
 /* --copy-to: every run of the open store into target; the exit status. */
 static int copy_to(vz_store *from, const char *target)
 {
@@ -300,6 +306,12 @@ int main(int argc, char **argv)
     }
     app.events = events_create();
     store_set_commit_hook(app.store, events_publish_write, app.events);
+    if (store_listen(app.store, publish_remote_event, app.events, &err) < 0) {
+        fprintf(stderr, "vizd: %s\n", err.message);
+        store_close(app.store);
+        events_destroy(app.events);
+        return 1;
+    }
     http_server *server;
     fit_connections_to_fd_limit(&opt);
     http_options http = {opt.host, opt.port, opt.max_body_bytes, opt.threads, opt.max_connections,

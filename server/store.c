@@ -25,6 +25,7 @@
 #include "vizd/block.h"
 #include "vizd/clock.h"
 #include "vizd/store_backend.h"
+#include "vizd/store_pg.h"
 
 #define MAX_GROUP_WRITES 512
 #define IDLE_CHECKPOINT_MS 250 /* how long the queue stays empty before the backend's idle work */
@@ -62,8 +63,7 @@ static void *writer_main(void *arg);
 /* The backend a --db string names. */
 static const store_backend *backend_for(const char *target)
 {
-    (void)target;
-    return &store_sqlite_backend;
+    return store_pg_is_conninfo(target) ? &store_pg_backend : &store_sqlite_backend;
 }
 
 int store_open(vz_store **out, const char *target, vz_error *err)
@@ -109,6 +109,11 @@ void store_set_commit_hook(vz_store *s, store_commit_hook hook, void *ctx)
 {
     s->hook = hook;
     s->hook_ctx = ctx;
+}
+
+int store_listen(vz_store *s, store_remote_fn remote, void *ctx, vz_error *err)
+{
+    return s->backend->listen ? s->backend->listen(s->state, remote, ctx, err) : 0;
 }
 
 /* ---- the writer thread and group commit -------------------------------------------------------- */

@@ -51,6 +51,13 @@ int store_open(vz_store **out, const char *path, vz_error *err);
 /* Finish queued writes, stop the writer, checkpoint the WAL, close every connection. */
 void store_close(vz_store *store);
 void store_set_commit_hook(vz_store *store, store_commit_hook hook, void *ctx);
+/* An event another vizd process on the same database committed: name "write" or "delete" and its data
+ * JSON, as GET /api/v1/events sends them. */
+typedef void (*store_remote_fn)(void *ctx, const char *event, const char *data);
+/* From now on, hand remote(ctx, ...) every event other vizd processes (replicas) on the same database
+ * commit, on a thread of the store's (remote must not block). Nothing happens for a SQLite file, which only
+ * this process writes. */
+int store_listen(vz_store *store, store_remote_fn remote, void *ctx, vz_error *err);
 
 /* Commit a write; blocks until it is durable. Scalars whose needs_step flag is set get the tag's last
  * step + 1 (0 for a new tag), in item order; the assigned steps are written back into write. */

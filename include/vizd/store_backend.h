@@ -60,6 +60,9 @@ typedef struct store_backend {
     /* The queue has been idle a moment: do some deferred work (compaction, checkpoints). Returns whether
      * some remains; *is_due: at once (else at the next idle moment). NULL: the backend has none. */
     bool (*idle_work)(store_backend_state *b, bool *is_due);
+    /* Hand remote(ctx, ...) every event other processes on the database commit from now on, on a thread of
+     * the backend's (remote must not block). NULL: only this process writes the database (SQLite). */
+    int (*listen)(store_backend_state *b, store_remote_fn remote, void *ctx, vz_error *err);
 
     /* ---- readers (any thread) ---- */
     int (*read_sources)(store_backend_state *b, store_source_fn visit, void *ctx, vz_error *err);
@@ -101,5 +104,8 @@ typedef struct store_backend {
 
 /* The SQLite backend (store_sqlite*.c): target is a file path. */
 extern const store_backend store_sqlite_backend;
+/* The PostgreSQL backend (store_pg*.c): target is a postgresql:// or postgres:// URL or a libpq keyword
+ * string (store_pg_is_conninfo). */
+extern const store_backend store_pg_backend;
 
 #endif
