@@ -1,10 +1,11 @@
-"""test_copy.py -- `vizd --db SOURCE --copy-to TARGET` moves a history from one store to another.
+"""test_copy.py -- `vizd --db SOURCE --copy-to TARGET` moves a history from SQLite to PostgreSQL and back.
 
 A real daemon fills a SQLite file with every kind of data (scalars with NaN and the infinities,
 histograms, an image, a tensor, texts, a graph, hparams and a description); the copy runs as the CLI
 does it; then a daemon on the target answers the same as one on the source: the status counts, the
 runs (all but their times, which are the copy's), the tags, every point, histogram, item (blob URLs
-included: a blob is named by its content in every database) and graph.
+included: a blob is named by its content in every database) and graph. The copy back into a new SQLite
+file answers the same again.
 """
 
 import struct
@@ -73,6 +74,24 @@ def test_a_history_copied_to_another_file_answers_the_same(vizd_factory, tmp_pat
     stderr = copy(source, target)
     assert "2502 scalar points" in stderr, stderr
     assert answers(vizd_factory(db=target).client) == expected
+
+
+def test_a_history_copied_to_postgresql_and_back_answers_the_same(vizd_factory, tmp_path, pg_url):
+    source = tmp_path / "source.sqlite"
+    daemon = vizd_factory(db=source)
+    fill(daemon.client)
+    expected = answers(daemon.client)
+    assert expected["status"]["scalar_points"] == 2502 and expected["status"]["blobs"] == 2
+    daemon.stop()
+
+    copy(source, pg_url)
+    on_postgresql = vizd_factory(db=pg_url)
+    assert answers(on_postgresql.client) == expected
+    on_postgresql.stop()
+
+    back = tmp_path / "back.sqlite"
+    copy(pg_url, back)
+    assert answers(vizd_factory(db=back).client) == expected
 
 
 def test_copying_into_a_file_that_is_not_a_vizd_database_fails_and_says_why(vizd_factory, tmp_path):
