@@ -551,3 +551,10 @@ void hist_compress(const vz_histogram *h, double values[HIST_BASIS_POINT_COUNT])
      * (here: all beyond +-1e20 or infinite). */
     fill_from(values, 0, h->num > 0 ? h->max : 0.0);
 }
+
+size_t hist_kept_position(size_t k, size_t total, size_t max_steps)
+{
+    if (max_steps == 0 || total <= max_steps) return k;
+    if (max_steps == 1) return total - 1;
+    return (2 * k * (total - 1) + (max_steps - 1)) / (2 * (max_steps - 1));
+}

@@ -27,7 +27,6 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <math.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include "vizd/buf.h"
 #include "vizd/migrate.h"
 #include "vizd/numfmt.h"
+#include "vizd/write_group.h"
 
 /* pg_advisory_xact_lock key of the migrations: "vizd" in ASCII. */
 #define MIGRATION_LOCK_KEY "1986623076"
@@ -470,31 +470,6 @@ static int lock_series(store_pg *pg, const char *run_id, const char *kind, const
     return vz_fail(err, 500, "internal", "", "a series vanished while being written");
 }
 
-/* The step an item gets: its own, or the tag's last step + 1 (0 for a new tag). false on int64 overflow. */
-static bool take_step(bool needs_step, int64_t *step, bool *has_last, int64_t *last)
-{
-    if (needs_step) {
-        if (*has_last && *last == INT64_MAX) return false;
-        *step = *has_last ? *last + 1 : 0;
-    }
-    if (!*has_last || *step > *last) *last = *step;
-    *has_last = true;
-    return true;
-}
-
-typedef struct {
-    int64_t step;
-    size_t order; /* position in the write: a later write of the same step wins */
-    double wall_time_s, value;
-} ordered_point;
-
-static int compare_ordered_points(const void *a, const void *b)
-{
-    const ordered_point *x = a, *y = b;
-    if (x->step != y->step) return x->step < y->step ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
 /* The scalars of one tag (items with that tag, in write order): steps assigned, then every point upserted
  * in one statement (one row per step: ON CONFLICT cannot touch a row twice, so a step written twice keeps
  * its last point), and the series' count, step range and last point updated. */
@@ -683,32 +658,12 @@ static int apply_histograms(store_pg *pg, const char *run_id, vz_write *w, vz_er
     return rc;
 }
 
-/* A blob's name: the SHA-256 of its content type, a NUL byte and its bytes, as 64 lowercase hex digits
- * (as the SQLite store names it, so a blob's URL is the same whichever database holds it). */
-static void blob_name(const char *content_type, const unsigned char *bytes, size_t size, char name[65])
-{
-    struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, strlen(content_type) + 1, (const uint8_t *)content_type);
-    sha256_update(&ctx, size, bytes);
-    sha256_digest(&ctx, sizeof digest, digest);
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof digest; i++) {
-        name[2 * i] = hex[digest[i] >> 4];
-        name[2 * i + 1] = hex[digest[i] & 15];
-    }
-    name[64] = '\0';
-}
-
-static const char *const media_kind_names[] = {"images", "tensors", "texts"};
-
 static int insert_media(store_pg *pg, const char *series_id, const vz_media_item *item, vz_error *err)
 {
-    char name[65] = "";
+    char name[VZ_BLOB_NAME_BYTES + 1] = "";
     number_text step, index, wall, width, height, min, max;
     if (item->kind != VZ_MEDIA_TEXT) {
-        blob_name(item->content_type, item->bytes, item->size, name);
+        blob_name(item->content_type, item->bytes, item->size, name, NULL);
         number_text size;
         const char *params[] = {name, item->content_type, int64_text(&size, (int64_t)item->size),
                                 item->size ? (const char *)item->bytes : ""};

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vizd/histogram.h"
 #include "vizd/numfmt.h"
 #include "vizd/store_pg.h"
+#include "vizd/write_group.h"
 
 #define POOL_MAX 16            /* idle reader connections kept */
 #define POINTS_PER_FETCH 4096  /* scalar points per chunk of a cursor */
@@ -608,15 +610,6 @@ int store_pg_read_scalars(store_pg_readers *r, const char *run_name, const char 
 
 /* ---- histograms, graphs, media, blobs ------------------------------------------------------------------ */
 
-/* The k-th of max_steps kept positions among total steps: round(k * (total - 1) / (max_steps - 1)), so the
- * kept steps are evenly spread and the first and the last are always among them (as the SQLite store). */
-static size_t kept_position(size_t k, size_t total, size_t max_steps)
-{
-    if (max_steps == 0 || total <= max_steps) return k;
-    if (max_steps == 1) return total - 1;
-    return (2 * k * (total - 1) + (max_steps - 1)) / (2 * (max_steps - 1));
-}
-
 /* A histogram row (step, wall_time, stats, bucket_count, nan_count, buckets; binary) as a vz_histogram_step. */
 static int histogram_from_row(const PGresult *res, int row, vz_histogram_step *out)
 {
@@ -664,7 +657,7 @@ int store_pg_read_histograms(store_pg_readers *r, const char *run_name, const ch
         out->steps = calloc(cap ? cap : 1, sizeof *out->steps);
         if (!out->steps) rc = vz_out_of_memory(err, "reading histograms");
         for (size_t index = 0; rc == 0 && index < out->total && out->count < cap; index++)
-            if (index == kept_position(out->count, out->total, max_steps) &&
+            if (index == hist_kept_position(out->count, out->total, max_steps) &&
                 histogram_from_row(res, (int)index, &out->steps[out->count++]) < 0)
                 rc = vz_out_of_memory(err, "reading histograms");
         PQclear(res);
@@ -694,7 +687,6 @@ int store_pg_read_graph(store_pg_readers *r, const char *run_name, char **graph_
     return read_end(r, conn, rc);
 }
 
-static const char *const media_kind_names[] = {"images", "tensors", "texts"};
 
 int store_pg_visit_media(store_pg_readers *r, const char *run_name, const char *tag, vz_media_kind kind,
                          store_media_visitor visit, void *ctx, vz_error *err)

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "vizd/migrate.h"
+#include "vizd/write_group.h"
 
 #define VIZD_APPLICATION_ID 0x76697a64 /* "vizd" in PRAGMA application_id marks our files */
 
@@ -60,9 +61,6 @@ double sq_blob_to_double(sqlite3_stmt *st, int column)
     if (sqlite3_column_bytes(st, column) == (int)sizeof v) memcpy(&v, sqlite3_column_blob(st, column), sizeof v);
     return v;
 }
-
-/* The series kind of each vz_media_kind. */
-const char *const sq_media_kind_names[3] = {"images", "tensors", "texts"};
 
 /* ---- opening, migrations ---------------------------------------------------------------------- */
 
@@ -130,7 +128,7 @@ static int name_unnamed_blobs(sqlite3 *db, vz_error *err)
             break;
         }
         char name[VZ_BLOB_NAME_BYTES + 1];
-        sq_blob_name((const char *)sqlite3_column_text(next, 1), sqlite3_column_blob(next, 2),
+        blob_name((const char *)sqlite3_column_text(next, 1), sqlite3_column_blob(next, 2),
                   (size_t)sqlite3_column_bytes(next, 2), name, NULL);
         sqlite3_bind_int64(set, 1, sqlite3_column_int64(next, 0));
         sqlite3_reset(next);

@@ -15,6 +15,8 @@
 
 #include "vizd/block.h"
 #include "vizd/downsample.h"
+#include "vizd/histogram.h"
+#include "vizd/write_group.h"
 
 static int reader_acquire(sqlite_store *s, sqlite3 **out, vz_error *err)
 {
@@ -852,15 +854,6 @@ void sq_scalars_close(store_backend_scalars *c)
     free(c);
 }
 
-/* The k-th of max_steps kept positions among total steps: round(k * (total - 1) / (max_steps - 1)), so
- * the kept steps are evenly spread and the first and the last are always among them. */
-static size_t kept_position(size_t k, size_t total, size_t max_steps)
-{
-    if (max_steps == 0 || total <= max_steps) return k;
-    if (max_steps == 1) return total - 1;
-    return (2 * k * (total - 1) + (max_steps - 1)) / (2 * (max_steps - 1));
-}
-
 static int histogram_from_row(sqlite3_stmt *st, vz_histogram_step *out)
 {
     double stats[5] = {0};
@@ -909,7 +902,7 @@ int sq_read_histograms(sqlite_store *s, const char *run, const char *tag, size_t
                 out->steps = calloc(cap ? cap : 1, sizeof *out->steps);
                 if (!out->steps) break;
             }
-            if (out->count < cap && index == kept_position(out->count, out->total, max_steps) &&
+            if (out->count < cap && index == hist_kept_position(out->count, out->total, max_steps) &&
                 histogram_from_row(st, &out->steps[out->count++]) < 0)
                 break;
         }
@@ -992,7 +985,7 @@ int sq_visit_media(sqlite_store *s, const char *run, const char *tag, vz_media_k
     if (reader_acquire(s, &db, err) < 0) return -1;
     int64_t series_id = -1, first_step, last_step;
     int rc = read_begin(db, err);
-    if (rc == 0) rc = find_run_series(db, run, sq_media_kind_names[kind], tag, &series_id, &first_step, &last_step,
+    if (rc == 0) rc = find_run_series(db, run, media_kind_names[kind], tag, &series_id, &first_step, &last_step,
                                       NULL, err);
     sqlite3_stmt *st = NULL;
     if (rc == 0 && series_id >= 0 && sqlite3_prepare_v2(db, queries[kind], -1, &st, NULL) != SQLITE_OK)

@@ -16,7 +16,6 @@
 #include "vizd/store_sqlite.h"
 
 #include <math.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "vizd/block.h"
 #include "vizd/clock.h"
 #include "vizd/downsample.h"
+#include "vizd/write_group.h"
 
 /* ---- summaries of blocks and of groups of blocks (migrations/0009_scalar_summaries.sql) --------- */
 
@@ -615,137 +615,7 @@ static int find_or_create_series(sqlite_store *s, int64_t run_id, const char *ki
     return 0;
 }
 
-/* ---- grouping a write's items by tag ----------------------------------------------------------- */
-
-/* One item of a write, keyed for grouping: sorting by (kind, tag, index) puts each tag's items together,
- * in request order, in O(n log n), however many distinct tags a request holds. */
-typedef struct {
-    int kind;
-    const char *tag;
-    size_t index;
-} tagged_item;
-
-static int compare_tagged_items(const void *a, const void *b)
-{
-    const tagged_item *x = a, *y = b;
-    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
-    int order = strcmp(x->tag, y->tag);
-    if (order) return order;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static tagged_item *sort_tagged_items(tagged_item *items, size_t n)
-{
-    qsort(items, n, sizeof *items, compare_tagged_items);
-    return items;
-}
-
-/* The end of the group that starts at from: the first item of another kind or tag. */
-static size_t group_end(const tagged_item *items, size_t n, size_t from)
-{
-    size_t end = from + 1;
-    while (end < n && items[end].kind == items[from].kind && strcmp(items[end].tag, items[from].tag) == 0) end++;
-    return end;
-}
-
-static tagged_item *alloc_tagged_items(size_t n)
-{
-    return grow_array(NULL, n ? n : 1, sizeof(tagged_item));
-}
-
-/* The step a point or item gets: its own, or the tag's last step + 1 (0 for a new tag). Keeps the running
- * last step; false when counting up would overflow int64. */
-static bool take_step(bool needs_step, int64_t *step, bool *has_last, int64_t *last)
-{
-    if (needs_step) {
-        if (*has_last && *last == INT64_MAX) return false;
-        *step = *has_last ? *last + 1 : 0;
-    }
-    if (!*has_last || *step > *last) *last = *step;
-    *has_last = true;
-    return true;
-}
-
 /* ---- scalars of a write --------------------------------------------------------------------------- */
-
-/* Give every point of the group that came without a step the tag's last step + 1, in request order. */
-static int assign_steps(vz_write *w, const tagged_item *group, size_t n, series_state *series, vz_error *err)
-{
-    bool has_last = series->has_last_step;
-    int64_t last = series->last_step;
-    for (size_t g = 0; g < n; g++) {
-        vz_scalar_item *item = &w->scalars[group[g].index];
-        for (size_t i = 0; i < item->count; i++) {
-            if (take_step(item->needs_step && item->needs_step[i], &item->steps[i], &has_last, &last)) continue;
-            char path[64];
-            snprintf(path, sizeof path, "scalars[%zu].step", group[g].index);
-            return vz_fail(err, 400, "invalid_value", path, "the next step would overflow int64");
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    int64_t step;
-    size_t order; /* position in the request: a later write of the same step wins */
-    double wall_time_s, value;
-} ordered_point;
-
-static int compare_ordered_points(const void *a, const void *b)
-{
-    const ordered_point *x = a, *y = b;
-    if (x->step != y->step) return x->step < y->step ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* Whether the group's points, in request order, already rise strictly: the common case of a training
- * loop writing a batch of new steps, which then needs no sort. */
-static bool group_points_rise(const vz_write *w, const tagged_item *group, size_t n)
-{
-    bool has_previous = false;
-    int64_t previous = 0;
-    for (size_t g = 0; g < n; g++) {
-        const vz_scalar_item *item = &w->scalars[group[g].index];
-        for (size_t i = 0; i < item->count; i++) {
-            if (has_previous && item->steps[i] <= previous) return false;
-            previous = item->steps[i];
-            has_previous = true;
-        }
-    }
-    return true;
-}
-
-/* All points of one tag's group, sorted by step, the last write of a step kept. */
-static void gather_group_points(const vz_write *w, const tagged_item *group, size_t n, point_columns *out)
-{
-    size_t total = 0, k = 0;
-    for (size_t g = 0; g < n; g++) total += w->scalars[group[g].index].count;
-    out->count = 0;
-    if (columns_reserve(out, total ? total : 1) < 0) return;
-    if (group_points_rise(w, group, n)) {
-        for (size_t g = 0; g < n; g++) {
-            const vz_scalar_item *item = &w->scalars[group[g].index];
-            columns_append(out, item->steps, item->wall_times_s, item->values, item->count);
-        }
-        return;
-    }
-    ordered_point *all = grow_array(NULL, total ? total : 1, sizeof *all);
-    if (!all) {
-        out->is_failed = true;
-        return;
-    }
-    for (size_t g = 0; g < n; g++) {
-        const vz_scalar_item *item = &w->scalars[group[g].index];
-        for (size_t i = 0; i < item->count; i++, k++)
-            all[k] = (ordered_point){item->steps[i], k, item->wall_times_s[i], item->values[i]};
-    }
-    qsort(all, k, sizeof *all, compare_ordered_points);
-    for (size_t i = 0; i < k; i++) {
-        if (i + 1 < k && all[i + 1].step == all[i].step) continue;
-        columns_push(out, all[i].step, all[i].wall_time_s, all[i].value);
-    }
-    free(all);
-}
 
 static int update_series_summary(sqlite_store *s, int64_t series_id, const series_state *before,
                                  const point_columns *points, size_t added, const series_tail *tail, vz_error *err)
@@ -770,18 +640,19 @@ static int update_series_summary(sqlite_store *s, int64_t series_id, const serie
 
 static int apply_scalars(sqlite_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
-    tagged_item *items = alloc_tagged_items(w->scalar_count);
+    tagged_item *items = tagged_items_alloc(w->scalar_count);
     if (!items) return vz_out_of_memory(err, "the write");
     for (size_t k = 0; k < w->scalar_count; k++) items[k] = (tagged_item){0, w->scalars[k].tag, k};
-    sort_tagged_items(items, w->scalar_count);
+    tagged_items_sort(items, w->scalar_count);
     point_columns points = {0};
     int rc = 0;
     for (size_t from = 0, end; from < w->scalar_count && rc == 0; from = end) {
-        end = group_end(items, w->scalar_count, from);
+        end = tagged_group_end(items, w->scalar_count, from);
         series_state series = {0};
         size_t added = 0;
         if ((rc = find_or_create_series(s, run_id, "scalars", items[from].tag, &series, err)) < 0) break;
-        if ((rc = assign_steps(w, items + from, end - from, &series, err)) < 0) break;
+        if ((rc = assign_scalar_steps(w, items + from, end - from, series.has_last_step, series.last_step, err)) < 0)
+            break;
         gather_group_points(w, items + from, end - from, &points);
         if (points.is_failed) {
             rc = vz_out_of_memory(err, "the write");
@@ -834,13 +705,13 @@ static int recount_series(sqlite_store *s, sqlite3_stmt *st, int64_t series_id, 
 /* Each tag's histograms in request order; one without a step gets the tag's last step + 1. */
 static int apply_histograms(sqlite_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
-    tagged_item *items = alloc_tagged_items(w->histogram_count);
+    tagged_item *items = tagged_items_alloc(w->histogram_count);
     if (!items) return vz_out_of_memory(err, "the write");
     for (size_t k = 0; k < w->histogram_count; k++) items[k] = (tagged_item){0, w->histograms[k].tag, k};
-    sort_tagged_items(items, w->histogram_count);
+    tagged_items_sort(items, w->histogram_count);
     int rc = 0;
     for (size_t from = 0, end; from < w->histogram_count && rc == 0; from = end) {
-        end = group_end(items, w->histogram_count, from);
+        end = tagged_group_end(items, w->histogram_count, from);
         series_state series = {0};
         if ((rc = find_or_create_series(s, run_id, "histograms", items[from].tag, &series, err)) < 0) break;
         for (size_t g = from; g < end && rc == 0; g++) {
@@ -870,35 +741,12 @@ static int upsert_graph(sqlite_store *s, int64_t run_id, const char *graph_json,
     return rc == SQLITE_DONE ? 0 : sq_fail(err, s->writer_db, "writing a graph");
 }
 
-/* A blob's name (migrations/0006_blob_names.sql): the SHA-256 of its content type, a NUL byte and its
- * bytes, as 64 lowercase hex digits. The content type is part of it because the same bytes stored as an
- * image and as a tensor are two blobs, answered with different types. */
-void sq_blob_name(const char *content_type, const unsigned char *bytes, size_t size,
-                      char name[VZ_BLOB_NAME_BYTES + 1], int64_t *short_hash)
-{
-    struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, strlen(content_type) + 1, (const uint8_t *)content_type);
-    sha256_update(&ctx, size, bytes);
-    sha256_digest(&ctx, sizeof digest, digest);
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof digest; i++) {
-        name[2 * i] = hex[digest[i] >> 4];
-        name[2 * i + 1] = hex[digest[i] & 15];
-    }
-    name[VZ_BLOB_NAME_BYTES] = '\0';
-    uint64_t first = 0;
-    for (int i = 0; i < 8; i++) first = first << 8 | digest[i];
-    if (short_hash) *short_hash = (int64_t)first; /* fills the old hash column, which is NOT NULL */
-}
-
 /* The id of a blob holding exactly these bytes, stored now if no blob does yet. */
 static int store_blob(sqlite_store *s, const vz_media_item *item, int64_t *blob_id, vz_error *err)
 {
     char name[VZ_BLOB_NAME_BYTES + 1];
     int64_t short_hash;
-    sq_blob_name(item->content_type, item->bytes, item->size, name, &short_hash);
+    blob_name(item->content_type, item->bytes, item->size, name, &short_hash);
     sqlite3_stmt *st = s->stmt.find_blob;
     sq_bind_text(st, 1, name);
     int rc = sqlite3_step(st);
@@ -981,16 +829,16 @@ static int insert_media(sqlite_store *s, int64_t series_id, const vz_media_item 
 /* Per kind and tag, in request order; an item without a step gets the tag's last step + 1. */
 static int apply_media(sqlite_store *s, int64_t run_id, vz_write *w, vz_error *err)
 {
-    tagged_item *items = alloc_tagged_items(w->media_count);
+    tagged_item *items = tagged_items_alloc(w->media_count);
     if (!items) return vz_out_of_memory(err, "the write");
     for (size_t k = 0; k < w->media_count; k++) items[k] = (tagged_item){(int)w->media[k].kind, w->media[k].tag, k};
-    sort_tagged_items(items, w->media_count);
+    tagged_items_sort(items, w->media_count);
     int rc = 0;
     for (size_t from = 0, end; from < w->media_count && rc == 0; from = end) {
-        end = group_end(items, w->media_count, from);
+        end = tagged_group_end(items, w->media_count, from);
         vz_media_kind kind = (vz_media_kind)items[from].kind;
         series_state series = {0};
-        if ((rc = find_or_create_series(s, run_id, sq_media_kind_names[kind], items[from].tag, &series, err)) < 0) break;
+        if ((rc = find_or_create_series(s, run_id, media_kind_names[kind], items[from].tag, &series, err)) < 0) break;
         for (size_t g = from; g < end && rc == 0; g++) {
             vz_media_item *item = &w->media[items[g].index];
             if (!take_step(item->needs_step, &item->step, &series.has_last_step, &series.last_step)) {

@@ -64,6 +64,10 @@ int hist_from_buckets(const vz_histogram_input *in, const char *path, vz_histogr
                       vz_error *err);
 
 void hist_free(vz_histogram *h);
+/* Which steps a read thinned to max_steps keeps: the k-th kept of total stored steps is the one at
+ * round(k * (total - 1) / (max_steps - 1)), so the kept steps are evenly spread and the first and the last
+ * are always among them (max_steps 0, or total <= max_steps: every step, the k-th is k). */
+size_t hist_kept_position(size_t k, size_t total, size_t max_steps);
 
 /* TensorBoard's conversion of a HistogramProto into buckets: from the first to the last non-empty
  * bucket; the first one's left edge is min and the last one's right edge is max. out must have room

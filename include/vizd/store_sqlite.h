@@ -66,8 +66,6 @@ double sq_blob_to_double(sqlite3_stmt *st, int column);
 int sq_pragma_int(sqlite3 *db, const char *sql, int64_t *out);
 int sq_open_connection(const char *path, int flags, sqlite3 **out, vz_error *err);
 
-extern const char *const sq_media_kind_names[3]; /* the series kind of each vz_media_kind */
-
 /* ---- writes (store_sqlite_write.c) ---- */
 int sq_apply_write(sqlite_store *s, vz_write *w, double now_s, vz_error *err);
 int sq_delete_run(sqlite_store *s, const char *run, vz_error *err);
@@ -78,8 +76,6 @@ void sq_forget_summary_changes(sqlite_store *s);
 int sq_build_pending_summaries(sqlite_store *s, vz_error *err);
 /* Fold the tails of up to IDLE_FOLD_SERIES series in a transaction of its own; returns how many. */
 int sq_fold_some_tails(sqlite_store *s, vz_error *err);
-void sq_blob_name(const char *content_type, const unsigned char *bytes, size_t size,
-                  char name[VZ_BLOB_NAME_BYTES + 1], int64_t *short_hash);
 
 /* ---- reads (store_sqlite_read.c) ---- */
 /* A scalar_tail row's point column: wall time and value, float64 each, in the machine's byte order as in
