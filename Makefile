@@ -61,9 +61,9 @@ build/gen/assets.c: server/embed.py $(WEB_FILES) $(VENDOR_LIST) $(NPM_STAMP)
 	@mkdir -p $(@D)
 	$(PYTHON) server/embed.py assets web $(VENDOR_LIST) > $@.tmp && mv $@.tmp $@
 
-build/gen/migrations.c: server/embed.py $(wildcard migrations/*.sql)
+build/gen/migrations.c: server/embed.py $(wildcard migrations/sqlite/*.sql)
 	@mkdir -p $(@D)
-	$(PYTHON) server/embed.py migrations migrations > $@.tmp && mv $@.tmp $@
+	$(PYTHON) server/embed.py migrations migrations/sqlite > $@.tmp && mv $@.tmp $@
 
 build/gen/pg_migrations.c: server/embed.py $(wildcard migrations/postgresql/*.sql)
 	@mkdir -p $(@D)

@@ -2,13 +2,13 @@
 """embed.py -- turn the web assets and the migrations into C source, so vizd is one self-contained file.
 
     embed.py assets WEB_DIR VENDOR_LIST   > build/gen/assets.c
-    embed.py migrations MIGRATIONS_DIR [SYMBOL] > build/gen/migrations.c
+    embed.py migrations MIGRATIONS_DIR [SYMBOL] > build/gen/migrations.c   (migrations/sqlite, migrations/postgresql)
 
 assets: every file under WEB_DIR except node_modules/, package*.json and the vendor list, served at
 its path relative to WEB_DIR; plus each `SOURCE DEST` line of VENDOR_LIST (SOURCE relative to WEB_DIR,
 DEST a URL path). Each asset carries its content type and a strong ETag (a hash of its bytes); a text
 asset of 1 KB or more also carries its gzip form (mtime 0, so builds are reproducible) and that form's ETag.
-migrations: every NNNN_name.sql in order (not those in subfolders); the number is the schema version it
+migrations: every NNNN_name.sql of one backend's folder in order; the number is the schema version it
 brings the database to. SYMBOL names the array (default vz_migrations; one per backend).
 """
 import gzip

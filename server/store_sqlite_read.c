@@ -209,7 +209,7 @@ int sq_tail_rows_append(sqlite3 *db, sqlite3_stmt *st, point_columns *out, vz_er
     return out->is_failed ? vz_out_of_memory(err, "reading a series' tail") : 0;
 }
 
-/* The series' tail points in [start, end] (migrations/0010_scalar_tail_points.sql), appended to out: they
+/* The series' tail points in [start, end] (migrations/sqlite/0010_scalar_tail_points.sql), appended to out: they
  * come after every block's, so a reader hands them on after the blocks. */
 static const char tail_in_range_sql[] =
     "SELECT step, point FROM scalar_tail WHERE series_id = ?1 AND step BETWEEN ?2 AND ?3 ORDER BY step";

@@ -2,14 +2,14 @@
  * histograms, media and blobs, graphs, followed files, deleting a run. Runs on the writer thread, inside
  * the transaction store.c's group commit opened (store_sqlite.c's begin).
  *
- * Scalars are stored in blocks (see migrations/0001_init.sql, block.c): a write merges its points, sorted
+ * Scalars are stored in blocks (see migrations/sqlite/0001_init.sql, block.c): a write merges its points, sorted
  * by step, into the block whose step range they fall in, or appends them to the series' tail, rewriting
  * each touched block once and splitting any that outgrow VZ_SCALAR_BLOCK_POINTS. A write of a few points
  * after the last step is cheaper still: a row per point in the series' tail, which readers read after the
  * blocks, folded into blocks later (see fold_tail).
  *
  * Every block is inserted by insert_block and removed by delete_block, and nothing else touches
- * scalar_blocks: those two keep the block's M4 summary (migrations/0009_scalar_summaries.sql, level 0) in
+ * scalar_blocks: those two keep the block's M4 summary (migrations/sqlite/0009_scalar_summaries.sql, level 0) in
  * step and note the steps they changed; before each COMMIT, sq_commit_summaries rebuilds the groups of
  * blocks above (levels 1..SUMMARY_LEVELS) around the noted steps, once per series however many blocks the
  * transaction touched. So a transaction that changes blocks must end through sq_commit_summaries. */
@@ -25,7 +25,7 @@
 #include "vizd/downsample.h"
 #include "vizd/write_group.h"
 
-/* ---- summaries of blocks and of groups of blocks (migrations/0009_scalar_summaries.sql) --------- */
+/* ---- summaries of blocks and of groups of blocks (migrations/sqlite/0009_scalar_summaries.sql) --------- */
 
 static int put_summary(sqlite_store *s, int64_t series_id, int level, const vz_m4_summary *sum, vz_error *err)
 {
@@ -413,7 +413,7 @@ static int merge_into_blocks(sqlite_store *s, int64_t series_id, const point_col
     return rc;
 }
 
-/* ---- the tail: cheap appends (migrations/0010_scalar_tail_points.sql) -------------------------------
+/* ---- the tail: cheap appends (migrations/sqlite/0010_scalar_tail_points.sql) -------------------------------
  * A write of a few points after a series' last step, the common case of a training loop logging a point
  * per step, inserts one row per point into scalar_tail instead of touching the blocks: one b-tree row
  * where a block would cost the block, its index entry and a summary row at every level (a one-point

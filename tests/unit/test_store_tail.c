@@ -1,5 +1,5 @@
 /* test_store_tail.c -- the tail of a scalar series: a write of a few points after the last step waits as
- * rows of scalar_tail (migrations/0010_scalar_tail_points.sql) until the tail is folded into full blocks;
+ * rows of scalar_tail (migrations/sqlite/0010_scalar_tail_points.sql) until the tail is folded into full blocks;
  * a tail block left by an older vizd (0008) is folded the same way. Reads
  * must see tail points exactly, whatever mix of appends, overwrites, out-of-order steps, assigned steps,
  * folds, deletes and restarts came before. */
