@@ -19,6 +19,7 @@
 #include "vizd/http.h"
 #include "vizd/follow.h"
 #include "vizd/import.h"
+#include "vizd/store_pg.h"
 
 #define DEFAULT_MAX_BODY_BYTES (64u * 1024 * 1024)
 #define DEFAULT_MAX_CONNECTIONS 4096
@@ -323,7 +324,9 @@ int main(int argc, char **argv)
         events_destroy(app.events);
         return 1;
     }
-    fprintf(stderr, "vizd %s: serving %s on http://%s:%d\n", VIZD_VERSION, opt.db_path, opt.host, opt.port);
+    /* A connection string may hold a password: logs name only the kind of database then. */
+    fprintf(stderr, "vizd %s: serving %s on http://%s:%d\n", VIZD_VERSION,
+            store_pg_is_conninfo(opt.db_path) ? "a PostgreSQL database" : opt.db_path, opt.host, opt.port);
     /* After the server: the dashboard answers at once while a large logdir is still being read. */
     follower *follow = NULL;
     follow_options follow_opt = {.poll_ms = opt.logdir_poll_ms};

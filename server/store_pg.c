@@ -53,10 +53,16 @@ struct store_pg {
 bool store_pg_is_conninfo(const char *db)
 {
     if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0) return true;
-    /* A keyword string: "host=... dbname=...". A file name may hold '=', but not "word=" first thing
-     * followed by more such pairs; a lone "dbname=x" is taken as PostgreSQL too, as libpq would. */
+    /* A keyword string: "host=... dbname=...", its first word one of libpq's keywords (so a file named
+     * "runs=1.sqlite" stays a file). */
     size_t key = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
-    return key > 0 && db[key] == '=';
+    if (key == 0 || db[key] != '=') return false;
+    PQconninfoOption *options = PQconndefaults();
+    bool is_keyword = false;
+    for (PQconninfoOption *o = options; o && o->keyword && !is_keyword; o++)
+        is_keyword = strlen(o->keyword) == key && strncmp(o->keyword, db, key) == 0;
+    PQconninfoFree(options);
+    return is_keyword;
 }
 
 /* ---- errors --------------------------------------------------------------------------------------- */

@@ -287,6 +287,10 @@ class Daemon:
         status = probe.get("/api/v1/status")
         if status.status != 200 or not isinstance(status.json, dict) or "db_path" not in status.json:
             return True  # cannot tell; the tests of /status will say what is wrong with it
+        if self.db_path.startswith("postgresql://"):  # the status names it without a password
+            url = urllib.parse.urlsplit(self.db_path)
+            return status.json["db_path"] == "postgresql://%s@%s:%s%s" % (url.username, url.hostname, url.port,
+                                                                         url.path)
         return os.path.realpath(str(status.json["db_path"])) == os.path.realpath(self.db_path)
 
     def _reap(self):

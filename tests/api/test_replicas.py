@@ -227,3 +227,15 @@ def test_postgresql_restarted_under_load_answers_503_never_a_false_200(vizd_fact
         check_acknowledged(a.client, writers)
         for replica in (a, b):  # before the cluster goes
             assert replica.stop() == 0
+
+
+def test_a_password_in_the_connection_string_is_shown_nowhere(vizd_factory, pg_url):
+    # The throwaway cluster trusts local connections, so any password connects; vizd must not repeat it.
+    url = pg_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret-pw@")
+    daemon = vizd_factory(db=url)
+    daemon.client.write_ok({"run": "r", "scalars": [{"tag": "t", "value": 1.0}]})
+    status = daemon.client.get("/api/v1/status").json
+    assert status["db_path"].startswith("postgresql://postgres@127.0.0.1:")
+    assert "s3cret" not in json.dumps(status)
+    assert daemon.stop() == 0
+    assert "s3cret" not in daemon.stderr and "PostgreSQL database" in daemon.stderr

@@ -120,6 +120,8 @@ Test(store_pg, tells_connection_strings_from_paths)
     cr_assert(!store_pg_is_conninfo("runs.sqlite"));
     cr_assert(!store_pg_is_conninfo("/data/a=b.sqlite"));
     cr_assert(!store_pg_is_conninfo("./host=x"));
+    cr_assert(!store_pg_is_conninfo("runs=1.sqlite"));
+    cr_assert(store_pg_is_conninfo("dbname=vizd"));
 }
 
 #define REPLICAS 4
