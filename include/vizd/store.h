@@ -45,10 +45,12 @@ typedef struct {
     size_t count;
 } vz_points;
 
-/* Open (creating if needed) the database at path, apply pending migrations, start the writer thread.
- * Refuses a file that is not a vizd database and one written by a newer vizd. */
-int store_open(vz_store **out, const char *path, vz_error *err);
-/* Finish queued writes, stop the writer, checkpoint the WAL, close every connection. */
+/* Open (creating if needed) the database a --db string names (a SQLite file path, or a PostgreSQL
+ * connection string: see store.c's backend_for), apply pending migrations, start the writer thread.
+ * Refuses a database that is not a vizd one and one written by a newer vizd. */
+int store_open(vz_store **out, const char *target, vz_error *err);
+/* Finish queued writes, stop the writer, let the backend finish its deferred work (SQLite: fold the
+ * tails, checkpoint the WAL), close every connection. */
 void store_close(vz_store *store);
 void store_set_commit_hook(vz_store *store, store_commit_hook hook, void *ctx);
 /* An event another vizd process on the same database committed: name "write" or "delete" and its data
