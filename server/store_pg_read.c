@@ -206,27 +206,61 @@ static const char list_runs_sql[] =
     "(SELECT count(*) FROM graphs g WHERE g.run_id = r.id) FROM runs r) runs "
     "ORDER BY name COLLATE \"C\", kind COLLATE \"C\"";
 
-/* The whole list is one result (a run is a few hundred bytes; a thousand runs are a few hundred KB). */
+/* The list is read through a server-side cursor, RUNS_FETCH_ROWS rows at a time, so a listing of runs with
+ * large descriptions or hparams streams in constant memory as on SQLite. A run's rows (one per kind, then
+ * its graph) are fewer than a batch, so they lie in at most two batches: the batch before the current one
+ * is kept until the next call, as the row handed out may point into it. */
+#define RUNS_FETCH_ROWS 32 /* each row repeats the run's description and hparams (up to 64 KiB each) */
+_Static_assert(RUNS_FETCH_ROWS > VZ_RUN_KINDS + 1, "a run's rows must fit in two batches");
+
 struct store_pg_runs_cursor {
-    PGresult *res;
-    int row;
+    store_pg_readers *readers;
+    PGconn *conn;
+    PGresult *res, *prev; /* the current batch, and the one before it */
+    int row;              /* the next row of res */
+    bool has_more;        /* res was a full batch: the cursor may have rows left */
     store_run_row current;
 };
+
+static int runs_fetch(store_pg_runs_cursor *c, vz_error *err)
+{
+    char fetch[48];
+    snprintf(fetch, sizeof fetch, "FETCH %d FROM runs", RUNS_FETCH_ROWS);
+    PQclear(c->prev);
+    c->prev = c->res;
+    c->res = run(c->conn, fetch, 0, NULL, 0, "listing runs", err);
+    c->row = 0;
+    if (!c->res) return -1;
+    c->has_more = PQntuples(c->res) == RUNS_FETCH_ROWS;
+    return 0;
+}
+
+/* Make c->row a row of c->res, fetching the next batch when this one is used up; *has_row is false after
+ * the last row. */
+static int runs_reach_row(store_pg_runs_cursor *c, bool *has_row, vz_error *err)
+{
+    if (c->row >= PQntuples(c->res) && c->has_more && runs_fetch(c, err) < 0) return -1;
+    *has_row = c->row < PQntuples(c->res);
+    return 0;
+}
 
 int store_pg_runs_cursor_open(store_pg_readers *r, store_pg_runs_cursor **out, vz_error *err)
 {
     *out = NULL;
     store_pg_runs_cursor *c = calloc(1, sizeof *c);
     if (!c) return vz_out_of_memory(err, "listing runs");
-    PGconn *conn;
-    if (read_begin(r, &conn, false, "listing runs", err) < 0) {
-        free(c);
-        return -1;
+    c->readers = r;
+    int rc = read_begin(r, &c->conn, true, "listing runs", err);
+    if (rc == 0) {
+        char declare[sizeof list_runs_sql + 48];
+        snprintf(declare, sizeof declare, "DECLARE runs NO SCROLL CURSOR FOR %s", list_runs_sql);
+        PGresult *res = run(c->conn, declare, 0, NULL, 0, "listing runs", err);
+        rc = res ? 0 : -1;
+        PQclear(res);
     }
-    c->res = run(conn, list_runs_sql, 0, NULL, 0, "listing runs", err);
-    read_end(r, conn, 0);
-    if (!c->res) {
-        free(c);
+    if (rc == 0) rc = runs_fetch(c, err);
+    if (rc < 0) {
+        store_pg_runs_cursor_close(c);
         return -1;
     }
     *out = c;
@@ -236,22 +270,25 @@ int store_pg_runs_cursor_open(store_pg_readers *r, store_pg_runs_cursor **out, v
 int store_pg_runs_cursor_next(store_pg_runs_cursor *c, const store_run_row **run_row, vz_error *err)
 {
     *run_row = NULL;
-    int rows = PQntuples(c->res);
-    if (c->row >= rows) return 0;
+    bool has_row;
+    if (runs_reach_row(c, &has_row, err) < 0) return -1;
+    if (!has_row) return 0;
     store_run_row *r = &c->current;
     memset(r, 0, sizeof *r);
-    int first = c->row;
-    r->name = PQgetvalue(c->res, first, 0);
-    r->description = PQgetvalue(c->res, first, 1);
-    r->hparams_json = PQgetvalue(c->res, first, 2);
-    r->created_at = text_double(c->res, first, 3);
-    r->updated_at = text_double(c->res, first, 4);
-    for (; c->row < rows && strcmp(PQgetvalue(c->res, c->row, 0), r->name) == 0; c->row++) {
-        if (PQgetisnull(c->res, c->row, 5)) continue;
-        if (r->kind_count == VZ_RUN_KINDS)
-            return vz_fail(err, 500, "internal", "", "a run has more than %d kinds", VZ_RUN_KINDS);
-        r->counts[r->kind_count].kind = PQgetvalue(c->res, c->row, 5);
-        r->counts[r->kind_count++].count = text_int64(c->res, c->row, 6);
+    r->name = PQgetvalue(c->res, c->row, 0);
+    r->description = PQgetvalue(c->res, c->row, 1);
+    r->hparams_json = PQgetvalue(c->res, c->row, 2);
+    r->created_at = text_double(c->res, c->row, 3);
+    r->updated_at = text_double(c->res, c->row, 4);
+    while (has_row && strcmp(PQgetvalue(c->res, c->row, 0), r->name) == 0) {
+        if (!PQgetisnull(c->res, c->row, 5)) {
+            if (r->kind_count == VZ_RUN_KINDS)
+                return vz_fail(err, 500, "internal", "", "a run has more than %d kinds", VZ_RUN_KINDS);
+            r->counts[r->kind_count].kind = PQgetvalue(c->res, c->row, 5);
+            r->counts[r->kind_count++].count = text_int64(c->res, c->row, 6);
+        }
+        c->row++;
+        if (runs_reach_row(c, &has_row, err) < 0) return -1;
     }
     *run_row = r;
     return 0;
@@ -261,6 +298,8 @@ void store_pg_runs_cursor_close(store_pg_runs_cursor *c)
 {
     if (!c) return;
     PQclear(c->res);
+    PQclear(c->prev);
+    read_end(c->readers, c->conn, 0);
     free(c);
 }
 

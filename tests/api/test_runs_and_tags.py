@@ -29,6 +29,22 @@ def test_runs_are_listed_sorted_by_name_with_points_per_kind(client):
         assert {"name", "description", "hparams", "created_at", "updated_at", "counts"} <= set(run)
 
 
+def test_many_runs_with_several_kinds_each_are_listed_whole(client):
+    """Each run is several rows of the store's listing (one per kind, and its graph); PostgreSQL's reads
+    them a batch at a time, so a run's rows straddle batch borders here: 45 runs of 3 or 4 rows each."""
+    for i in range(45):
+        write = {"run": "r%02d" % i, "scalars": [{"tag": "loss", "step": s, "value": s} for s in range(i % 3 + 1)],
+                 "texts": [{"tag": "notes", "step": 0, "text": "run %d" % i}]}
+        if i % 2:
+            write["description"] = "odd run %d" % i
+        client.write_ok(write)
+    runs = client.runs()
+    assert [r["name"] for r in runs] == ["r%02d" % i for i in range(45)]
+    for i, run in enumerate(runs):
+        assert run["counts"]["scalars"] == i % 3 + 1 and run["counts"]["texts"] == 1, run
+        assert run["description"] == ("odd run %d" % i if i % 2 else ""), run
+
+
 def test_a_runs_created_at_stays_and_updated_at_moves_with_writes(client):
     before = time.time()
     client.write_ok({"run": "r", "scalars": [{"tag": "t", "step": 0, "value": 1.0}]})
