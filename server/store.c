@@ -589,16 +589,10 @@ void store_scalar_cursor_close(store_scalar_cursor *c)
     free(c);
 }
 
-typedef struct {
-    vz_points *out;
-    size_t cap;
-    bool is_failed;
-} point_collector;
-
-static void append_points(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values,
+void store_collect_points(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values,
                           size_t count)
 {
-    point_collector *c = ctx;
+    store_point_collector *c = ctx;
     vz_points *out = c->out;
     if (c->is_failed) return;
     if (out->count + count > c->cap) {
@@ -620,8 +614,8 @@ int store_read_scalars(vz_store *s, const char *run, const char *tag, int64_t st
 {
     out->points = NULL;
     out->count = 0;
-    point_collector collector = {.out = out};
-    store_scalar_visitor visitor = {.points = append_points, .ctx = &collector};
+    store_point_collector collector = {.out = out};
+    store_scalar_visitor visitor = {.points = store_collect_points, .ctx = &collector};
     int rc = store_scan_scalars(s, run, tag, start, end, &visitor, err);
     if (rc == 0 && collector.is_failed) rc = vz_out_of_memory(err, "reading scalars");
     if (rc < 0) store_points_free(out);

@@ -606,38 +606,12 @@ int store_pg_scan_scalars(store_pg_readers *r, const char *run_name, const char 
     return rc;
 }
 
-typedef struct {
-    vz_points *out;
-    size_t cap;
-    bool is_failed;
-} point_collector;
-
-static void append_points(void *ctx, const int64_t *steps, const double *wall_times_s, const double *values,
-                          size_t count)
-{
-    point_collector *c = ctx;
-    vz_points *out = c->out;
-    if (c->is_failed) return;
-    if (out->count + count > c->cap) {
-        size_t cap = c->cap ? c->cap : 1024;
-        while (cap < out->count + count) cap *= 2;
-        vz_point *grown = realloc(out->points, cap * sizeof *grown);
-        if (!grown) {
-            c->is_failed = true;
-            return;
-        }
-        out->points = grown;
-        c->cap = cap;
-    }
-    for (size_t i = 0; i < count; i++) out->points[out->count++] = (vz_point){steps[i], wall_times_s[i], values[i]};
-}
-
 int store_pg_read_scalars(store_pg_readers *r, const char *run_name, const char *tag, int64_t start, int64_t end,
                           vz_points *out, vz_error *err)
 {
     *out = (vz_points){0};
-    point_collector collector = {.out = out};
-    store_scalar_visitor visitor = {.points = append_points, .ctx = &collector};
+    store_point_collector collector = {.out = out};
+    store_scalar_visitor visitor = {.points = store_collect_points, .ctx = &collector};
     int rc = store_pg_scan_scalars(r, run_name, tag, start, end, &visitor, err);
     if (rc == 0 && collector.is_failed) rc = vz_out_of_memory(err, "reading scalars");
     if (rc < 0) {

@@ -147,6 +147,16 @@ int store_visit_tags(vz_store *store, const char *run, const char *kind, int64_t
 int store_read_scalars(vz_store *store, const char *run, const char *tag, int64_t start, int64_t end,
                        vz_points *out, vz_error *err);
 void store_points_free(vz_points *points);
+/* What store_read_scalars collects with, for any scan of a store_scalar_visitor: as its points callback
+ * (ctx a store_point_collector), store_collect_points appends to out, growing it, and sets is_failed when
+ * memory runs out. */
+typedef struct {
+    vz_points *out;
+    size_t cap;
+    bool is_failed;
+} store_point_collector;
+void store_collect_points(void *collector, const int64_t *steps, const double *wall_times_s, const double *values,
+                          size_t count);
 
 /* Visit the points of (run, tag) with start <= step <= end in step order, a stored block at a time,
  * without collecting them. begin, if set, is called first (only when there are points) with the series'
