@@ -324,3 +324,9 @@ size_t numfmt_double(char out[NUMFMT_MAX_BYTES], double v)
     *p = '\0';
     return (size_t)(p - out);
 }
+
+const char *numfmt_int64_text(numfmt_text *t, int64_t v)
+{
+    numfmt_int64(t->text, v);
+    return t->text;
+}

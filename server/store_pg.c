@@ -168,18 +168,9 @@ static int exec_simple(store_pg *pg, const char *sql, const char *what, vz_error
 
 /* ---- text forms of parameters --------------------------------------------------------------------- */
 
-typedef struct {
-    char text[NUMFMT_MAX_BYTES];
-} number_text;
-
-static const char *int64_text(number_text *out, int64_t v)
-{
-    numfmt_int64(out->text, v);
-    return out->text;
-}
 
 /* NaN and the infinities as float8 input reads them; finite values in the shortest exact form. */
-static const char *double_text(number_text *out, double v)
+static const char *double_text(numfmt_text *out, double v)
 {
     if (isnan(v)) return "NaN";
     if (isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
@@ -189,7 +180,7 @@ static const char *double_text(number_text *out, double v)
 
 static void put_double(vz_buf *b, double v)
 {
-    number_text t;
+    numfmt_text t;
     buf_puts(b, double_text(&t, v));
 }
 
@@ -260,8 +251,8 @@ static int apply_migrations(store_pg *pg, vz_error *err)
     int rc = read_schema_version(pg, &version, err);
     for (const vz_migration *m = vz_pg_migrations; rc == 0 && m->version; m++) {
         if (m->version <= version) continue;
-        number_text v;
-        const char *params[] = {int64_text(&v, m->version)};
+        numfmt_text v;
+        const char *params[] = {numfmt_int64_text(&v, m->version)};
         rc = exec_simple(pg, m->sql, m->name, err);
         if (rc == 0) rc = run_command(pg, "UPDATE vizd_schema SET version = $1", 1, params, m->name, err);
     }
@@ -465,7 +456,7 @@ void store_pg_rollback(store_pg *pg)
 
 static int upsert_run(store_pg *pg, const vz_write *w, double now_s, char run_id[NUMFMT_MAX_BYTES], vz_error *err)
 {
-    number_text now;
+    numfmt_text now;
     const char *params[] = {w->run, double_text(&now, now_s), w->description, w->hparams_json};
     PGresult *res = query(pg,
                         "INSERT INTO runs AS r (name, description, hparams, created_at, updated_at) "
@@ -571,9 +562,9 @@ static int write_scalar_tag(store_pg *pg, const char *run_id, vz_write *w, const
     int rc = buf_check(&steps, "the write", err) | buf_check(&walls, "the write", err) |
              buf_check(&values, "the write", err);
     if (rc == 0) {
-        number_text first_step, last_step, last_wall, last_value;
+        numfmt_text first_step, last_step, last_wall, last_value;
         const char *params[] = {series.id, steps.data, walls.data, values.data,
-                                int64_text(&first_step, points[0].step), int64_text(&last_step, points[last].step),
+                                numfmt_int64_text(&first_step, points[0].step), numfmt_int64_text(&last_step, points[last].step),
                                 double_text(&last_wall, points[last].wall_time_s),
                                 double_text(&last_value, points[last].value)};
         rc = run_command(pg,
@@ -655,12 +646,12 @@ static int insert_histogram(store_pg *pg, const char *series_id, const vz_histog
         memcpy(buckets, h->bucket_limits, n * sizeof *buckets);
         memcpy(buckets + n, h->bucket_counts, n * sizeof *buckets);
     }
-    number_text step, wall, count, nans;
+    numfmt_text step, wall, count, nans;
     /* The packed forms are the SQLite store's: little-endian float64, as this machine writes them. A
      * zero-length bytea is sent as text "" (a length of 0 means text here). */
-    const char *params[] = {series_id, int64_text(&step, item->step), double_text(&wall, item->wall_time_s),
-                            (const char *)stats, int64_text(&count, (int64_t)n),
-                            int64_text(&nans, (int64_t)h->nan_count), n ? (const char *)buckets : ""};
+    const char *params[] = {series_id, numfmt_int64_text(&step, item->step), double_text(&wall, item->wall_time_s),
+                            (const char *)stats, numfmt_int64_text(&count, (int64_t)n),
+                            numfmt_int64_text(&nans, (int64_t)h->nan_count), n ? (const char *)buckets : ""};
     int lengths[] = {0, 0, 0, (int)sizeof stats, 0, 0, (int)(2 * n * sizeof *buckets)};
     PGresult *res = query(pg,
                         "INSERT INTO histogram_steps (series_id, step, wall_time, stats, bucket_count, nan_count, "
@@ -704,11 +695,11 @@ static int apply_histograms(store_pg *pg, const char *run_id, vz_write *w, vz_er
 static int insert_media(store_pg *pg, const char *series_id, const vz_media_item *item, vz_error *err)
 {
     char name[VZ_BLOB_NAME_BYTES + 1] = "";
-    number_text step, index, wall, width, height, min, max;
+    numfmt_text step, index, wall, width, height, min, max;
     if (item->kind != VZ_MEDIA_TEXT) {
         blob_name(item->content_type, item->bytes, item->size, name, NULL);
-        number_text size;
-        const char *params[] = {name, item->content_type, int64_text(&size, (int64_t)item->size),
+        numfmt_text size;
+        const char *params[] = {name, item->content_type, numfmt_int64_text(&size, (int64_t)item->size),
                                 item->size ? (const char *)item->bytes : ""};
         int lengths[] = {0, 0, 0, (int)item->size};
         PGresult *res = query(pg,
@@ -719,7 +710,7 @@ static int insert_media(store_pg *pg, const char *series_id, const vz_media_item
         PQclear(res);
     }
     const char *sql;
-    const char *params[10] = {series_id, int64_text(&step, item->step), int64_text(&index, item->index),
+    const char *params[10] = {series_id, numfmt_int64_text(&step, item->step), numfmt_int64_text(&index, item->index),
                               double_text(&wall, item->wall_time_s)};
     int n = 5;
     if (item->kind == VZ_MEDIA_IMAGE) {
@@ -727,8 +718,8 @@ static int insert_media(store_pg *pg, const char *series_id, const vz_media_item
               "$5, $6, $7) ON CONFLICT (series_id, step, idx) DO UPDATE SET wall_time = excluded.wall_time, "
               "blob = excluded.blob, width = excluded.width, height = excluded.height";
         params[4] = name;
-        params[5] = int64_text(&width, item->width);
-        params[6] = int64_text(&height, item->height);
+        params[5] = numfmt_int64_text(&width, item->width);
+        params[6] = numfmt_int64_text(&height, item->height);
         n = 7;
     } else if (item->kind == VZ_MEDIA_TENSOR) {
         sql = "INSERT INTO tensors (series_id, step, idx, wall_time, blob, shape, dtype, min_value, max_value, "
@@ -798,9 +789,9 @@ static int apply_media(store_pg *pg, const char *run_id, vz_write *w, vz_error *
 
 static int save_source_progress(store_pg *pg, const vz_source_progress *p, vz_error *err)
 {
-    number_text inode, crc, offset;
-    const char *params[] = {p->path, int64_text(&inode, (int64_t)p->inode), int64_text(&crc, (int64_t)p->first_crc),
-                            int64_text(&offset, (int64_t)p->offset)};
+    numfmt_text inode, crc, offset;
+    const char *params[] = {p->path, numfmt_int64_text(&inode, (int64_t)p->inode), numfmt_int64_text(&crc, (int64_t)p->first_crc),
+                            numfmt_int64_text(&offset, (int64_t)p->offset)};
     return run_command(pg,
                        "INSERT INTO followed_files (path, inode, first_crc, \"offset\") VALUES ($1, $2, $3, $4) "
                        "ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, first_crc = excluded.first_crc, "
@@ -816,7 +807,7 @@ int store_pg_apply_write(store_pg *pg, vz_write *w, double now_s, vz_error *err)
     if (apply_histograms(pg, run_id, w, err) < 0) return -1;
     if (apply_media(pg, run_id, w, err) < 0) return -1;
     if (w->graph_json) {
-        number_text now;
+        numfmt_text now;
         const char *params[] = {run_id, w->graph_json, double_text(&now, now_s)};
         if (run_command(pg,
                         "INSERT INTO graphs (run_id, graph, updated_at) VALUES ($1, $2, $3) ON CONFLICT (run_id) "

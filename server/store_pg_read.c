@@ -186,15 +186,6 @@ static double binary_double(const PGresult *res, int row, int col)
     return v;
 }
 
-typedef struct {
-    char text[NUMFMT_MAX_BYTES];
-} number_text;
-
-static const char *int64_text(number_text *out, int64_t v)
-{
-    numfmt_int64(out->text, v);
-    return out->text;
-}
 
 /* ---- runs -------------------------------------------------------------------------------------------- */
 
@@ -442,8 +433,8 @@ int store_pg_visit_tags(store_pg_readers *r, const char *run_name, const char *k
     *next = -1;
     PGconn *conn;
     if (read_begin(r, &conn, true, "listing tags", err) < 0) return -1;
-    number_text after_text, limit_text;
-    const char *params[] = {run_name, kind, int64_text(&after_text, after), int64_text(&limit_text, (int64_t)limit)};
+    numfmt_text after_text, limit_text;
+    const char *params[] = {run_name, kind, numfmt_int64_text(&after_text, after), numfmt_int64_text(&limit_text, (int64_t)limit)};
     PGresult *res = run(conn,
                         "WITH page AS (SELECT * FROM series s WHERE s.id > $3::bigint AND ($2::text IS NULL OR "
                         "s.kind = $2) AND s.count > 0 AND ($1::text IS NULL OR s.run_id = (SELECT id FROM runs "
@@ -469,8 +460,8 @@ int store_pg_visit_tags(store_pg_readers *r, const char *run_name, const char *k
     PQclear(res);
     if (rc == 0 && (size_t)rows == limit) {
         /* Is there a series past this full page? (It may have been the last one.) */
-        number_text last_text;
-        const char *more[] = {run_name, kind, int64_text(&last_text, last_id)};
+        numfmt_text last_text;
+        const char *more[] = {run_name, kind, numfmt_int64_text(&last_text, last_id)};
         res = run(conn,
                   "SELECT EXISTS (SELECT 1 FROM series s WHERE s.id > $3::bigint AND ($2::text IS NULL OR s.kind = $2) "
                   "AND s.count > 0 AND ($1::text IS NULL OR s.run_id = (SELECT id FROM runs WHERE name = $1)))",
@@ -533,8 +524,8 @@ int store_pg_scalar_cursor_open(store_pg_readers *r, const char *run_name, const
     int64_t series_id = -1, first_step = 0, last_step = 0;
     if (rc == 0) rc = find_run_series(c->conn, run_name, "scalars", tag, &series_id, &first_step, &last_step, err);
     if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
-        number_text id, from, to;
-        const char *params[] = {int64_text(&id, series_id), int64_text(&from, start), int64_text(&to, end)};
+        numfmt_text id, from, to;
+        const char *params[] = {numfmt_int64_text(&id, series_id), numfmt_int64_text(&from, start), numfmt_int64_text(&to, end)};
         PGresult *res = run(c->conn,
                             "DECLARE points BINARY NO SCROLL CURSOR FOR SELECT step, wall_time, value FROM "
                             "scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
@@ -656,8 +647,8 @@ int store_pg_read_histograms(store_pg_readers *r, const char *run_name, const ch
     int rc = find_run_series(conn, run_name, "histograms", tag, &series_id, &first_step, &last_step, err);
     PGresult *res = NULL;
     if (rc == 0 && series_id >= 0) {
-        number_text id;
-        const char *params[] = {int64_text(&id, series_id)};
+        numfmt_text id;
+        const char *params[] = {numfmt_int64_text(&id, series_id)};
         res = run(conn,
                   "SELECT step, wall_time, stats, bucket_count, nan_count, buckets FROM histogram_steps "
                   "WHERE series_id = $1 ORDER BY step",
@@ -717,8 +708,8 @@ int store_pg_visit_media(store_pg_readers *r, const char *run_name, const char *
     int rc = find_run_series(conn, run_name, media_kind_names[kind], tag, &series_id, &first_step, &last_step, err);
     PGresult *res = NULL;
     if (rc == 0 && series_id >= 0) {
-        number_text id;
-        const char *params[] = {int64_text(&id, series_id)};
+        numfmt_text id;
+        const char *params[] = {numfmt_int64_text(&id, series_id)};
         if (!(res = run(conn, queries[kind], 1, params, 0, "reading items", err))) rc = -1;
     }
     /* Visited after the read has ended: a visitor may take its time (it writes to a client). */

@@ -29,4 +29,11 @@ size_t numfmt_double(char out[NUMFMT_MAX_BYTES], double v);
 /* Writes v in decimal, NUL-terminated (as printf's %lld, without its cost); returns its length. */
 size_t numfmt_int64(char out[NUMFMT_MAX_BYTES], int64_t v);
 
+/* A number's text with room of its own, for a parameter list built in place (libpq's text parameters). */
+typedef struct {
+    char text[NUMFMT_MAX_BYTES];
+} numfmt_text;
+/* numfmt_int64 into t; returns t's text. */
+const char *numfmt_int64_text(numfmt_text *t, int64_t v);
+
 #endif
