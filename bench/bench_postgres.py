@@ -24,7 +24,7 @@ import http.client
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "api"))
 import pgcluster  # noqa: E402
-from benchlib import free_port, machine_line, start_vizd  # noqa: E402
+from benchlib import free_port, machine_line, post_write, start_vizd  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 POINTS_PER_REQUEST = 20000
@@ -66,14 +66,6 @@ class PostgresCost:
             cpu / units * 1e6, wal / units, size / units, "point" if units > 100000 else "request")
 
 
-def post(conn, body):
-    conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        sys.exit("write failed: %d %s" % (resp.status, data[:200]))
-
-
 def columnar_ingest(port):
     bodies = []
     for r in range(REQUESTS):
@@ -84,7 +76,7 @@ def columnar_ingest(port):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     started = time.monotonic()
     for body in bodies:
-        post(conn, body)
+        post_write(conn, body)
     return REQUESTS * POINTS_PER_REQUEST / (time.monotonic() - started)
 
 
