@@ -4,9 +4,12 @@
  * reduced with M4 over `points` equal step buckets of the range (downsample.c): at most 4 points per
  * bucket, every extreme kept. points=0 sends everything, for export.
  *
- * Three forms: JSON rows ([step, wall_time, value] per point, the default), JSON columns (format=columns:
+ * Four forms: JSON rows ([step, wall_time, value] per point, the default), JSON columns (format=columns:
  * "steps", "values" and, when asked with fields=, "wall_times" arrays per run: about half the bytes
- * when the wall times are left out, which a chart over steps does not need), and CSV.
+ * when the wall times are left out, which a chart over steps does not need), the same columns in bytes
+ * (format=binary: a JSON header per run, then steps as varint deltas and values as float32 when every
+ * value of the run is exact in it, else float64; bincol.c encodes the numbers), and CSV. Both columnar
+ * forms are written by one column writer, which differs only in how a number becomes bytes.
  *
  * The answer is streamed: the HTTP layer pulls it as the client takes it, one run at a time, and with
  * points=0 one stored block (1,024 points) at a time through a store cursor, so memory stays constant
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "vizd/api.h"
+#include "vizd/bincol.h"
 #include "vizd/downsample.h"
 #include "vizd/json.h"
 
@@ -30,8 +34,9 @@ typedef struct {
     int64_t start, end;
     size_t points;
     bool is_csv;
-    bool is_columns;
-    unsigned fields; /* format=columns: the FIELD_ bits of the arrays sent */
+    bool is_columns; /* format=columns or format=binary */
+    bool is_binary;  /* format=binary: the columns in bytes */
+    unsigned fields; /* the columnar forms: the FIELD_ bits of the columns sent */
 } scalars_query;
 
 enum { FIELD_STEP = 1, FIELD_WALL_TIME = 2, FIELD_VALUE = 4 };
@@ -71,18 +76,22 @@ static int parse_query(const http_request *req, scalars_query *q, vz_error *err)
     q->points = (size_t)points;
     if (q->start > q->end) return vz_fail(err, 400, "invalid_value", "start", "greater than end");
     const char *format = http_query(req, "format");
-    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && strcmp(format, "columns") != 0)
-        return vz_fail(err, 400, "invalid_value", "format", "expected json, columns or csv");
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && strcmp(format, "columns") != 0 &&
+        strcmp(format, "binary") != 0)
+        return vz_fail(err, 400, "invalid_value", "format", "expected json, columns, binary or csv");
     q->is_csv = format && strcmp(format, "csv") == 0;
-    q->is_columns = format && strcmp(format, "columns") == 0;
-    /* Columns are written run by run from the collected points; an export of every point is streamed a
-     * block at a time, which only the row forms allow. */
+    q->is_binary = format && strcmp(format, "binary") == 0;
+    q->is_columns = q->is_binary || (format && strcmp(format, "columns") == 0);
+    /* Columns are written run by run from the collected points (a binary run's header counts them before
+     * they follow); an export of every point is streamed a block at a time, which only the row forms
+     * allow. */
     if (q->is_columns && q->points == 0)
-        return vz_fail(err, 400, "invalid_value", "format", "columns answers reduced reads (points 1 to %d); export with json or csv",
-                       MAX_DISPLAY_POINTS);
+        return vz_fail(err, 400, "invalid_value", "format", "%s answers reduced reads (points 1 to %d); export with json or csv",
+                       format, MAX_DISPLAY_POINTS);
     const char *fields = http_query(req, "fields");
     q->fields = FIELD_STEP | FIELD_VALUE;
-    if (fields && !q->is_columns) return vz_fail(err, 400, "invalid_value", "fields", "only with format=columns");
+    if (fields && !q->is_columns)
+        return vz_fail(err, 400, "invalid_value", "fields", "only with format=columns or format=binary");
     if (fields && parse_fields(fields, &q->fields, err) < 0) return -1;
     return 0;
 }
@@ -206,25 +215,72 @@ static void put_point(vz_buf *out, bool is_csv, const char *run, bool is_first, 
     buf_putc(out, ']');
 }
 
-/* One array of the columnar form: that field of every point, in the points' order. */
-static void put_column(vz_buf *out, const char *key, unsigned field, vz_points pts)
+/* How a column's numbers are written: as JSON text (format=columns), or in bytes (format=binary). */
+typedef enum { COLUMN_JSON, COLUMN_ZIGZAG_DELTA, COLUMN_FLOAT32, COLUMN_FLOAT64 } column_encoding;
+
+/* The columns in the order both columnar forms write them, and the names the binary header gives their
+ * encodings. */
+static const struct {
+    const char *key;
+    unsigned field;
+} COLUMNS[] = {{"steps", FIELD_STEP}, {"wall_times", FIELD_WALL_TIME}, {"values", FIELD_VALUE}};
+#define COLUMN_COUNT (sizeof COLUMNS / sizeof *COLUMNS)
+static const char *const ENCODING_NAMES[] = {[COLUMN_ZIGZAG_DELTA] = "zigzag-delta-varint",
+                                             [COLUMN_FLOAT32] = "float32", [COLUMN_FLOAT64] = "float64"};
+
+static double double_field(const vz_point *p, unsigned field)
 {
-    buf_puts(out, key);
-    for (size_t i = 0; i < pts.count; i++) {
-        const vz_point *p = &pts.points[i];
-        if (i) buf_putc(out, ',');
-        if (field == FIELD_STEP) buf_put_int64(out, p->step);
-        else buf_put_json_double(out, field == FIELD_VALUE ? p->value : p->wall_time_s);
-    }
-    buf_putc(out, ']');
+    return field == FIELD_VALUE ? p->value : p->wall_time_s;
 }
 
-/* One run in the columnar form: an array per field asked for, the points in the same order in each. */
-static void put_columns(vz_buf *out, unsigned fields, vz_points pts)
+/* A binary column's encoding: steps as deltas; values as float32 when every one of the run is exact in
+ * it (a float32 loss widened to double is, and costs 4 bytes instead of 8); wall times as float64 (Unix
+ * seconds with a fraction are not exact in float32). */
+static column_encoding binary_encoding(unsigned field, vz_points pts)
 {
-    if (fields & FIELD_STEP) put_column(out, ",\"steps\":[", FIELD_STEP, pts);
-    if (fields & FIELD_WALL_TIME) put_column(out, ",\"wall_times\":[", FIELD_WALL_TIME, pts);
-    if (fields & FIELD_VALUE) put_column(out, ",\"values\":[", FIELD_VALUE, pts);
+    if (field == FIELD_STEP) return COLUMN_ZIGZAG_DELTA;
+    if (field == FIELD_WALL_TIME) return COLUMN_FLOAT64;
+    for (size_t i = 0; i < pts.count; i++)
+        if (!bincol_is_float32(pts.points[i].value)) return COLUMN_FLOAT64;
+    return COLUMN_FLOAT32;
+}
+
+/* One column: that field of every point, in the points' order. */
+static void put_column(vz_buf *out, unsigned field, column_encoding encoding, vz_points pts)
+{
+    int64_t previous = 0; /* the first step's delta is from 0 */
+    for (size_t i = 0; i < pts.count; i++) {
+        const vz_point *p = &pts.points[i];
+        switch (encoding) {
+        case COLUMN_JSON:
+            if (i) buf_putc(out, ',');
+            if (field == FIELD_STEP) buf_put_int64(out, p->step);
+            else buf_put_json_double(out, double_field(p, field));
+            break;
+        case COLUMN_ZIGZAG_DELTA:
+            bincol_put_varint(out, bincol_zigzag(bincol_step_delta(p->step, previous)));
+            previous = p->step;
+            break;
+        case COLUMN_FLOAT32: bincol_put_float32(out, double_field(p, field)); break;
+        case COLUMN_FLOAT64: bincol_put_float64(out, double_field(p, field)); break;
+        }
+    }
+}
+
+/* One run's columns, one per field asked for, the points in the same order in each: JSON arrays, or
+ * the bytes of the encodings the binary header named. */
+static void put_columns(vz_buf *out, unsigned fields, const column_encoding encodings[COLUMN_COUNT], vz_points pts)
+{
+    for (size_t c = 0; c < COLUMN_COUNT; c++) {
+        if (!(fields & COLUMNS[c].field)) continue;
+        if (encodings[c] == COLUMN_JSON) {
+            buf_puts(out, ",\"");
+            buf_puts(out, COLUMNS[c].key);
+            buf_puts(out, "\":[");
+        }
+        put_column(out, COLUMNS[c].field, encodings[c], pts);
+        if (encodings[c] == COLUMN_JSON) buf_putc(out, ']');
+    }
 }
 
 /* The answer being streamed. Its strings are copied: it outlives the handler. */
@@ -256,12 +312,85 @@ static void put_run_start(scalars_stream *st)
     if (!st->q.is_columns) buf_puts(st->pending, ",\"points\":[");
 }
 
+/* What a run's object says of its points besides them. */
+static void put_run_counts(vz_buf *out, size_t total, bool sampled)
+{
+    buf_puts(out, ",\"total\":");
+    buf_put_int64(out, (int64_t)total);
+    buf_puts(out, sampled ? ",\"sampled\":true" : ",\"sampled\":false");
+}
+
 static void put_run_end(scalars_stream *st, size_t total, bool sampled)
 {
-    if (!st->q.is_csv)
-        buf_printf(st->pending, "%s,\"total\":%zu,\"sampled\":%s}", st->q.is_columns ? "" : "]", total,
-                   sampled ? "true" : "false");
+    if (!st->q.is_csv) {
+        if (!st->q.is_columns) buf_putc(st->pending, ']');
+        put_run_counts(st->pending, total, sampled);
+        buf_putc(st->pending, '}');
+    }
     st->run_index++;
+}
+
+/* A frame of the binary form: the u32 length of a JSON object, then the object. */
+static void put_binary_header(vz_buf *out, const vz_buf *header)
+{
+    if (header->is_failed) out->is_failed = true; /* an incomplete header must not pass for a whole one */
+    bincol_put_u32(out, (uint32_t)header->len);
+    buf_append(out, header->data, header->len);
+}
+
+/* The start of the binary form: the magic, then the frame of the answer's header. */
+static void put_binary_start(vz_buf *out, const char *tag)
+{
+    vz_buf header;
+    buf_init(&header);
+    buf_puts(&header, "{\"tag\":");
+    buf_put_json_string(&header, tag);
+    buf_putc(&header, '}');
+    buf_append(out, BINCOL_MAGIC, 4);
+    put_binary_header(out, &header);
+    buf_free(&header);
+}
+
+/* One run of the binary form: a frame whose object is the run's object of format=columns without the
+ * arrays, plus the point count and each column's encoding; the columns' bytes follow it. */
+static void put_binary_run(scalars_stream *st, vz_points pts, size_t total, bool sampled)
+{
+    column_encoding encodings[COLUMN_COUNT];
+    vz_buf header;
+    buf_init(&header);
+    buf_puts(&header, "{\"run\":");
+    buf_put_json_string(&header, st->q.runs[st->run_index]);
+    put_run_counts(&header, total, sampled);
+    buf_puts(&header, ",\"count\":");
+    buf_put_int64(&header, (int64_t)pts.count);
+    buf_puts(&header, ",\"encodings\":{");
+    bool is_first = true;
+    for (size_t c = 0; c < COLUMN_COUNT; c++) {
+        if (!(st->q.fields & COLUMNS[c].field)) continue;
+        encodings[c] = binary_encoding(COLUMNS[c].field, pts);
+        buf_printf(&header, "%s\"%s\":\"%s\"", is_first ? "" : ",", COLUMNS[c].key, ENCODING_NAMES[encodings[c]]);
+        is_first = false;
+    }
+    buf_puts(&header, "}}");
+    put_binary_header(st->pending, &header);
+    buf_free(&header);
+    put_columns(st->pending, st->q.fields, encodings, pts);
+    st->run_index++;
+}
+
+/* A reduced run in the row forms or as JSON columns. */
+static void put_json_or_csv_run(scalars_stream *st, vz_points pts, size_t total, bool sampled)
+{
+    static const column_encoding json_encodings[COLUMN_COUNT] = {COLUMN_JSON, COLUMN_JSON, COLUMN_JSON};
+    const char *run = st->q.runs[st->run_index];
+    put_run_start(st);
+    if (st->q.is_columns)
+        put_columns(st->pending, st->q.fields, json_encodings, pts);
+    else
+        for (size_t i = 0; i < pts.count; i++)
+            put_point(st->pending, st->q.is_csv, run, i == 0, pts.points[i].step, pts.points[i].wall_time_s,
+                      pts.points[i].value);
+    put_run_end(st, total, sampled);
 }
 
 /* One reduced run, collected whole: at most 4 x points of it are kept, whatever the series holds. */
@@ -280,14 +409,8 @@ static int put_reduced_run(scalars_stream *st, vz_error *err)
     if (rc == 0) {
         bool sampled;
         vz_points pts = display_result(&d, &sampled);
-        put_run_start(st);
-        if (st->q.is_columns)
-            put_columns(st->pending, st->q.fields, pts);
-        else
-            for (size_t i = 0; i < pts.count; i++)
-                put_point(st->pending, st->q.is_csv, run, i == 0, pts.points[i].step, pts.points[i].wall_time_s,
-                          pts.points[i].value);
-        put_run_end(st, d.total, sampled);
+        if (st->q.is_binary) put_binary_run(st, pts, d.total, sampled);
+        else put_json_or_csv_run(st, pts, d.total, sampled);
     }
     display_free(&d);
     return rc;
@@ -328,6 +451,8 @@ static int produce(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
         st->has_started = true;
         if (st->q.is_csv) {
             buf_puts(out, "run,step,wall_time,value\n");
+        } else if (st->q.is_binary) {
+            put_binary_start(out, st->q.tag);
         } else {
             buf_puts(out, "{\"tag\":");
             buf_put_json_string(out, st->q.tag);
@@ -336,7 +461,8 @@ static int produce(void *ctx, vz_buf *out, bool *is_done, vz_error *err)
         return 0;
     }
     if (st->run_index == st->q.run_count) {
-        if (!st->q.is_csv) buf_puts(out, "]}\n");
+        if (st->q.is_binary) bincol_put_u32(out, 0); /* an empty frame: the answer is whole */
+        else if (!st->q.is_csv) buf_puts(out, "]}\n");
         *is_done = true;
         return 0;
     }
@@ -373,6 +499,6 @@ int api_scalars(vz_app *app, const http_request *req, http_response *res, vz_err
         return -1;
     }
     /* A piece is a block of points, or one reduced run (at most 400,000 points). */
-    return http_answer_produced(res, st->q.is_csv ? "text/csv; charset=utf-8" : "application/json", produce,
-                                stream_free, st, (size_t)64 << 20, err);
+    const char *type = st->q.is_csv ? "text/csv; charset=utf-8" : st->q.is_binary ? BINCOL_MEDIA_TYPE : "application/json";
+    return http_answer_produced(res, type, produce, stream_free, st, (size_t)64 << 20, err);
 }

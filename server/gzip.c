@@ -6,6 +6,8 @@
  * Level 6 is zlib's default balance of speed and size; JSON and CSV shrink to a small fraction with it. */
 #include "vizd/gzip.h"
 
+#include "vizd/bincol.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,8 +53,10 @@ bool gzip_is_accepted(const char *accept_encoding)
 bool gzip_is_compressible(const char *content_type)
 {
     if (!content_type) return false;
+    /* The binary columnar answer is numbers in bytes, not text, but it compresses: a reduced run's step
+     * deltas repeat, and its floats share their sign and exponent bytes. */
     static const char *const types[] = {"application/json", "text/csv", "text/plain", "text/html", "text/css",
-                                        "text/javascript", "image/svg+xml"};
+                                        "text/javascript", "image/svg+xml", BINCOL_MEDIA_TYPE};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         size_t len = strlen(types[i]);
         if (strncasecmp(content_type, types[i], len) == 0 && (content_type[len] == '\0' || content_type[len] == ';'))

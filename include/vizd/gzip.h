@@ -22,7 +22,8 @@
  * named) with a q-value above 0. NULL (no header) accepts only identity. */
 bool gzip_is_accepted(const char *accept_encoding);
 
-/* Whether answers of this content type are worth compressing: JSON, CSV and other text, JavaScript, SVG.
+/* Whether answers of this content type are worth compressing: JSON, CSV and other text, JavaScript, SVG,
+ * the binary columnar scalars (bincol.h).
  * Never images or other blobs (PNG and JPEG are compressed already) nor event streams (each event must
  * reach the client when it is written, and a deflate stream holds bytes back). */
 bool gzip_is_compressible(const char *content_type);
