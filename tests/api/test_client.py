@@ -1,6 +1,6 @@
 """test_client.py -- the Python client (clients/python/vizd_client) against a real vizd and real PyTorch.
 
-The seed (shared/seeds/000_*.txt) is what users do today with torch.utils.tensorboard.SummaryWriter;
+The tutorial this project grew from (its loops are below) is what users do today with torch.utils.tensorboard.SummaryWriter;
 every loop of it is run here through vizd_client.SummaryWriter and checked against what PyTorch,
 TensorBoard and torchinfo themselves make of the same tensors:
 

@@ -6,7 +6,7 @@ What is checked, each against a real vizd:
     torchinfo 1.8.0): the graph is POSTed and the text summary at the case's depth and columns equals
     the expected table line by line (trailing spaces ignored);
   - resnet18 with its rows built here from the architecture by arithmetic (no torch, nothing parsed from
-    the seed): its text summary equals the reference table of shared/seeds/000_279997dfd1a87abe.txt, and
+    the seed): its text summary equals the tutorial's reference table (tests/fixtures/torchinfo/resnet18.seed.txt), and
     the JSON summary's totals are the figures that table prints;
   - the graph comes back as posted, and a new graph replaces the old one;
   - refusals (400 naming the field) that store nothing: no graph for the run afterwards and no new run;
@@ -24,11 +24,9 @@ import pytest
 from harness import INT64_MAX, REPO_ROOT, assert_error, assert_nothing_stored, dumps
 
 FIXTURES = os.path.join(REPO_ROOT, "tests", "fixtures", "torchinfo")
-# The reference table: shared/seeds/000_279997dfd1a87abe.txt (a markdown page holding the torchinfo output of
-# resnet18); where the shared directory is not mounted, its verbatim copy among the fixtures.
-SEED = os.path.join(os.path.dirname(REPO_ROOT), "shared", "seeds", "000_279997dfd1a87abe.txt")
-if not os.path.exists(SEED):
-    SEED = os.path.join(FIXTURES, "resnet18.seed.txt")
+# The reference table: the torchinfo output of resnet18 from the tutorial this project grew from (a markdown
+# page), kept verbatim among the fixtures.
+SEED = os.path.join(FIXTURES, "resnet18.seed.txt")
 
 
 # --- helpers -----------------------------------------------------------------------------------
