@@ -5,7 +5,9 @@
  * vizd answers at most MAX_RUNS_PER_REQUEST runs per read (more is a 400 naming run) and URLs of at most
  * 32 KiB (414 beyond), so reads of a tag over many runs are split into requests of at most that many
  * runs and RUNS_QUERY_BYTES of run= parameters, sent together, and their series joined in the order of
- * the runs asked for. */
+ * the runs asked for. Scalar charts read the binary columnar form (columns.js decodes it). */
+
+import { COLUMNS_MEDIA_TYPE, decodeColumns } from './columns.js';
 
 /** vizd's limit on run= values per request (docs/API.md, "Runs per read"). */
 export const MAX_RUNS_PER_REQUEST = 256;
@@ -40,34 +42,47 @@ export function chunkRuns(runs, size = MAX_RUNS_PER_REQUEST, maxBytes = RUNS_QUE
   return chunks;
 }
 
-async function request(method, path, params) {
+/** fetch, throwing an Error with vizd's JSON error message (and .status) unless the answer is a 2xx. */
+async function send(method, path, params, accept) {
   const url = new URL(path, window.location.href);
   for (const [key, value] of params || []) url.searchParams.append(key, String(value));
-  const response = await fetch(url, { method, headers: { Accept: 'application/json' } });
-  const text = await response.text();
+  const response = await fetch(url, { method, headers: { Accept: accept } });
+  if (response.ok) return response;
   let body = null;
   try {
-    body = text ? JSON.parse(text) : null;
+    body = JSON.parse(await response.text());
   } catch {
     body = null;
   }
-  if (!response.ok) {
-    const message = body?.error?.message || `${method} ${url.pathname}: HTTP ${response.status}`;
-    const error = new Error(message);
-    error.status = response.status;
-    throw error;
+  const error = new Error(body?.error?.message || `${method} ${url.pathname}: HTTP ${response.status}`);
+  error.status = response.status;
+  throw error;
+}
+
+/** A JSON answer (null when empty or not JSON). */
+async function request(method, path, params) {
+  const text = await (await send(method, path, params, 'application/json')).text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
   }
-  return body;
+}
+
+/** A binary columnar answer (GET /api/v1/scalars?format=binary), decoded: {tag, series}. */
+async function requestColumns(method, path, params) {
+  return decodeColumns(await (await send(method, path, params, COLUMNS_MEDIA_TYPE)).arrayBuffer());
 }
 
 /**
  * GET `path` for one tag and many runs: one request per chunk of runs, the answers' series joined.
- * `extra` holds the other query parameters. With no runs, one request (vizd answers its error).
+ * `extra` holds the other query parameters; `read` makes one request (a JSON one by default). With no
+ * runs, one request (vizd answers its error).
  */
-async function requestPerRunChunk(path, tag, runs, extra = []) {
+async function requestPerRunChunk(path, tag, runs, extra = [], read = request) {
   const chunks = runs.length ? chunkRuns(runs) : [[]];
   const answers = await Promise.all(chunks.map((chunk) =>
-    request('GET', path, [['tag', tag], ...chunk.map((run) => ['run', run]), ...extra])));
+    read('GET', path, [['tag', tag], ...chunk.map((run) => ['run', run]), ...extra])));
   return { ...answers[0], series: answers.flatMap((answer) => answer.series) };
 }
 
@@ -115,52 +130,48 @@ export async function getRunSummaries(tags) {
 }
 
 /**
- * One series of a columnar answer (format=columns) as the rows [step, wall_time, value] the cards use;
- * wall_time is NaN when the answer carries no wall times. The columns travel (about half the bytes of
- * rows without wall times); the rows are what drawing code reads.
- */
-export function rowsOfColumns(series) {
-  const { steps, values } = series;
-  const walls = series.wall_times;
-  const points = new Array(steps.length);
-  for (let i = 0; i < steps.length; i += 1) points[i] = [steps[i], walls ? walls[i] : NaN, values[i]];
-  return { run: series.run, total: series.total, sampled: series.sampled, points };
-}
-
-/**
- * Per run the wall time of its first point in [start, end] (default: the whole series): the columnar
- * answer with only wall times, reduced to one bucket, so at most 4 points per run whose first is the
+ * Per run the wall time of its first point in [start, end] (default: the whole series): the binary
+ * columnar answer with only wall times, reduced to one bucket, so at most 4 points per run whose first is the
  * range's first. The value table over a step axis asks this for one hovered step (start = end) and
  * for each run's first point (hovertimes.js).
  * @returns {Promise<Map<string, number>>} run -> wall time; a run with no point in the range is left out
  */
 export async function getFirstWallTimes(tag, runs, { start, end } = {}) {
-  const params = [['points', 1], ['format', 'columns'], ['fields', 'wall_time']];
+  const params = [['points', 1], ['format', 'binary'], ['fields', 'wall_time']];
   if (start !== undefined) params.push(['start', start]);
   if (end !== undefined) params.push(['end', end]);
-  const answer = await requestPerRunChunk('api/v1/scalars', tag, runs, params);
+  const answer = await requestPerRunChunk('api/v1/scalars', tag, runs, params, requestColumns);
   const times = new Map();
-  for (const s of answer.series) if (s.wall_times.length > 0) times.set(s.run, Number(s.wall_times[0]));
+  for (const s of answer.series) if (s.wallTimes.length > 0) times.set(s.run, s.wallTimes[0]);
   return times;
 }
 
 /**
+ * The points a chart draws, as columns: the binary columnar answer (exact, and under half the bytes of
+ * JSON), decoded straight into one Float64Array per column.
  * @param {string} tag  @param {string[]} runs
- * @param {{points?: number, start?: number, end?: number, wallTimes?: boolean}} range points=0 means
- *   every point (asked in the row form, which vizd streams); otherwise the columnar form is asked, with
- *   wall times only when `wallTimes` (a chart over steps does not need them)
- * @returns {Promise<{tag, series: {run, total, sampled, points: [step, wall_time, value][]}[]}>} wall_time
- *   NaN when not asked
+ * @param {{points?: number, start?: number, end?: number, wallTimes?: boolean}} range points (1 to
+ *   100,000; server default 1000) per run after M4 reduction; wall times only when `wallTimes` (a chart
+ *   over steps does not need them)
+ * @returns {Promise<{tag, series: {run, total, sampled, steps: Float64Array, values: Float64Array,
+ *   wallTimes: Float64Array|null}[]}>} wallTimes null when not asked
  */
 export async function getScalars(tag, runs, { points, start, end, wallTimes = true } = {}) {
   const params = [];
   if (points !== undefined) params.push(['points', points]);
   if (start !== undefined) params.push(['start', start]);
   if (end !== undefined) params.push(['end', end]);
-  if (points === 0) return requestPerRunChunk('api/v1/scalars', tag, runs, params);
-  params.push(['format', 'columns'], ['fields', wallTimes ? 'step,value,wall_time' : 'step,value']);
-  const answer = await requestPerRunChunk('api/v1/scalars', tag, runs, params);
-  return { ...answer, series: answer.series.map(rowsOfColumns) };
+  params.push(['format', 'binary'], ['fields', wallTimes ? 'step,value,wall_time' : 'step,value']);
+  return requestPerRunChunk('api/v1/scalars', tag, runs, params, requestColumns);
+}
+
+/**
+ * Every point of a tag (a download), in the row form, which vizd streams a block at a time.
+ * @returns {Promise<{tag, series: {run, total, sampled, points: [step, wall_time, value][]}[]}>} values
+ *   NaN and the infinities as the strings "NaN", "Infinity", "-Infinity"
+ */
+export async function getEveryScalar(tag, runs) {
+  return requestPerRunChunk('api/v1/scalars', tag, runs, [['points', 0]]);
 }
 
 /**

@@ -35,7 +35,7 @@ export class ScalarCard extends LazyCard {
     super();
     this.tag = tag;
     this.ctx = ctx;
-    this.series = new Map();        // run -> {total, sampled, points, lo, hi, buckets}
+    this.series = new Map();        // run -> {total, sampled, steps, values, wallTimes, lo, hi, buckets}
     this.firstWallTimes = new Map(); // run -> wall time of its first point (relative time origin)
     this.zoom = null;               // {start, end, x0, x1}: steps fetched, x range shown
     this.hasWallTimes = false;      // whether the series carry wall times (fetched for a time axis)
@@ -165,16 +165,18 @@ export class ScalarCard extends LazyCard {
   receive({ body, points, wallTimes }) {
     const series = new Map();
     this.hasWallTimes = wallTimes;
-    for (const s of body.series) {
-      const parsed = parsePoints(s.points);
-      if (parsed.length === 0) continue;
-      if (wallTimes && (!this.zoom || !this.firstWallTimes.has(s.run))) this.firstWallTimes.set(s.run, parsed[0][1]);
-      series.set(s.run, {
-        total: s.total,
-        sampled: s.sampled,
-        points: parsed,
-        lo: this.zoom ? this.zoom.start : parsed[0][0],
-        hi: this.zoom ? this.zoom.end : parsed[parsed.length - 1][0],
+    // The answer's columns are drawn as they came (Float64Arrays; wallTimes null over a step axis).
+    for (const { run, total, sampled, steps, values, wallTimes: walls } of body.series) {
+      if (steps.length === 0) continue;
+      if (wallTimes && (!this.zoom || !this.firstWallTimes.has(run))) this.firstWallTimes.set(run, walls[0]);
+      series.set(run, {
+        total,
+        sampled,
+        steps,
+        values,
+        wallTimes: walls,
+        lo: this.zoom ? this.zoom.start : steps[0],
+        hi: this.zoom ? this.zoom.end : steps[steps.length - 1],
         buckets: points,
       });
     }
@@ -197,11 +199,11 @@ export class ScalarCard extends LazyCard {
       const s = this.series.get(run);
       if (!s) continue;
       const color = this.ctx.colorOf(run);
-      const firstWallTime = this.firstWallTimes.get(run) ?? s.points[0][1];
-      const lines = buildLines(s.points, { xAxis, firstWallTime, smoothing, logY });
+      const firstWallTime = this.firstWallTimes.get(run) ?? (s.wallTimes ? s.wallTimes[0] : NaN);
+      const lines = buildLines(s, { xAxis, firstWallTime, smoothing, logY });
       const common = { label: run, borderJoinStyle: 'round', vizdSteps: lines.steps,
         vizdValues: lines.values, vizdSmoothed: lines.smoothedValues,
-        vizdWallTimes: s.points.map((p) => p[1]), vizdFirstWallTime: firstWallTime };
+        vizdWallTimes: s.wallTimes, vizdFirstWallTime: firstWallTime };
       datasets.push({ ...common, vizdKind: 'raw', data: lines.raw, borderColor: withAlpha(color, RAW_ALPHA),
         borderWidth: 1, order: 2, pointRadius: 0, pointHoverRadius: 0 });
       datasets.push({ ...common, vizdKind: 'smoothed', data: lines.smoothed, borderColor: color,
@@ -209,7 +211,7 @@ export class ScalarCard extends LazyCard {
       if (s.sampled) {
         sampled = true;
         bands.push({ color: withAlpha(color, BAND_ALPHA),
-          band: buildBand(s.points, { lo: s.lo, hi: s.hi, buckets: s.buckets, xAxis, firstWallTime, logY }) });
+          band: buildBand(s, { lo: s.lo, hi: s.hi, buckets: s.buckets, xAxis, firstWallTime, logY }) });
       }
       for (const point of lines.raw) {
         if (point.y !== null && (this.zoom?.x0 === undefined || (point.x >= this.zoom.x0 && point.x <= this.zoom.x1))) {
@@ -217,7 +219,7 @@ export class ScalarCard extends LazyCard {
         }
       }
       total += s.total;
-      drawn += s.points.length;
+      drawn += s.steps.length;
     }
     const chart = this.chart;
     chart.data.datasets = datasets;
@@ -252,7 +254,7 @@ export class ScalarCard extends LazyCard {
   zoomTo(x0, x1) {
     const runs = this.runs().filter((run) => this.series.has(run));
     const { xAxis } = this.ctx.state;
-    const range = stepRangeForX(runs.map((run) => this.series.get(run).points), {
+    const range = stepRangeForX(runs.map((run) => this.series.get(run)), {
       x0, x1, xAxis, firstWallTimes: runs.map((run) => this.firstWallTimes.get(run)),
     });
     if (!range) return;
@@ -278,7 +280,7 @@ export class ScalarCard extends LazyCard {
     const runs = this.runs();
     const name = this.tag.replace(/[^\w.-]+/g, '_') || 'scalars';
     try {
-      const body = await api.getScalars(this.tag, runs, { points: 0 });
+      const body = await api.getEveryScalar(this.tag, runs);
       if (format === 'json') {
         downloadBlob(`${name}.json`, new Blob([JSON.stringify(body, null, 1)], { type: 'application/json' }));
       } else {

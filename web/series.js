@@ -1,10 +1,12 @@
 /* series.js -- from a series as GET /api/v1/scalars sends it to what a chart draws.
  *
- * Values arrive as JSON numbers or the strings "NaN", "Infinity", "-Infinity"; they are turned into
- * numbers once (parsePoints). For drawing, each run gives a raw line, a smoothed line (smoothing
- * applied after the server's reduction, as TensorBoard does after its sampling) and, when the server
- * reduced the data (M4: first/min/max/last per bucket), a min/max band per bucket. Points that cannot
- * be drawn (non-finite, or <= 0 on a log axis) become gaps (y null). Pure: no DOM. */
+ * Charts read the binary columnar form: per run the columns steps, values and (for a time axis) wall
+ * times, numbers already (api.js, columns.js). Rows of a JSON answer (downloads) carry values as JSON
+ * numbers or the strings "NaN", "Infinity", "-Infinity", turned into numbers once (parsePoints). For
+ * drawing, each run gives a raw line, a smoothed line (smoothing applied after the server's reduction,
+ * as TensorBoard does after its sampling) and, when the server reduced the data (M4: first/min/max/last
+ * per bucket), a min/max band per bucket. Points that cannot be drawn (non-finite, or <= 0 on a log
+ * axis) become gaps (y null). Pure: no DOM. */
 
 import { smooth } from './smoothing.js';
 import { xValue } from './xaxis.js';
@@ -26,36 +28,46 @@ function drawable(y, logY) {
   return Number.isFinite(y) && (!logY || y > 0) ? y : null;
 }
 
-/**
- * @param {[number, number, number][]} points parsed points of one run, in step order
- * @param {{xAxis: string, firstWallTime: number, smoothing: number, logY: boolean}} opts
- * @returns {{raw: {x, y}[], smoothed: {x, y}[], values: number[], smoothedValues: number[], steps: number[]}}
- */
-export function buildLines(points, { xAxis, firstWallTime, smoothing, logY }) {
-  const values = points.map((p) => p[2]);
-  const smoothedValues = smooth(values, smoothing);
-  const xs = points.map(([step, wallTime]) => xValue(xAxis, step, wallTime, firstWallTime));
-  return {
-    raw: xs.map((x, i) => ({ x, y: drawable(values[i], logY) })),
-    smoothed: xs.map((x, i) => ({ x, y: drawable(smoothedValues[i], logY) })),
-    values,
-    smoothedValues,
-    steps: points.map((p) => p[0]),
-  };
+/** The wall time of point i of a series, NaN when the series carries none (a chart over steps). */
+function wallTimeOf(series, i) {
+  return series.wallTimes ? series.wallTimes[i] : NaN;
 }
 
 /**
- * The shaded min/max band of a reduced series. The server split [lo, hi] into `buckets` equal step
- * buckets; points are grouped back into them and each bucket gives its min and max over its x extent.
+ * @param {{steps: ArrayLike<number>, values: ArrayLike<number>, wallTimes: ArrayLike<number>|null}} series
+ *   one run's columns, in step order
+ * @param {{xAxis: string, firstWallTime: number, smoothing: number, logY: boolean}} opts
+ * @returns {{raw: {x, y}[], smoothed: {x, y}[], values, smoothedValues: number[], steps}}
+ */
+export function buildLines(series, { xAxis, firstWallTime, smoothing, logY }) {
+  const { steps, values } = series;
+  const smoothedValues = smooth(values, smoothing);
+  const raw = new Array(steps.length);
+  const smoothed = new Array(steps.length);
+  for (let i = 0; i < steps.length; i++) {
+    const x = xValue(xAxis, steps[i], wallTimeOf(series, i), firstWallTime);
+    raw[i] = { x, y: drawable(values[i], logY) };
+    smoothed[i] = { x, y: drawable(smoothedValues[i], logY) };
+  }
+  return { raw, smoothed, values, smoothedValues, steps };
+}
+
+/**
+ * The shaded min/max band of a reduced series (its columns). The server split [lo, hi] into `buckets`
+ * equal step buckets; points are grouped back into them and each bucket gives its min and max over its
+ * x extent.
  * @returns {{x0: number, x1: number, min: number, max: number}[]}
  */
-export function buildBand(points, { lo, hi, buckets, xAxis, firstWallTime, logY }) {
+export function buildBand(series, { lo, hi, buckets, xAxis, firstWallTime, logY }) {
   const band = [];
   const width = (hi - lo + 1) / buckets;
+  const { steps, values } = series;
   let current = null;
-  for (const [step, wallTime, value] of points) {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    const value = values[i];
     const bucket = Math.min(buckets - 1, Math.floor((step - lo) / width));
-    const x = xValue(xAxis, step, wallTime, firstWallTime);
+    const x = xValue(xAxis, step, wallTimeOf(series, i), firstWallTime);
     if (!current || current.bucket !== bucket) {
       current = { bucket, x0: x, x1: x, min: Infinity, max: -Infinity };
       band.push(current);
@@ -104,17 +116,19 @@ export function nearestIndex(data, x) {
  * The step range to fetch when the user zooms to [x0, x1] (in x-axis units). It reaches one loaded
  * point beyond each edge, so the refetched lines run to the edges of the view even where the loaded
  * (reduced) data has no point inside the selection. Null when no series reaches the selection.
- * @param {[number, number, number][][]} seriesPoints  @param {number[]} firstWallTimes one per series
+ * @param {{steps: ArrayLike<number>, wallTimes: ArrayLike<number>|null}[]} seriesList one run's columns each
+ * @param {number[]} firstWallTimes one per series
  */
-export function stepRangeForX(seriesPoints, { x0, x1, xAxis, firstWallTimes }) {
+export function stepRangeForX(seriesList, { x0, x1, xAxis, firstWallTimes }) {
   let start = Infinity;
   let end = -Infinity;
-  seriesPoints.forEach((points, i) => {
+  seriesList.forEach((series, i) => {
     let before = null;
     let after = null;
     let inside = false;
-    for (const [step, wallTime] of points) {
-      const x = xValue(xAxis, step, wallTime, firstWallTimes[i]);
+    for (let k = 0; k < series.steps.length; k++) {
+      const step = series.steps[k];
+      const x = xValue(xAxis, step, wallTimeOf(series, k), firstWallTimes[i]);
       if (x <= x0) before = step;
       if (x >= x1 && after === null) after = step;
       if (x >= x0 && x <= x1) {

@@ -4,7 +4,7 @@
  *
  * The chart's tooltip hands over its points (dataset and index); the datasets carry, beside the drawn
  * points, the step, raw value, smoothed value and wall time of each (scalarcard.js). Over a step axis
- * the series carry no wall times (NaN): the relative time then comes from `relativeOf`, which knows it
+ * the series carry no wall times (null, or NaN each): the relative time then comes from `relativeOf`, which knows it
  * once the card has fetched the hovered points' wall times (hovertimes.js), and is blank until then.
  * Pure: no DOM. */
 
@@ -18,14 +18,14 @@ function relativeTime(seconds) {
 
 /**
  * @param {{dataset: {label: string, borderColor: string, vizdSteps: number[], vizdValues: number[],
- *   vizdSmoothed: number[], vizdWallTimes: number[], vizdFirstWallTime: number}, dataIndex: number}[]} points
+ *   vizdSmoothed: number[], vizdWallTimes: number[]|null, vizdFirstWallTime: number}, dataIndex: number}[]} points
  * @param {(run: string, step: number) => number} relativeOf seconds from the run's first point to its
  *   point at `step` (NaN when not known), for series without wall times
  * @returns {{run: string, color: string, smoothed: string, value: string, step: string, relative: string}[]}
  */
 export function valueRows(points, relativeOf = () => NaN) {
   return points.map(({ dataset: d, dataIndex: i }) => {
-    const own = d.vizdWallTimes[i] - d.vizdFirstWallTime;
+    const own = (d.vizdWallTimes ? d.vizdWallTimes[i] : NaN) - d.vizdFirstWallTime;
     return {
       run: d.label,
       color: d.borderColor,

@@ -62,7 +62,10 @@ function identityBody(url) {
     http.get(url, (response) => {
       const chunks = [];
       response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => resolve({ encoding: response.headers['content-encoding'], text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ encoding: response.headers['content-encoding'], type: response.headers['content-type'], bytes, text: bytes.toString('utf8') });
+      });
     }).on('error', reject);
   });
 }
@@ -79,4 +82,18 @@ test('the browser decodes a gzip answer to exactly the identity answer', async (
     assert.ok(inPage.text.length > 10000, `${path}: ${inPage.text.length} characters`);
     assert.equal(inPage.text, identity.text, path);
   }
+});
+
+test('the binary columnar scalars arrive compressed and decode to exactly the identity bytes', async () => {
+  const path = '/api/v1/scalars?tag=train%2Floss&run=gz%2Frun&points=1000&format=binary';
+  const identity = await identityBody(`${vizd.url}${path}`);
+  assert.equal(identity.encoding, undefined);
+  assert.equal(identity.type, 'application/vnd.vizd.columns');
+  const inPage = await page.evaluate(async (p) => {
+    const response = await fetch(p);
+    return { encoding: response.headers.get('content-encoding'), hex: [...new Uint8Array(await response.arrayBuffer())].map((b) => b.toString(16).padStart(2, '0')).join('') };
+  }, path);
+  assert.equal(inPage.encoding, 'gzip');
+  assert.ok(identity.bytes.length > 10000, `${identity.bytes.length} bytes`);
+  assert.equal(inPage.hex, identity.bytes.toString('hex'));
 });

@@ -225,7 +225,7 @@ test('hovering shows a value table under the chart: every run at the hovered ste
   assert.equal(rows[1].cells[4], step < 60 ? `${step}s` : `${Number((step / 60).toFixed(2))}m`);
   // Only small requests: wall times alone, of each run's first point and of the hovered step.
   assert.ok(asked.length >= 2, JSON.stringify(asked));
-  assert.ok(asked.every((q) => q.format === 'columns' && q.fields === 'wall_time' && q.points === '1'), JSON.stringify(asked));
+  assert.ok(asked.every((q) => q.format === 'binary' && q.fields === 'wall_time' && q.points === '1'), JSON.stringify(asked));
   assert.ok(asked.some((q) => q.start === undefined), 'the runs\' first points');
   assert.ok(asked.some((q) => q.start === String(step) && q.end === String(step)), JSON.stringify(asked));
   const [cardBox, tableBox] = [await card.boundingBox(), await table.boundingBox()];
@@ -247,7 +247,7 @@ test('over a relative-time axis the value table shows the relative time, fetched
   await waitIdle(page);
   page.off('request', onRequest);
   assert.ok(asked.length >= 1, 'switching to a time axis refetches');
-  assert.ok(asked.every(([format, fields]) => format === 'columns' && fields === 'step,value,wall_time'), JSON.stringify(asked));
+  assert.ok(asked.every(([format, fields]) => format === 'binary' && fields === 'step,value,wall_time'), JSON.stringify(asked));
   const card = page.locator('.card[data-tag="train/loss"]');
   const table = card.locator('.value-table');
   const area = await page.evaluate(() => window.__vizd.charts()['train/loss'].chartArea);
@@ -264,7 +264,7 @@ test('over a relative-time axis the value table shows the relative time, fetched
   await waitIdle(page);
 });
 
-test('a chart over steps asks for the columnar answer without wall times', async () => {
+test('a chart over steps asks for the binary columnar answer without wall times', async () => {
   const asked = [];
   const onRequest = (request) => {
     const url = new URL(request.url());
@@ -276,7 +276,7 @@ test('a chart over steps asks for the columnar answer without wall times', async
   await waitIdle(page);
   page.off('request', onRequest);
   assert.ok(asked.length >= 1);
-  assert.deepEqual([...new Set(asked.map((a) => a.join(' ')))], ['columns step,value']);
+  assert.deepEqual([...new Set(asked.map((a) => a.join(' ')))], ['binary step,value']);
   assert.equal((await smoothedData('train/loss')).length, 2, 'both runs drawn from the columns');
 });
 

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chunkRuns, MAX_RUNS_PER_REQUEST, RUNS_QUERY_BYTES, rowsOfColumns } from '../../../web/api.js';
+import { chunkRuns, MAX_RUNS_PER_REQUEST, RUNS_QUERY_BYTES } from '../../../web/api.js';
 
 test('the chunk size is the limit vizd documents', () => {
   assert.equal(MAX_RUNS_PER_REQUEST, 256);
@@ -40,15 +40,4 @@ test('long names are cut by the bytes their run= parameters take in the URL', ()
 
 test('the URL of a full chunk fits vizd\'s 32 KiB with a tag and options beside it', () => {
   assert.ok(RUNS_QUERY_BYTES + 5 + 3 * 256 + 200 < 32 * 1024);
-});
-
-test('a columnar series becomes rows of [step, wall_time, value], strings kept for parsePoints', () => {
-  const rows = rowsOfColumns({ run: 'r', total: 9, sampled: true, steps: [0, 4, 8], values: [0.5, 'NaN', -1],
-    wall_times: [10.5, 11, 12] });
-  assert.deepEqual(rows, { run: 'r', total: 9, sampled: true, points: [[0, 10.5, 0.5], [4, 11, 'NaN'], [8, 12, -1]] });
-});
-
-test('without wall times the rows carry NaN in their place', () => {
-  const rows = rowsOfColumns({ run: 'r', total: 2, sampled: false, steps: [1, 2], values: [3, 4] });
-  assert.deepEqual(rows.points, [[1, NaN, 3], [2, NaN, 4]]);
 });

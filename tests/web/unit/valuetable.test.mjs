@@ -24,6 +24,9 @@ test('one row per hovered run: colour, smoothed, value, step and relative time',
 test('without wall times (a chart over steps) the relative time is blank', () => {
   const d = { ...dataset('a', '#425066', NaN), vizdWallTimes: [NaN, NaN, NaN] };
   assert.equal(valueRows([{ dataset: d, dataIndex: 1 }])[0].relative, '');
+  const none = { ...dataset('a', '#425066', NaN), vizdWallTimes: null };
+  assert.equal(valueRows([{ dataset: none, dataIndex: 1 }])[0].relative, '');
+  assert.equal(valueRows([{ dataset: none, dataIndex: 1 }], () => 90)[0].relative, '1.5m', 'the fetched one fills it');
 });
 
 test('the columns are TensorBoard\'s, in its order', () => {
