@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import path from 'node:path';
-import { SCREENSHOTS, openBrowser, screenshot, startVizd, waitIdle } from './harness.mjs';
+import { SCREENSHOTS, openDashboard, screenshot, startVizd, waitIdle } from './harness.mjs';
 
 const fixture = (name) => JSON.parse(fs.readFileSync(new URL(`../../fixtures/torchinfo/${name}.graph.json`, import.meta.url)));
 const XSS = '<img src=x onerror=window.__xss=1>';
@@ -23,10 +23,7 @@ before(async () => {
   lstm.nodes[2].module = XSS;
   lstm.nodes[2].type = '<b>LSTM</b>';
   await vizd.write({ run: 'lstm', graph: lstm });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#graph`);
-  await page.waitForSelector('.graph-node');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#graph`, '.graph-node'));
   await page.selectOption('.graph-run', 'resnet18');
   await page.waitForFunction(() => window.__vizd.graph().run === 'resnet18');
   await waitIdle(page);

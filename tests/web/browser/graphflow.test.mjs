@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { openBrowser, screenshot, startVizd, waitIdle } from './harness.mjs';
+import { openDashboard, screenshot, startVizd, waitIdle } from './harness.mjs';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 let vizd;
@@ -23,10 +23,7 @@ before(async () => {
     { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 })));
   vizd = await startVizd();
   await vizd.write({ run: 'resnet18', graph });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#graph`);
-  await page.waitForSelector('.graph-node');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#graph`, '.graph-node'));
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { openBrowser, screenshot, startVizd, waitIdle } from './harness.mjs';
+import { openDashboard, screenshot, startVizd, waitIdle } from './harness.mjs';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const WRITE_GRAPH = `
@@ -31,10 +31,7 @@ before(async () => {
   logdir = fs.mkdtempSync(path.join(os.tmpdir(), 'vizd-graph-import-'));
   execFileSync('python3', ['-c', WRITE_GRAPH, path.join(logdir, 'resnet18')], { cwd: ROOT });
   vizd = await startVizd(['--import', logdir]);
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#graph`);
-  await page.waitForSelector('.graph-node');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#graph`, '.graph-node'));
 });
 
 after(async () => {

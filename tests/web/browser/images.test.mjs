@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { SCREENSHOTS, openBrowser, png, screenshot, startVizd, waitIdle } from './harness.mjs';
+import { SCREENSHOTS, openDashboard, png, screenshot, startVizd } from './harness.mjs';
 
 const RUN = 'tutorial';
 let vizd;
@@ -39,10 +39,7 @@ before(async () => {
     ...Array.from({ length: 6 }, (_, index) => ({ tag: 'batch', step: 0, index,
       data: b64(32, 32, (x, y) => [(x * 8 + index * 40) % 256, y * 8, 100]) })),
   ] });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#images`);
-  await page.waitForSelector(cardSel('grid'));
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#images`, cardSel('grid')));
 });
 
 after(async () => {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { resizeBilinear, showCamOnImage } from '../../../web/cam.js';
-import { openBrowser, png, screenshot, screenshotOf, startVizd, waitIdle } from './harness.mjs';
+import { openDashboard, png, screenshot, screenshotOf, startVizd, waitIdle } from './harness.mjs';
 
 const RUN = 'cnn/vgg11';
 const RUN_B = 'cnn/resnet18';
@@ -158,10 +158,7 @@ before(async () => {
     texts: [{ tag: 'notes', step: 0, text: MARKDOWN }, { tag: 'notes', step: 1, text: 'Second note: *still* fine.' }],
   });
   await vizd.write({ run: RUN_B, images: [{ tag: 'inputs', step: 0, data: png(16, 16, (x) => [x * 16, 0, 0]).toString('base64') }] });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#images`);
-  await page.waitForSelector(cardSel('images', 'inputs'));
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#images`, cardSel('images', 'inputs')));
 });
 
 after(async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startVizd, openBrowser, waitIdle, showCard, screenshot } from './harness.mjs';
+import { openDashboard, screenshot, showCard, startVizd } from './harness.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -33,10 +33,7 @@ let errors;
 before(async () => {
   vizd = await startVizd();
   await vizd.write({ run: 'already-here', scalars: [{ tag: 'other/metric', steps: [0, 1], values: [1, 2] }] });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(vizd.url);
-  await page.waitForSelector('.card[data-tag="other/metric"]');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(vizd.url, '.card[data-tag="other/metric"]'));
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openBrowser, screenshot, series, startVizd, waitIdle } from './harness.mjs';
+import { openDashboard, screenshot, series, startVizd, waitIdle } from './harness.mjs';
 
 const HTML_RUN = '<b>bold</b> run';
 let vizd;
@@ -19,10 +19,7 @@ before(async () => {
     scalars: [series('train/loss', 40, (s) => 2 / (s + 1))] });
   await vizd.write({ run: HTML_RUN, description: '<script>window.__xss=1</script>',
     scalars: [series('train/loss', 10, (s) => s)] });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(`${vizd.url}/#runs`);
-  await page.waitForSelector('.runs-table tbody tr');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(`${vizd.url}/#runs`, '.runs-table tbody tr'));
 });
 
 after(async () => {

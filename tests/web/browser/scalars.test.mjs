@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { SCREENSHOTS, openBrowser, screenshot, screenshotOf, series, showCard, startVizd, waitIdle } from './harness.mjs';
+import { SCREENSHOTS, openDashboard, screenshot, screenshotOf, series, showCard, startVizd, waitIdle } from './harness.mjs';
 
 const XSS_TAG = '<img src=x onerror=window.__xss=1>';
 const RUN_A = 'mnist/lr=0.1';
@@ -39,10 +39,7 @@ before(async () => {
   await vizd.write({ run: RUN_A, scalars: [
     series('perf/throughput', 20000, (s) => (s === 12345 ? 500 : 100 + Math.sin(s / 1500) * 10 + Math.sin(s * 78.233) * 6)),
   ] });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(vizd.url);
-  await page.waitForSelector('.card[data-tag="train/loss"] canvas');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(vizd.url, '.card[data-tag="train/loss"] canvas'));
 });
 
 after(async () => {

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { SCREENSHOTS, openBrowser, screenshot, series, showCard, startVizd, waitIdle } from './harness.mjs';
+import { SCREENSHOTS, openBrowser, openDashboard, screenshot, series, showCard, startVizd, waitIdle } from './harness.mjs';
 
 const RUNS = Array.from({ length: 12 }, (_, i) => `sweep/run${i}`);
 const LAYERS = [0, 3, 6, 11];
@@ -27,10 +27,7 @@ before(async () => {
   // pixel apart on a chart whose axis spans the whole ramp.
   await vizd.write({ run: RUNS[0], scalars: [series('flat', 20000, (s) => s / 2000 + (s % 2) * 1e-6)] });
   await vizd.write({ run: RUNS[0], texts: [{ tag: 'notes', step: 0, text: 'one note' }] });
-  ({ browser, page, errors } = await openBrowser());
-  await page.goto(vizd.url);
-  await page.waitForSelector('.card[data-tag="loss"] canvas');
-  await waitIdle(page);
+  ({ browser, page, errors } = await openDashboard(vizd.url, '.card[data-tag="loss"] canvas'));
 });
 
 after(async () => {
