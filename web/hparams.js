@@ -622,6 +622,8 @@ export function createHparamsTab(ctx) {
   async function load(writes) {
     const tags = metricTags(currentMetrics());
     const token = ++loadToken;
+    const held = runSummaries.current();
+    const heldError = loadError;
     loading = true;
     try {
       await runSummaries.load(tags, writesTouch(writes, tags));
@@ -631,7 +633,8 @@ export function createHparamsTab(ctx) {
     } finally {
       if (token === loadToken) loading = false;
     }
-    if (token === loadToken) render();
+    // Drawn again only when the values or the message changed: show() has drawn what was held.
+    if (token === loadToken && (runSummaries.current() !== held || loadError !== heldError)) render();
   }
 
   // The plots are as wide as the tab: draw them again when its width changes (not its height, which
