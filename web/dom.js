@@ -22,6 +22,31 @@ export function runsTable(prefix) {
   return { wrap, thead, tbody };
 }
 
+/** Laying out a table row per run costs the browser about half a second at 1,000 runs, on every sort
+ * and refresh: a table shows its first `limit` rows and the rest on request. `note` goes below the table;
+ * rows(all) gives the rows to lay out and updates the note ("Showing the first 200 of 1,000 runs" and
+ * a Show all button that calls onShowAll after lifting the limit). `extra` ends the note's sentence. */
+export function rowLimit(limit, prefix, extra, onShowAll) {
+  let isShowingAll = false;
+  const note = element('p', `muted table-more ${prefix}-more`);
+  const text = element('span');
+  const showAll = element('button', `card-button ${prefix}-show-all`, 'Show all');
+  showAll.type = 'button';
+  showAll.addEventListener('click', () => {
+    isShowingAll = true;
+    onShowAll();
+  });
+  note.append(text, showAll);
+  note.hidden = true;
+  function rows(all) {
+    const shown = isShowingAll ? all : all.slice(0, limit);
+    note.hidden = shown.length === all.length;
+    text.textContent = `Showing the first ${shown.length} of ${all.length.toLocaleString()} runs${extra}.`;
+    return shown;
+  }
+  return { note, rows };
+}
+
 /** A small card button with a tooltip title. */
 export function button(text, title, onClick) {
   const b = element('button', 'card-button', text);

@@ -12,7 +12,7 @@
  * usable from the keyboard too. Hovering a line, a point or a table row highlights that run in all three.
  * Every name and value from clients goes in as text (textContent, SVG <title> text), never as markup. */
 
-import { element, filterInput, runsTable, showFilterValidity } from './dom.js';
+import { element, filterInput, rowLimit, runsTable, showFilterValidity } from './dom.js';
 import { emptyFilterText, makeMatcher } from './filter.js';
 import { brushFilter, filterExtent, nearestLine, nearestPoint, scaleFor } from './hparamaxes.js';
 import {
@@ -59,7 +59,6 @@ export function createHparamsTab(ctx) {
   let sort = { key: 'name', descending: false };
   const columnFilters = new Map(); // column key -> {min, max} | {categories}
   let highlighted = null;
-  let isShowingAllRows = false;
   let scatterX = null; // column keys
   let scatterY = null;
   let loadError = '';
@@ -122,22 +121,11 @@ export function createHparamsTab(ctx) {
   const empty = element('p', 'empty hp-empty');
   const tooltip = element('div', 'hp-tooltip');
   tooltip.hidden = true;
-  // A table of every run costs the browser about half a second to lay out at 1,000 runs, on every sort
-  // and brush: it shows the first TABLE_ROWS, and the rest on request.
   const noColumns = element('p', 'muted hp-no-columns',
     'No hparams yet: runs written with "hparams" (or add_hparams) get a column and an axis each. Add a metric column above to compare the runs by a scalar.');
   noColumns.hidden = true;
-  const moreRows = element('p', 'muted hp-more');
-  const moreText = element('span');
-  const showAll = element('button', 'card-button hp-show-all', 'Show all');
-  showAll.type = 'button';
-  showAll.addEventListener('click', () => {
-    isShowingAllRows = true;
-    render();
-  });
-  moreRows.append(moreText, showAll);
-  moreRows.hidden = true;
-  content.append(toolbar, metricsBar, message, noColumns, plots, wrap, moreRows, empty, tooltip);
+  const moreRows = rowLimit(TABLE_ROWS, 'hp', ' (all are plotted)', () => render()); // on every sort and brush
+  content.append(toolbar, metricsBar, message, noColumns, plots, wrap, moreRows.note, empty, tooltip);
 
   // ---- selection (the dashboard's run ticks) ----
   function setTicked(names, ticked) {
@@ -332,9 +320,7 @@ export function createHparamsTab(ctx) {
     filters.append(element('td'), element('td'));
     for (const column of columns) filters.append(filterCell(column));
     thead.replaceChildren(head, filters);
-    const rows = isShowingAllRows ? shown : shown.slice(0, TABLE_ROWS);
-    moreRows.hidden = rows.length === shown.length;
-    moreText.textContent = `Showing the first ${rows.length} of ${shown.length.toLocaleString()} runs (all are plotted).`;
+    const rows = moreRows.rows(shown);
     tbody.replaceChildren(...rows.map((row) => {
       const tr = element('tr');
       tr.dataset.run = row.name;

@@ -5,7 +5,7 @@
  * Everything in a row comes from clients, so it goes in as text. */
 
 import * as api from './api.js';
-import { element, runsTable } from './dom.js';
+import { element, rowLimit, runsTable } from './dom.js';
 import {
   buildRows, cellText, hparamKey, hparamNames, metricColumns, metricKey, metricTags, metricTitle, plainValue, sortRows,
 } from './hparamtable.js';
@@ -21,6 +21,8 @@ function countsText(counts) {
   return parts.length ? parts.join(', ') : '-';
 }
 
+const TABLE_ROWS = 200; // laid out at once; the rest on request (dom.js rowLimit)
+
 function timeText(seconds) {
   return typeof seconds === 'number' ? formatWallTime(seconds) : '';
 }
@@ -32,7 +34,8 @@ export function createRunsTab(ctx) {
   message.hidden = true;
   const { wrap, thead, tbody } = runsTable();
   const empty = element('p', 'empty', 'No runs yet.');
-  content.append(message, wrap, empty);
+  const moreRows = rowLimit(TABLE_ROWS, 'runs', '', () => render());
+  content.append(message, wrap, moreRows.note, empty);
   let sort = { key: 'name', descending: false };
   let loading = false;
   let loadFailed = false; // the message shows a failed load (not, say, a deleted run)
@@ -83,7 +86,7 @@ export function createRunsTab(ctx) {
       ...metrics.map((metric) => sortHeader(metricKey(metric), metricTitle(metric), sort, sortBy, 'metric')),
       plain('Points'), sortHeader('created', 'Created', sort, sortBy), sortHeader('updated', 'Updated', sort, sortBy), plain(''));
     thead.replaceChildren(headRow);
-    tbody.replaceChildren(...sortRows(rows, sort.key, sort.descending).map((sorted) => {
+    tbody.replaceChildren(...moreRows.rows(sortRows(rows, sort.key, sort.descending)).map((sorted) => {
       const run = byName.get(sorted.name);
       const row = element('tr');
       row.dataset.run = run.name;

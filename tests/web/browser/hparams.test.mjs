@@ -221,7 +221,7 @@ test('new writes update the metric values without a reload', async () => {
     .find((tr) => tr.dataset.run === 'sweep/c')?.textContent.includes('0.99'));
 });
 
-test('with 1,000 runs the tab loads every row and line', async () => {
+test('with 1,000 runs the tab plots every line and lists 200 rows until asked, as the Runs tab does', async () => {
   const many = await startVizd();
   try {
     const writes = [];
@@ -245,6 +245,15 @@ test('with 1,000 runs the tab loads every row and line', async () => {
     await page.waitForFunction(() => document.querySelectorAll('.hp-table tbody tr').length === 1000);
     assert.ok(await page.isHidden('.hp-more'));
     assert.equal(await cell('grid/0999', 'hparam/acc (last)'), '0.999');
+    // The Runs tab, too, lays out the first 200 rows until asked for all.
+    await page.click('.tab[data-tab="runs"]');
+    const runRows = '.tab-content.runs .runs-table tbody tr';
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 200, runRows);
+    await waitIdle(page);
+    assert.match(await page.textContent('.runs-more'), /first 200 of 1,000 runs\./);
+    await page.click('.runs-show-all');
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1000, runRows);
+    assert.ok(await page.isHidden('.runs-more'));
   } finally {
     await many.stop();
   }
