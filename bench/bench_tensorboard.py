@@ -17,8 +17,9 @@ What it does, in order:
      until it serves the last step of every series, and its memory is read then (TensorBoard's is its
      Python process plus its data server's).
   3. The same queries go to both over HTTP, one keep-alive connection each, identity encoding (the answer's
-     bytes are its JSON), the body read whole:
-       vizd         GET /api/v1/scalars?run=..&tag=loss&points=1000[&start=&end=]
+     bytes are its JSON, or vizd's binary columns), the body read whole:
+       vizd         GET /api/v1/scalars?run=..&tag=loss&points=1000[&start=&end=], in the row form, as
+                    format=columns and as format=binary (what the dashboard asks for)
        TensorBoard  GET /data/plugin/scalars/scalars?run=&tag=   (its 1,000-point sample of the series),
                     POST /data/plugin/scalars/scalars_multirun    (tag, runs: one tag over many runs)
      Each query runs 5 times per repeat, the two servers taking turns; a repeat's figure is the median
@@ -47,6 +48,8 @@ import urllib.parse
 from benchlib import Server, Timed, cpu_seconds, fmt_ms, free_port, memory_mb, post_write, start_vizd, wait_quiet
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "api"))
+from binary_columns import decode as decode_binary  # noqa: E402  (the decoder written from docs/API.md)
 BIG_STEPS = 5_000_000
 RUNS = 20
 RUN_STEPS = 50_000
@@ -275,12 +278,12 @@ def vizd_scalars_path(runs, points, start=None, end=None, fmt=None):
 
 
 def vizd_points(body):
-    series = json.loads(body)["series"]
+    series = (decode_binary(body) if body[:4] == b"VZC1" else json.loads(body))["series"]
     return sum(len(s["points"]) if "points" in s else len(s["steps"]) for s in series), series
 
 
 def vizd_series_points(s):
-    """(step, value) pairs of one series of a vizd answer, in the row form or the columnar one."""
+    """(step, value) pairs of one series of a vizd answer, in the row form or a columnar one."""
     if "points" in s:
         return [(p[0], p[-1]) for p in s["points"]]
     return list(zip(s["steps"], s["values"]))
@@ -330,11 +333,12 @@ def main():
                      "%.0f MB (%.0f MB)" % (tb_rss, tb_anon), "%.2f" % (tb_anon / vizd_anon)))
 
         wait_quiet(vizd.pid, db)
-        # vizd is asked in two forms: rows [step, wall_time, value] (what TensorBoard's answer holds too) and
-        # columns of steps and values (format=columns: what the dashboard asks for a chart over steps;
-        # skipped on a vizd that predates it).
-        columns = vz.request("GET", vizd_scalars_path(["big"], 1000, fmt="columns"))[0] == 200
-        forms = [("rows", None)] + ([("columns", "columns")] if columns else [])
+        # vizd is asked in three forms: rows [step, wall_time, value] (what TensorBoard's answer holds too),
+        # JSON columns of steps and values (format=columns), and the same columns in bytes (format=binary:
+        # what the dashboard asks for a chart over steps, last, so the zooms use it too); a form a vizd
+        # predates is skipped.
+        forms = [("rows", None)] + [(fmt, fmt) for fmt in ("columns", "binary")
+                                    if vz.request("GET", vizd_scalars_path(["big"], 1000, fmt=fmt))[0] == 200]
         tb_big = "/data/plugin/scalars/scalars?" + urllib.parse.urlencode({"run": "big", "tag": "loss"})
         tb_multi_body = urllib.parse.urlencode([("tag", "loss")] + [("runs", r) for r in runs])
         tb_form = {"Content-Type": "application/x-www-form-urlencoded"}
