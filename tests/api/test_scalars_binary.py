@@ -200,3 +200,75 @@ def test_binary_is_gzip_compressed_for_a_client_that_accepts_it(client):
 def test_bad_binary_parameters_are_a_400_naming_the_key(client, params, key):
     write_runs(client)
     assert_error(client.scalars("loss", ["short"], **params), 400, "invalid_value", key)
+
+
+
+def write_tensor_events(logdir, run, dtype_name, patterns):
+    """An event file of run whose tag "loss" holds, step after step, scalar tensors of the given raw bit
+    patterns (float32 or float64): the bytes reach vizd as they are, NaN payloads included."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.compat.proto.tensor_pb2 import TensorProto
+    from tensorboard.compat.proto.types_pb2 import DT_DOUBLE, DT_FLOAT
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    dtype, pack = (DT_FLOAT, "<I") if dtype_name == "float32" else (DT_DOUBLE, "<Q")
+    writer = EventFileWriter(str(logdir / run))
+    metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
+    for step, pattern in enumerate(patterns):
+        tensor = TensorProto(dtype=dtype, tensor_content=struct.pack(pack, pattern))
+        summary = Summary(value=[Summary.Value(tag="loss", metadata=metadata, tensor=tensor)])
+        writer.add_event(Event(wall_time=1764000000.5 + step, step=step, summary=summary))
+    writer.close()
+
+
+def imported_binary(vizd_factory, tmp_path, runs):
+    """runs: {name: (dtype_name, bit patterns)} written as event files, followed by a vizd, and read back
+    in the binary form with every column."""
+    from harness import wait_for
+
+    logdir = tmp_path / "runs"
+    vizd = vizd_factory(args=["--logdir", str(logdir)])
+    for run, (dtype_name, patterns) in runs.items():
+        write_tensor_events(logdir, run, dtype_name, patterns)
+
+    def served():
+        tags = vizd.client.get("/api/v1/tags").json["runs"]
+        return all(tags.get(run, {}).get("scalars", {}).get("loss", {}).get("count") == len(patterns)
+                   for run, (_, patterns) in runs.items())
+
+    assert wait_for(served, 5.0), vizd.client.get("/api/v1/tags").json
+    return get_binary(vizd.client, "loss", list(runs), fields=ALL_FIELDS)["series"]
+
+
+def widened(float_bits):
+    """The bits of the double a float32 widens to: sign, exponent, the payload shifted up 29 bits."""
+    return [struct.unpack("<Q", struct.pack("<d", struct.unpack("<f", struct.pack("<I", b))[0]))[0]
+            for b in float_bits]
+
+
+def value_bits(series):
+    return [struct.unpack("<Q", bits(v))[0] for v in series["values"]]
+
+
+def test_non_finite_values_from_event_files_come_back_bit_for_bit(vizd_factory, tmp_path):
+    """Event files carry NaN and the infinities (a diverged loss) and -0; a float32 tensor's values go out
+    as float32, widened to exactly the doubles vizd stored."""
+    float_bits = [0x7FC00000, 0x7F800000, 0xFF800000, 0x80000000, 0x3F000000]
+    (series,) = imported_binary(vizd_factory, tmp_path, {"f32": ("float32", float_bits)})
+    assert series["encodings"]["values"] == "float32"
+    assert value_bits(series) == widened(float_bits)
+    assert series["steps"] == list(range(len(float_bits))) and series["wall_times"][1] == 1764000001.5
+
+
+@pytest.mark.sqlite_only  # the PostgreSQL store sends values to the server as text: no NaN sign or payload
+def test_nan_signs_and_payloads_from_event_files_come_back_bit_for_bit(vizd_factory, tmp_path):
+    """The SQLite store keeps a double's 8 bytes, so a NaN's sign and payload come back too: as float32
+    when the payload is a float32's (shifted up 29 bits), else the run goes as float64."""
+    float_bits = [0xFFC00000, 0x7FC00001, 0x3F000000]
+    double_bits = [0x3FF0000000000000, 0x7FF8000000000001, 0xFFF0000000000000]
+    f32, f64 = imported_binary(vizd_factory, tmp_path, {"f32": ("float32", float_bits),
+                                                        "f64": ("float64", double_bits)})
+    assert f32["encodings"]["values"] == "float32" and f64["encodings"]["values"] == "float64"
+    assert value_bits(f32) == widened(float_bits)
+    assert value_bits(f64) == double_bits
