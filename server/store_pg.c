@@ -31,9 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vizd/block.h"
 #include "vizd/buf.h"
 #include "vizd/migrate.h"
 #include "vizd/numfmt.h"
+#include "vizd/store_pg_pyramid.h"
 #include "vizd/write_group.h"
 
 /* pg_advisory_xact_lock key of the migrations: "vizd" in ASCII. */
@@ -261,6 +263,259 @@ static int apply_migrations(store_pg *pg, vz_error *err)
     return -1;
 }
 
+/* ---- M4 summaries of scalar points (migrations/postgresql/0002_scalar_summaries.sql) ------------------ */
+
+#define NO_ANCHOR_TEXT "-9223372036854775808"
+#define LAST_STEP_TEXT "9223372036854775807"
+
+/* An entry from text columns anchor, count and picks (bytea's "\x" hex) at col of res's row. */
+static void entry_from_row(const PGresult *res, int row, int col, pg_pyramid_entry *out)
+{
+    size_t bytes = 0;
+    unsigned char *picks = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col + 2), &bytes);
+    out->anchor = strtoll(PQgetvalue(res, row, col), NULL, 10);
+    picks_decode(picks, picks ? (int)bytes : 0, strtoll(PQgetvalue(res, row, col + 1), NULL, 10), &out->sum);
+    PQfreemem(picks);
+}
+
+/* Write the entries (entry i at levels[i], or all at level when levels is NULL) as rows, replacing the
+ * rows of delete_level anchored in [lo, hi] that are not among them: one statement. picks travel as hex
+ * text, so the writer's statements keep text parameters. */
+static int put_entries(store_pg *pg, const char *series_id, const pg_pyramid_list *list, const int *levels,
+                       int level, int delete_level, int64_t lo, int64_t hi, vz_error *err)
+{
+    if (list->is_failed) return vz_out_of_memory(err, "the scalar summaries");
+    vz_buf arrays[6];
+    for (int a = 0; a < 6; a++) {
+        buf_init(&arrays[a]);
+        buf_putc(&arrays[a], '{');
+    }
+    for (size_t i = 0; i < list->count; i++) {
+        const pg_pyramid_entry *e = &list->entries[i];
+        unsigned char picks[PICKS_BYTES];
+        char hex[2 * PICKS_BYTES + 1] = "";
+        picks_encode(&e->sum, picks);
+        pg_pyramid_hex(picks, sizeof picks, hex);
+        int64_t fields[5] = {levels ? levels[i] : level, e->anchor, e->sum.first.step, e->sum.last.step,
+                             (int64_t)e->sum.count};
+        for (int a = 0; a < 6; a++) {
+            if (i) buf_putc(&arrays[a], ',');
+            if (a < 5) buf_put_int64(&arrays[a], fields[a]);
+            else buf_puts(&arrays[a], hex);
+        }
+    }
+    int rc = 0;
+    for (int a = 0; a < 6; a++) {
+        buf_puts(&arrays[a], "}");
+        buf_putc(&arrays[a], '\0');
+        rc |= buf_check(&arrays[a], "the scalar summaries", err);
+    }
+    if (rc == 0) {
+        numfmt_text level_text, from, to;
+        const char *params[] = {series_id, arrays[0].data, arrays[1].data, arrays[2].data, arrays[3].data,
+                                arrays[4].data, arrays[5].data, numfmt_int64_text(&level_text, delete_level),
+                                numfmt_int64_text(&from, lo), numfmt_int64_text(&to, hi)};
+        rc = run_command(pg,
+                         "WITH e AS (SELECT * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], "
+                         "$6::bigint[], $7::text[]) AS e(level, anchor, first_step, last_step, count, picks)), "
+                         "put AS (INSERT INTO scalar_summaries (series_id, level, anchor, first_step, last_step, "
+                         "count, picks) SELECT $1, level, anchor, first_step, last_step, count, decode(picks, 'hex') "
+                         "FROM e ON CONFLICT (series_id, level, anchor) DO UPDATE SET first_step = "
+                         "excluded.first_step, last_step = excluded.last_step, count = excluded.count, picks = "
+                         "excluded.picks) "
+                         "DELETE FROM scalar_summaries WHERE series_id = $1 AND level = $8::int AND anchor "
+                         "BETWEEN $9::bigint AND $10::bigint AND anchor <> ALL ($3::bigint[])",
+                         10, params, "writing scalar summaries", err);
+    }
+    for (int a = 0; a < 6; a++) buf_free(&arrays[a]);
+    return rc;
+}
+
+typedef struct {
+    int64_t *steps;
+    double *wall_times_s, *values;
+    size_t count;
+} point_arrays;
+
+static void point_arrays_free(point_arrays *p)
+{
+    free(p->steps);
+    free(p->wall_times_s);
+    free(p->values);
+    *p = (point_arrays){0};
+}
+
+/* The new entries of a level rebuilt over [lo, hi]: when the range reaches the series' end, its last entry
+ * is the level's head, and the others are rows (replacing those of the range); else all are rows. */
+static int put_level(store_pg *pg, const char *series_id, int level, pg_pyramid_list *entries, int64_t lo,
+                     int64_t hi, pg_pyramid_heads *heads, vz_error *err)
+{
+    if (hi == INT64_MAX && entries->count) {
+        heads->entry[level] = entries->entries[--entries->count];
+        heads->has[level] = true;
+    }
+    return put_entries(pg, series_id, entries, NULL, level, level, lo, hi, err);
+}
+
+/* The bounds of the entries of level to rebuild, as a SELECT's two columns lo and hi: from the entry
+ * holding step $2 (the last anchored at or before it: a row, or the head $4) to before the first anchored
+ * after $3 (to the series' end if none, or if $3 is the end already). $1 the series, $5 the level. */
+#define REBUILD_BOUNDS_SQL                                                                                        \
+    "coalesce(greatest((SELECT max(anchor) FROM scalar_summaries WHERE series_id = $1 AND level = $5::int AND "   \
+    "anchor <= $2::bigint), CASE WHEN $4::bigint <= $2::bigint THEN $4::bigint END), " NO_ANCHOR_TEXT ") AS lo, " \
+    "CASE WHEN $3::bigint = " LAST_STEP_TEXT " THEN $3::bigint ELSE coalesce(least((SELECT min(anchor) FROM "     \
+    "scalar_summaries WHERE series_id = $1 AND level = $5::int AND anchor > $3::bigint), CASE WHEN $4::bigint > " \
+    "$3::bigint THEN $4::bigint END) - 1, " LAST_STEP_TEXT ") END AS hi"
+
+/* Level 0 of a series rebuilt over the chunks holding steps [*lo, *hi]; on return [*lo, *hi] spans the
+ * chunks rebuilt (to the next chunk, which the change left as it was). */
+static int rebuild_chunks(store_pg *pg, const char *series_id, pg_pyramid_heads *heads, int64_t *lo, int64_t *hi,
+                          vz_error *err)
+{
+    numfmt_text from, to, head;
+    const char *params[] = {series_id, numfmt_int64_text(&from, *lo), numfmt_int64_text(&to, *hi),
+                            heads->has[0] ? numfmt_int64_text(&head, heads->entry[0].anchor) : NULL, "0"};
+    PGresult *res = query(pg,
+                          "WITH b AS (SELECT " REBUILD_BOUNDS_SQL ") SELECT b.lo, b.hi, p.step, p.wall_time, p.value "
+                          "FROM b LEFT JOIN scalar_points p ON p.series_id = $1 AND p.step BETWEEN b.lo AND b.hi "
+                          "ORDER BY p.step",
+                          5, params, NULL, PGRES_TUPLES_OK, "reading scalars to summarise", err);
+    if (!res) return -1;
+    *lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *hi = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    size_t n = PQgetisnull(res, 0, 2) ? 0 : (size_t)PQntuples(res);
+    point_arrays p = {malloc((n ? n : 1) * sizeof *p.steps), malloc((n ? n : 1) * sizeof *p.wall_times_s),
+                      malloc((n ? n : 1) * sizeof *p.values), n};
+    int rc = p.steps && p.wall_times_s && p.values ? 0 : vz_out_of_memory(err, "the scalar summaries");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        p.steps[i] = strtoll(PQgetvalue(res, (int)i, 2), NULL, 10);
+        p.wall_times_s[i] = strtod(PQgetvalue(res, (int)i, 3), NULL);
+        p.values[i] = strtod(PQgetvalue(res, (int)i, 4), NULL);
+    }
+    PQclear(res);
+    pg_pyramid_list chunks = {0};
+    if (rc == 0) pg_pyramid_from_points(0, NULL, p.steps, p.wall_times_s, p.values, n, &chunks);
+    if (rc == 0) rc = put_level(pg, series_id, 0, &chunks, *lo, *hi, heads, err);
+    pg_pyramid_list_free(&chunks);
+    point_arrays_free(&p);
+    return rc;
+}
+
+/* Level (>= 1) rebuilt over the groups holding the entries below anchored in [*lo, *hi] (the level below
+ * is rebuilt already: its head is heads' new one); on return [*lo, *hi] spans the groups rebuilt, what
+ * changed for the level above. */
+static int rebuild_groups(store_pg *pg, const char *series_id, int level, pg_pyramid_heads *heads, int64_t *lo,
+                          int64_t *hi, vz_error *err)
+{
+    numfmt_text from, to, head, level_text;
+    const char *params[] = {series_id, numfmt_int64_text(&from, *lo), numfmt_int64_text(&to, *hi),
+                            heads->has[level] ? numfmt_int64_text(&head, heads->entry[level].anchor) : NULL,
+                            numfmt_int64_text(&level_text, level)};
+    PGresult *res = query(pg,
+                          "WITH b AS (SELECT " REBUILD_BOUNDS_SQL ") SELECT b.lo, b.hi, s.anchor, s.count, s.picks "
+                          "FROM b LEFT JOIN scalar_summaries s ON s.series_id = $1 AND s.level = $5::int - 1 AND "
+                          "s.anchor BETWEEN b.lo AND b.hi ORDER BY s.anchor",
+                          5, params, NULL, PGRES_TUPLES_OK, "reading scalar summaries", err);
+    if (!res) return -1;
+    *lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *hi = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    size_t n = PQgetisnull(res, 0, 2) ? 0 : (size_t)PQntuples(res);
+    /* The head below comes after every row below, so it is in the range when the range reaches the end. */
+    bool has_head_below = *hi == INT64_MAX && heads->has[level - 1];
+    pg_pyramid_entry *below = malloc((n + 1) * sizeof *below);
+    if (!below) {
+        PQclear(res);
+        return vz_out_of_memory(err, "the scalar summaries");
+    }
+    for (size_t i = 0; i < n; i++) entry_from_row(res, (int)i, 2, &below[i]);
+    PQclear(res);
+    if (has_head_below) below[n++] = heads->entry[level - 1];
+    pg_pyramid_list groups = {0};
+    pg_pyramid_from_entries(level, below, n, &groups);
+    free(below);
+    int rc = put_level(pg, series_id, level, &groups, *lo, *hi, heads, err);
+    pg_pyramid_list_free(&groups);
+    return rc;
+}
+
+static int put_heads(store_pg *pg, const char *series_id, const pg_pyramid_heads *heads, vz_error *err)
+{
+    char hex[PG_PYRAMID_HEADS_HEX];
+    pg_pyramid_heads_pack(heads, hex);
+    const char *params[] = {series_id, hex};
+    return run_command(pg, "UPDATE series SET summary_heads = decode($2, 'hex') WHERE id = $1", 2, params,
+                       "writing scalar summaries", err);
+}
+
+/* Every level of the series rebuilt where it holds steps in [first, last]: after a write at or before the
+ * series' last step, and for a series summarised for the first time. Costs the points of the chunks those
+ * steps fall in, and about 8 rows per level around them: two statements per level. */
+static int rebuild_summaries(store_pg *pg, const char *series_id, pg_pyramid_heads *heads, int64_t first,
+                             int64_t last, vz_error *err)
+{
+    int64_t lo = first, hi = last;
+    if (rebuild_chunks(pg, series_id, heads, &lo, &hi, err) < 0) return -1;
+    for (int level = 1; level < PG_PYRAMID_LEVELS; level++)
+        if (rebuild_groups(pg, series_id, level, heads, &lo, &hi, err) < 0) return -1;
+    return put_heads(pg, series_id, heads, err);
+}
+
+/* Points appended after the series' last step extend each level's head, or start new entries at
+ * boundaries: then the old head, complete, becomes a row (*closed, at (*levels)[i]). No statement. */
+static void append_to_heads(pg_pyramid_heads *heads, const point_arrays *p, pg_pyramid_list *closed, int **levels)
+{
+    size_t levels_cap = 0;
+    for (int level = 0; level < PG_PYRAMID_LEVELS && !closed->is_failed; level++) {
+        pg_pyramid_list entries = {0};
+        pg_pyramid_from_points(level, heads->has[level] ? &heads->entry[level] : NULL, p->steps, p->wall_times_s,
+                               p->values, p->count, &entries);
+        if (entries.is_failed || entries.count == 0) {
+            closed->is_failed = true;
+            pg_pyramid_list_free(&entries);
+            break;
+        }
+        for (size_t i = 0; i + 1 < entries.count; i++) {
+            pg_pyramid_list_add(closed, entries.entries[i].anchor, &entries.entries[i].sum);
+            if (closed->count > levels_cap) {
+                levels_cap = closed->cap;
+                int *grown = realloc(*levels, levels_cap * sizeof *grown);
+                if (!grown) closed->is_failed = true;
+                else *levels = grown;
+            }
+            if (!closed->is_failed) (*levels)[closed->count - 1] = level;
+        }
+        heads->entry[level] = entries.entries[entries.count - 1];
+        heads->has[level] = true;
+        pg_pyramid_list_free(&entries);
+    }
+}
+
+/* Summarise the series migration 0002 found (written before summaries existed), one transaction each.
+ * FOR UPDATE waits for the series' writers (their points must be in the build); a replica building at the
+ * same time waits too, and then finds the series built. */
+static int build_pending_summaries(store_pg *pg, vz_error *err)
+{
+    for (;;) {
+        if (exec_simple(pg, "BEGIN", "summarising scalars", err) < 0) return -1;
+        PGresult *res = query(pg,
+                              "SELECT id FROM series WHERE kind = 'scalars' AND summary_heads IS NULL ORDER BY id "
+                              "LIMIT 1 FOR UPDATE",
+                              0, NULL, NULL, PGRES_TUPLES_OK, "summarising scalars", err);
+        char id[NUMFMT_MAX_BYTES] = "";
+        if (res && PQntuples(res) == 1) snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
+        int rc = res ? 0 : -1;
+        pg_pyramid_heads heads = {0};
+        if (rc == 0 && *id) rc = rebuild_summaries(pg, id, &heads, INT64_MIN, INT64_MAX, err);
+        if (rc == 0) rc = exec_simple(pg, "COMMIT", "summarising scalars", err);
+        if (rc < 0) {
+            PQclear(PQexec(pg->conn, "ROLLBACK"));
+            return -1;
+        }
+        if (!*id) return 0;
+    }
+}
+
 int store_pg_open(store_pg **out, const char *conninfo, vz_error *err)
 {
     *out = NULL;
@@ -269,7 +524,7 @@ int store_pg_open(store_pg **out, const char *conninfo, vz_error *err)
         free(pg);
         return vz_out_of_memory(err, "a database connection");
     }
-    if (connect_to(pg, err) < 0 || apply_migrations(pg, err) < 0) {
+    if (connect_to(pg, err) < 0 || apply_migrations(pg, err) < 0 || build_pending_summaries(pg, err) < 0) {
         store_pg_close(pg);
         return -1;
     }
@@ -475,6 +730,8 @@ typedef struct {
     char id[NUMFMT_MAX_BYTES];
     bool has_last_step;
     int64_t last_step;
+    bool is_summarised; /* scalars: summary_heads is not NULL (0002_scalar_summaries.sql) */
+    pg_pyramid_heads heads;
 } series_state;
 
 /* The series' row, locked until the transaction ends (created if new). */
@@ -484,14 +741,16 @@ static int lock_series(store_pg *pg, const char *run_id, const char *kind, const
     const char *params[] = {run_id, kind, tag};
     for (int attempt = 0; attempt < 2; attempt++) {
         PGresult *res = query(pg,
-                            "SELECT id, last_step FROM series WHERE run_id = $1 AND kind = $2 AND tag = $3 "
-                            "FOR UPDATE",
+                            "SELECT id, last_step, summary_heads FROM series WHERE run_id = $1 AND kind = $2 AND "
+                            "tag = $3 FOR UPDATE",
                             3, params, NULL, PGRES_TUPLES_OK, "finding a series", err);
         if (!res) return -1;
         if (PQntuples(res) == 1) {
             snprintf(out->id, sizeof out->id, "%s", PQgetvalue(res, 0, 0));
             out->has_last_step = !PQgetisnull(res, 0, 1);
             out->last_step = out->has_last_step ? strtoll(PQgetvalue(res, 0, 1), NULL, 10) : 0;
+            out->is_summarised = !PQgetisnull(res, 0, 2);
+            pg_pyramid_heads_unpack(PQgetvalue(res, 0, 2), &out->heads);
             PQclear(res);
             return 0;
         }
@@ -511,6 +770,8 @@ static int write_scalar_tag(store_pg *pg, const char *run_id, vz_write *w, const
 {
     series_state series;
     if (lock_series(pg, run_id, "scalars", tag, &series, err) < 0) return -1;
+    bool had_points = series.has_last_step;
+    int64_t old_last_step = series.last_step;
     size_t total = 0;
     for (size_t k = 0; k < w->scalar_count; k++)
         if (strcmp(w->scalars[k].tag, tag) == 0) total += w->scalars[k].count;
@@ -541,8 +802,15 @@ static int write_scalar_tag(store_pg *pg, const char *run_id, vz_write *w, const
     buf_putc(&walls, '{');
     buf_putc(&values, '{');
     size_t kept = 0, last = 0;
+    point_arrays written = {malloc(n * sizeof *written.steps), malloc(n * sizeof *written.wall_times_s),
+                            malloc(n * sizeof *written.values), 0};
     for (size_t i = 0; i < n; i++) {
         if (i + 1 < n && points[i + 1].step == points[i].step) continue;
+        if (written.steps && written.wall_times_s && written.values) {
+            written.steps[written.count] = points[i].step;
+            written.wall_times_s[written.count] = points[i].wall_time_s;
+            written.values[written.count++] = points[i].value;
+        }
         if (kept++) {
             buf_putc(&steps, ',');
             buf_putc(&walls, ',');
@@ -561,12 +829,23 @@ static int write_scalar_tag(store_pg *pg, const char *run_id, vz_write *w, const
     buf_putc(&values, '\0');
     int rc = buf_check(&steps, "the write", err) | buf_check(&walls, "the write", err) |
              buf_check(&values, "the write", err);
+    if (rc == 0 && written.count != kept) rc = vz_out_of_memory(err, "the write");
+    /* Points appended after the last step change only the heads, which travel with the points' statement;
+     * any other write rebuilds the summaries around its steps once its points are in. */
+    bool is_append = series.is_summarised && (!had_points || written.steps[0] > old_last_step);
+    pg_pyramid_list closed = {0};
+    int *closed_levels = NULL;
+    char heads_hex[PG_PYRAMID_HEADS_HEX];
+    if (rc == 0 && is_append) {
+        append_to_heads(&series.heads, &written, &closed, &closed_levels);
+        pg_pyramid_heads_pack(&series.heads, heads_hex);
+    }
     if (rc == 0) {
         numfmt_text first_step, last_step, last_wall, last_value;
         const char *params[] = {series.id, steps.data, walls.data, values.data,
                                 numfmt_int64_text(&first_step, points[0].step), numfmt_int64_text(&last_step, points[last].step),
                                 double_text(&last_wall, points[last].wall_time_s),
-                                double_text(&last_value, points[last].value)};
+                                double_text(&last_value, points[last].value), is_append ? heads_hex : NULL};
         rc = run_command(pg,
                          "WITH written AS (INSERT INTO scalar_points (series_id, step, wall_time, value) "
                          "SELECT $1, p.step, p.wall_time, p.value "
@@ -578,9 +857,17 @@ static int write_scalar_tag(store_pg *pg, const char *run_id, vz_write *w, const
                          "last_value = CASE WHEN last_step IS NULL OR $6::bigint >= last_step THEN $8::float8 "
                          "ELSE last_value END, "
                          "last_wall_time = CASE WHEN last_step IS NULL OR $6::bigint >= last_step THEN $7::float8 "
-                         "ELSE last_wall_time END WHERE id = $1",
-                         8, params, "writing scalars", err);
+                         "ELSE last_wall_time END, summary_heads = coalesce(decode($9, 'hex'), summary_heads) "
+                         "WHERE id = $1",
+                         9, params, "writing scalars", err);
     }
+    if (rc == 0 && closed.count) rc = put_entries(pg, series.id, &closed, closed_levels, 0, -1, 1, 0, err);
+    else if (rc == 0 && closed.is_failed) rc = vz_out_of_memory(err, "the scalar summaries");
+    if (rc == 0 && series.is_summarised && !is_append)
+        rc = rebuild_summaries(pg, series.id, &series.heads, written.steps[0], written.steps[written.count - 1], err);
+    pg_pyramid_list_free(&closed);
+    free(closed_levels);
+    point_arrays_free(&written);
     buf_free(&steps);
     buf_free(&walls);
     buf_free(&values);

@@ -19,9 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vizd/block.h"
+#include "vizd/buf.h"
 #include "vizd/histogram.h"
 #include "vizd/numfmt.h"
 #include "vizd/store_pg.h"
+#include "vizd/store_pg_pyramid.h"
 #include "vizd/write_group.h"
 
 #define POOL_MAX 16            /* idle reader connections kept */
@@ -579,11 +582,293 @@ void store_pg_scalar_cursor_close(store_pg_scalar_cursor *c)
     free(c);
 }
 
-/* Every point in range, a chunk at a time. The visitor's summary callbacks are never used: this backend
- * keeps no summaries yet, so a reduced query reads each point (docs/ARCHITECTURE.md, "PostgreSQL"). */
+/* ---- reading through the summaries: a reduced query in O(spans x log n) rows ------------------------ */
+
+/* What a walk hands on: entries that lie whole in the range and in one span, and the points of the
+ * chunks that do not, each in step order. */
+typedef struct {
+    pg_pyramid_list used;
+    int64_t *steps;
+    double *wall_times_s, *values;
+    size_t count;
+} walk_result;
+
+static void walk_result_free(walk_result *w)
+{
+    pg_pyramid_list_free(&w->used);
+    free(w->steps);
+    free(w->wall_times_s);
+    free(w->values);
+    *w = (walk_result){0};
+}
+
+/* Step ranges as two bigint[] literals, lo and hi, and the last one's bounds. */
+typedef struct {
+    vz_buf lo, hi;
+    size_t count;
+    int64_t last_lo, last_hi;
+} range_arrays;
+
+static void ranges_init(range_arrays *r)
+{
+    buf_init(&r->lo);
+    buf_init(&r->hi);
+    buf_putc(&r->lo, '{');
+    buf_putc(&r->hi, '{');
+    r->count = 0;
+}
+
+static void ranges_add(range_arrays *r, int64_t lo, int64_t hi)
+{
+    if (r->count++) {
+        buf_putc(&r->lo, ',');
+        buf_putc(&r->hi, ',');
+    }
+    buf_put_int64(&r->lo, lo);
+    buf_put_int64(&r->hi, hi);
+    r->last_lo = lo;
+    r->last_hi = hi;
+}
+
+static int ranges_finish(range_arrays *r, vz_error *err)
+{
+    buf_puts(&r->lo, "}");
+    buf_puts(&r->hi, "}");
+    buf_putc(&r->lo, '\0');
+    buf_putc(&r->hi, '\0');
+    return buf_check(&r->lo, "reading scalars", err) | buf_check(&r->hi, "reading scalars", err);
+}
+
+static void ranges_free(range_arrays *r)
+{
+    buf_free(&r->lo);
+    buf_free(&r->hi);
+}
+
+/* Whether the entry's points all lie in [start, end] and in one span of the visitor (NULL: one span). */
+static bool is_usable(const vz_m4_summary *s, int64_t start, int64_t end, const store_scalar_visitor *spans)
+{
+    if (s->first.step < start || s->last.step > end) return false;
+    return !spans || spans->span_last_step(spans->ctx, s->first.step) >= s->last.step;
+}
+
+/* Sort one entry of level into used, the ranges of the level below (an entry to look into), or, at level
+ * 0, the raw ranges to read. */
+static void walk_entry(const pg_pyramid_entry *e, int level, int64_t start, int64_t end,
+                       const store_scalar_visitor *spans, walk_result *out, range_arrays *next)
+{
+    const vz_m4_summary *s = &e->sum;
+    if (s->count == 0 || s->first.step > end || s->last.step < start) return;
+    if (is_usable(s, start, end, spans)) pg_pyramid_list_add(&out->used, e->anchor, s);
+    else if (level > 0) ranges_add(next, e->anchor, s->last.step);
+    else ranges_add(next, s->first.step > start ? s->first.step : start, s->last.step < end ? s->last.step : end);
+}
+
+/* One level's entries anchored in the ranges: its rows, and its head (the last entry, kept in the series
+ * row), which only the last range can hold, as the head comes after every row. */
+static int walk_level(PGconn *conn, const char *series_id, const pg_pyramid_heads *heads, int level,
+                      range_arrays *ranges, int64_t start, int64_t end, const store_scalar_visitor *spans,
+                      walk_result *out, range_arrays *next, vz_error *err)
+{
+    numfmt_text level_text, from;
+    const char *params[] = {series_id, ranges->lo.data, ranges->hi.data, numfmt_int64_text(&level_text, level),
+                            numfmt_int64_text(&from, start)};
+    /* OFFSET 0 keeps the subquery a lateral index range scan per range: a level freshly written has no
+     * statistics, and the planner would otherwise scan the whole level once per range. */
+    PGresult *res = run(conn,
+                        "SELECT s.anchor, s.count, s.picks FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi) "
+                        "CROSS JOIN LATERAL (SELECT anchor, count, picks FROM scalar_summaries WHERE series_id = $1 "
+                        "AND level = $4::int AND anchor BETWEEN r.lo AND r.hi AND last_step >= $5::bigint OFFSET 0) s",
+                        5, params, 1, "reading scalar summaries", err);
+    if (!res) return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        pg_pyramid_entry e = {.anchor = binary_int64(res, i, 0)};
+        picks_decode((const unsigned char *)PQgetvalue(res, i, 2), PQgetlength(res, i, 2), binary_int64(res, i, 1),
+                     &e.sum);
+        walk_entry(&e, level, start, end, spans, out, next);
+    }
+    PQclear(res);
+    const pg_pyramid_entry *head = &heads->entry[level];
+    if (heads->has[level] && head->anchor >= ranges->last_lo && head->anchor <= ranges->last_hi)
+        walk_entry(head, level, start, end, spans, out, next);
+    return out->used.is_failed ? vz_out_of_memory(err, "reading scalars") : 0;
+}
+
+static int compare_steps(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The points in the ranges (disjoint), into out's columns in step order. */
+static int read_raw_ranges(PGconn *conn, const char *series_id, range_arrays *ranges, walk_result *out,
+                           vz_error *err)
+{
+    const char *params[] = {series_id, ranges->lo.data, ranges->hi.data};
+    PGresult *res = run(conn,
+                        "SELECT p.step, p.wall_time, p.value FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi) "
+                        "CROSS JOIN LATERAL (SELECT step, wall_time, value FROM scalar_points WHERE series_id = $1 "
+                        "AND step BETWEEN r.lo AND r.hi ORDER BY step) p",
+                        3, params, 1, "reading scalars", err);
+    if (!res) return -1;
+    size_t n = (size_t)PQntuples(res);
+    /* Sorted by step through an index of rows: the ranges come in any order. */
+    int64_t(*rows)[2] = malloc((n ? n : 1) * sizeof *rows);
+    out->steps = malloc((n ? n : 1) * sizeof *out->steps);
+    out->wall_times_s = malloc((n ? n : 1) * sizeof *out->wall_times_s);
+    out->values = malloc((n ? n : 1) * sizeof *out->values);
+    int rc = rows && out->steps && out->wall_times_s && out->values ? 0 : vz_out_of_memory(err, "reading scalars");
+    for (size_t i = 0; rc == 0 && i < n; i++) rows[i][0] = binary_int64(res, (int)i, 0), rows[i][1] = (int64_t)i;
+    if (rc == 0 && n) qsort(rows, n, sizeof *rows, compare_steps);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int row = (int)rows[i][1];
+        out->steps[i] = rows[i][0];
+        out->wall_times_s[i] = binary_double(res, row, 1);
+        out->values[i] = binary_double(res, row, 2);
+    }
+    if (rc == 0) out->count = n;
+    free(rows);
+    PQclear(res);
+    return rc;
+}
+
+/* The entries and raw points that make up [start, end] of the series: from the top level down, an entry
+ * whole in the range and in one span (spans NULL: the range is one span) is used as it is, one that is not
+ * is looked into at the level below, and a chunk that is not is read as points. Each level is one
+ * statement, so the walk costs PG_PYRAMID_LEVELS + 1 round trips and about 8 rows per level per span
+ * border, whatever the series holds. */
+static int walk_summaries(PGconn *conn, const char *series_id, const pg_pyramid_heads *heads, int64_t start,
+                          int64_t end, const store_scalar_visitor *spans, walk_result *out, vz_error *err)
+{
+    *out = (walk_result){0};
+    range_arrays ranges, next;
+    ranges_init(&ranges);
+    ranges_add(&ranges, PG_PYRAMID_NO_ANCHOR, end);
+    int rc = 0;
+    for (int level = PG_PYRAMID_LEVELS - 1; level >= 0 && rc == 0 && ranges.count; level--) {
+        ranges_init(&next);
+        rc = ranges_finish(&ranges, err);
+        if (rc == 0) rc = walk_level(conn, series_id, heads, level, &ranges, start, end, spans, out, &next, err);
+        ranges_free(&ranges);
+        ranges = next;
+    }
+    if (rc == 0 && ranges.count && (rc = ranges_finish(&ranges, err)) == 0)
+        rc = read_raw_ranges(conn, series_id, &ranges, out, err);
+    ranges_free(&ranges);
+    if (rc < 0) walk_result_free(out);
+    return rc;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    const pg_pyramid_entry *x = a, *y = b;
+    return (x->sum.first.step > y->sum.first.step) - (x->sum.first.step < y->sum.first.step);
+}
+
+/* Hand the walk's entries and points to the visitor, merged in step order. */
+static void visit_walk(walk_result *w, const store_scalar_visitor *visitor)
+{
+    if (w->used.count) qsort(w->used.entries, w->used.count, sizeof *w->used.entries, compare_entries);
+    size_t point = 0;
+    for (size_t i = 0; i <= w->used.count; i++) {
+        size_t from = point;
+        while (point < w->count && (i == w->used.count || w->steps[point] < w->used.entries[i].sum.first.step))
+            point++;
+        if (point > from)
+            visitor->points(visitor->ctx, w->steps + from, w->wall_times_s + from, w->values + from, point - from);
+        if (i < w->used.count) visitor->summary(visitor->ctx, &w->used.entries[i].sum);
+    }
+}
+
+/* How many points of the series lie in [start, end]: the whole series' count when the range holds it,
+ * else a walk with one span, which reads points only of the chunks at the range's ends. */
+static int count_in_range(PGconn *conn, const char *series_id, const pg_pyramid_heads *heads, int64_t start,
+                          int64_t end, uint64_t *count, vz_error *err)
+{
+    walk_result w;
+    if (walk_summaries(conn, series_id, heads, start, end, NULL, &w, err) < 0) return -1;
+    *count = w.count;
+    for (size_t i = 0; i < w.used.count; i++) *count += w.used.entries[i].sum.count;
+    walk_result_free(&w);
+    return 0;
+}
+
+/* The scalar series of (run, tag) as find_run_series finds it, with its point count, its summaries' heads
+ * and whether its summaries are built (not: migration 0002 left it to store_pg.c's build at open, which
+ * has not run yet). */
+typedef struct {
+    int64_t id, first_step, last_step;
+    uint64_t count;
+    bool is_summarised;
+    pg_pyramid_heads heads;
+} scalar_series;
+
+static int find_scalar_series(PGconn *conn, const char *run_name, const char *tag, scalar_series *out, vz_error *err)
+{
+    const char *params[] = {run_name, tag};
+    PGresult *res = run(conn,
+                        "SELECT r.id, s.id, s.first_step, s.last_step, s.count, s.summary_heads FROM runs r "
+                        "LEFT JOIN series s ON s.run_id = r.id AND s.kind = 'scalars' AND s.tag = $2 "
+                        "WHERE r.name = $1",
+                        2, params, 0, "finding a series", err);
+    if (!res) return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run_name);
+    }
+    bool has_series = !PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 2);
+    out->id = -1;
+    if (has_series) {
+        out->id = text_int64(res, 0, 1);
+        out->first_step = text_int64(res, 0, 2);
+        out->last_step = text_int64(res, 0, 3);
+        out->count = (uint64_t)text_int64(res, 0, 4);
+        out->is_summarised = !PQgetisnull(res, 0, 5);
+        pg_pyramid_heads_unpack(PQgetvalue(res, 0, 5), &out->heads);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* A reduced scan through the summaries, when the range holds more than the visitor's summarise_above
+ * points; *is_done false when it does not (or the series is not summarised yet), and nothing was visited. */
+static int scan_summarised(store_pg_readers *r, const char *run_name, const char *tag, int64_t start, int64_t end,
+                           const store_scalar_visitor *visitor, bool *is_done, vz_error *err)
+{
+    *is_done = false;
+    PGconn *conn;
+    if (read_begin(r, &conn, true, "reading scalars", err) < 0) return -1;
+    scalar_series series = {.id = -1};
+    int rc = find_scalar_series(conn, run_name, tag, &series, err);
+    bool is_in_range = rc == 0 && series.id >= 0 && series.first_step <= end && series.last_step >= start;
+    numfmt_text id;
+    const char *series_id = numfmt_int64_text(&id, series.id);
+    uint64_t count = series.count;
+    if (is_in_range && series.is_summarised && (start > series.first_step || end < series.last_step))
+        rc = count_in_range(conn, series_id, &series.heads, start, end, &count, err);
+    if (rc == 0 && is_in_range && series.is_summarised && count > visitor->summarise_above) {
+        *is_done = true;
+        if (visitor->begin)
+            visitor->begin(visitor->ctx, series.first_step > start ? series.first_step : start,
+                           series.last_step < end ? series.last_step : end);
+        walk_result w;
+        rc = walk_summaries(conn, series_id, &series.heads, start, end, visitor, &w, err);
+        if (rc == 0) visit_walk(&w, visitor);
+        walk_result_free(&w);
+    }
+    return read_end(r, conn, rc);
+}
+
+/* Every point in range, a chunk at a time; or, for a reducer that takes summaries (store_scalar_visitor)
+ * and a range of more than its summarise_above points, the walk through the summaries. */
 int store_pg_scan_scalars(store_pg_readers *r, const char *run_name, const char *tag, int64_t start, int64_t end,
                           const store_scalar_visitor *visitor, vz_error *err)
 {
+    if (visitor->summary && visitor->span_last_step) {
+        bool is_done;
+        if (scan_summarised(r, run_name, tag, start, end, visitor, &is_done, err) < 0) return -1;
+        if (is_done) return 0;
+    }
     store_pg_scalar_cursor *c;
     if (store_pg_scalar_cursor_open(r, run_name, tag, start, end, &c, err) < 0) return -1;
     int rc = 0;

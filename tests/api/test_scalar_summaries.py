@@ -123,3 +123,19 @@ def test_reduced_answers_stay_exact_after_overwrites_gap_fills_one_point_appends
     write(client, "other", list(range(7_000)), rng)
     check_random_queries(client, "other", rng, 30)
     check_random_queries(client, "r", rng, 10)
+
+
+def test_reduced_answers_stay_exact_on_a_series_with_spikes_overwrites_and_inserts(client):
+    """Not marked slow, so the PostgreSQL run of the suite (which leaves slow tests out) checks its
+    summaries too: 40,000 points reach the fifth summary level there (chunks of about 8 points, groups of
+    8), and the spikes are single points a wrong summary would drop or misplace."""
+    rng = random.Random(14)
+    steps = list(range(0, 80_000, 2))
+    write(client, "spiky", steps, rng)
+    client.write_ok({"run": "spiky", "scalars": [{"tag": "t", "steps": [1_000, 33_334, 79_998],
+                                                   "values": [1e300, -1e300, 5e299]}]})
+    write(client, "spiky", steps[5_000:6_500], rng)               # overwrites in the middle
+    write(client, "spiky", [s + 1 for s in steps[20_000:20_400]], rng)  # inserts before the end
+    for i in range(20):                                             # one point at a time after the end
+        client.write_ok({"run": "spiky", "scalars": [{"tag": "t", "value": random_value(rng)}]})
+    check_random_queries(client, "spiky", rng, 12)

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vizd/block.h"
+#include "vizd/downsample.h"
 #include "vizd/store_pg.h"
+#include "vizd/store_pg_pyramid.h"
 
 static PGconn *connect_or_fail(const char *url)
 {
@@ -158,7 +161,7 @@ Test(store_pg, replicas_starting_together_apply_the_schema_once)
         cr_assert_eq(replicas[i].rc, 0, "replica %d: %s", i, replicas[i].err.message);
     }
     cr_assert_eq(db_int(url, "SELECT count(*) FROM vizd_schema"), 1);
-    cr_assert_eq(db_int(url, "SELECT version FROM vizd_schema"), 1);
+    cr_assert_eq(db_int(url, "SELECT version FROM vizd_schema"), 2);
     cr_assert_eq(db_int(url, "SELECT count(*) FROM runs"), 0);
     free(url);
 }
@@ -741,6 +744,235 @@ Test(store_pg, a_refused_write_leaves_no_run_and_a_delete_sees_no_placeholder)
     cr_assert_eq(store_pg_apply_write(pg, create, 1000.0, &err), 0, "%s", err.message);
     cr_assert_eq(store_pg_commit(pg, NULL, 0, &err), 0, "%s", err.message);
     cr_assert_eq(db_int(url, "SELECT count(*) FROM runs WHERE name = 'new' AND created_at = 1000"), 1);
+    store_pg_close(pg);
+    free(url);
+}
+
+/* ---- M4 summaries (migrations/postgresql/0002_scalar_summaries.sql) ----------------------------------- */
+
+/* Write count points of run/tag at steps from..from + count * stride, values from a seeded generator with
+ * NaN, the infinities, ties and spikes. */
+static void write_points(store_pg *pg, const char *run, int64_t from, int64_t stride, size_t count, unsigned *seed)
+{
+    int64_t *steps = malloc(count * sizeof *steps);
+    double *walls = malloc(count * sizeof *walls), *values = malloc(count * sizeof *values);
+    for (size_t i = 0; i < count; i++) {
+        int r = rand_r(seed) % 40;
+        steps[i] = from + (int64_t)i * stride;
+        walls[i] = 1764000000.0 + (double)steps[i];
+        values[i] = r == 0 ? NAN : r == 1 ? INFINITY : r == 2 ? -INFINITY : r == 3 ? rand_r(seed) * 1e3 : r % 9 - 4.0;
+    }
+    vz_scalar_item item = {.tag = "t", .count = count, .steps = steps, .wall_times_s = walls, .values = values};
+    vz_write w = {.run = (char *)run, .scalars = &item, .scalar_count = 1};
+    commit_one(pg, &w);
+    free(steps);
+    free(walls);
+    free(values);
+}
+
+static bool same_summary(const vz_m4_summary *a, const vz_m4_summary *b)
+{
+    unsigned char x[PICKS_BYTES], y[PICKS_BYTES];
+    picks_encode(a, x);
+    picks_encode(b, y);
+    return a->count == b->count && memcmp(x, y, sizeof x) == 0;
+}
+
+/* Every level as stored (its rows, then its head from the series row) equals the pyramid built afresh
+ * from every point of the series: the writer kept each entry exact. */
+static void check_summaries_equal_a_rebuild(const char *url, store_pg_readers *r, const char *run)
+{
+    vz_points all;
+    vz_error err;
+    cr_assert_eq(store_pg_read_scalars(r, run, "t", INT64_MIN, INT64_MAX, &all, &err), 0, "%s", err.message);
+    int64_t *steps = malloc(all.count * sizeof *steps);
+    double *walls = malloc(all.count * sizeof *walls), *values = malloc(all.count * sizeof *values);
+    for (size_t i = 0; i < all.count; i++)
+        steps[i] = all.points[i].step, walls[i] = all.points[i].wall_time_s, values[i] = all.points[i].value;
+    pg_pyramid_list expected[PG_PYRAMID_LEVELS] = {0};
+    pg_pyramid_from_points(0, NULL, steps, walls, values, all.count, &expected[0]);
+    for (int level = 1; level < PG_PYRAMID_LEVELS; level++)
+        pg_pyramid_from_entries(level, expected[level - 1].entries, expected[level - 1].count, &expected[level]);
+
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT s.summary_heads FROM series s JOIN runs r ON r.id = s.run_id WHERE r.name = "
+                              "'%s' AND s.tag = 't'", run);
+    char *heads_text = db_text(url, sql);
+    cr_assert_not_null(heads_text, "the series is summarised");
+    pg_pyramid_heads heads;
+    pg_pyramid_heads_unpack(heads_text, &heads);
+    free(heads_text);
+    PGconn *conn = connect_or_fail(url);
+    for (int level = 0; level < PG_PYRAMID_LEVELS; level++) {
+        snprintf(sql, sizeof sql, "SELECT s.anchor, s.count, s.picks FROM scalar_summaries s JOIN series x ON x.id = "
+                                  "s.series_id JOIN runs r ON r.id = x.run_id WHERE r.name = '%s' AND s.level = %d "
+                                  "ORDER BY s.anchor", run, level);
+        PGresult *res = PQexec(conn, sql);
+        cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQerrorMessage(conn));
+        size_t rows = (size_t)PQntuples(res);
+        cr_assert_eq(rows + heads.has[level], expected[level].count, "level %d: %zu rows and %d head, %zu expected",
+                     level, rows, heads.has[level], expected[level].count);
+        for (size_t i = 0; i < expected[level].count; i++) {
+            pg_pyramid_entry got = heads.entry[level];
+            if (i < rows) {
+                size_t n = 0;
+                unsigned char *picks = PQunescapeBytea((const unsigned char *)PQgetvalue(res, (int)i, 2), &n);
+                got.anchor = atoll(PQgetvalue(res, (int)i, 0));
+                picks_decode(picks, (int)n, atoll(PQgetvalue(res, (int)i, 1)), &got.sum);
+                PQfreemem(picks);
+            }
+            cr_assert_eq(got.anchor, expected[level].entries[i].anchor, "level %d entry %zu", level, i);
+            cr_assert(same_summary(&got.sum, &expected[level].entries[i].sum), "level %d entry %zu", level, i);
+        }
+        PQclear(res);
+    }
+    PQfinish(conn);
+    for (int level = 0; level < PG_PYRAMID_LEVELS; level++) pg_pyramid_list_free(&expected[level]);
+    free(steps);
+    free(walls);
+    free(values);
+    store_points_free(&all);
+}
+
+/* A reducer as api_scalars.c drives one: buckets laid out at begin, summaries taken for whole spans. */
+typedef struct {
+    m4_reducer m;
+    vz_point *out;
+    size_t buckets, summaries;
+} reducer;
+
+static void reducer_begin(void *ctx, int64_t first, int64_t last)
+{
+    reducer *d = ctx;
+    m4_init(&d->m, first, last, d->buckets, d->out);
+}
+
+static void reducer_points(void *ctx, const int64_t *steps, const double *walls, const double *values, size_t n)
+{
+    m4_add_columns(&((reducer *)ctx)->m, steps, walls, values, n);
+}
+
+static int64_t reducer_span(void *ctx, int64_t step) { return m4_bucket_last_step(&((reducer *)ctx)->m, step); }
+
+static void reducer_summary(void *ctx, const vz_m4_summary *summary)
+{
+    reducer *d = ctx;
+    m4_add_summary(&d->m, summary);
+    d->summaries++;
+}
+
+/* The reduced answer read through the summaries equals m4_reduce over every point of [start, end]; returns
+ * how many summaries the read used. */
+static size_t check_reduced(store_pg_readers *r, const char *run, int64_t start, int64_t end, size_t buckets)
+{
+    vz_points all, inside;
+    vz_error err;
+    cr_assert_eq(store_pg_read_scalars(r, run, "t", INT64_MIN, INT64_MAX, &all, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_read_scalars(r, run, "t", start, end, &inside, &err), 0, "%s", err.message);
+    cr_assert_gt(inside.count, 0);
+    int64_t first = all.points[0].step > start ? all.points[0].step : start;
+    int64_t last = all.points[all.count - 1].step < end ? all.points[all.count - 1].step : end;
+    vz_point *expected = malloc(4 * buckets * sizeof *expected);
+    size_t expected_count = m4_reduce(inside.points, inside.count, first, last, buckets, expected);
+    reducer d = {.out = malloc(4 * buckets * sizeof *d.out), .buckets = buckets};
+    store_scalar_visitor visitor = {.begin = reducer_begin, .points = reducer_points, .ctx = &d,
+                                    .span_last_step = reducer_span, .summary = reducer_summary};
+    cr_assert_eq(store_pg_scan_scalars(r, run, "t", start, end, &visitor, &err), 0, "%s", err.message);
+    size_t got = m4_finish(&d.m);
+    cr_assert_eq(got, expected_count, "[%lld, %lld] in %zu buckets", (long long)start, (long long)end, buckets);
+    for (size_t i = 0; i < got; i++) {
+        cr_assert_eq(d.out[i].step, expected[i].step, "point %zu of [%lld, %lld] in %zu buckets", i,
+                     (long long)start, (long long)end, buckets);
+        cr_assert(memcmp(&d.out[i].value, &expected[i].value, sizeof(double)) == 0 ||
+                      (isnan(d.out[i].value) && isnan(expected[i].value)), "point %zu", i);
+    }
+    free(d.out);
+    free(expected);
+    store_points_free(&all);
+    store_points_free(&inside);
+    return d.summaries;
+}
+
+static void check_reduced_answers(store_pg_readers *r, const char *run, unsigned *seed, int64_t lo, int64_t hi)
+{
+    static const size_t buckets[] = {1, 3, 10, 64, 333, 1000};
+    size_t summaries = 0;
+    for (size_t b = 0; b < sizeof buckets / sizeof *buckets; b++) {
+        summaries += check_reduced(r, run, INT64_MIN, INT64_MAX, buckets[b]);
+        int64_t a = lo + rand_r(seed) % (hi - lo), z = lo + rand_r(seed) % (hi - lo);
+        check_reduced(r, run, a < z ? a : z, (a < z ? z : a) + 50, buckets[b]);
+    }
+    cr_assert_gt(summaries, 0, "the whole-series reads used summaries");
+}
+
+Test(store_pg, summaries_stay_exact_through_appends_overwrites_and_inserts_before_the_end, .timeout = 120)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    store_pg_readers *r = readers_or_fail(url);
+    unsigned seed = 14;
+    write_points(pg, "r", 0, 2, 20000, &seed); /* steps 0..39998, even: several levels */
+    check_summaries_equal_a_rebuild(url, r, "r");
+    check_reduced_answers(r, "r", &seed, 0, 40000);
+    for (int i = 0; i < 300; i++) { /* one point at a time after the end: heads only, rows as chunks close */
+        one_point p;
+        commit_one(pg, one_point_write(&p, "r", "t", 40000 + i, i % 7 == 0 ? 1e9 : (double)(i % 5)));
+    }
+    check_summaries_equal_a_rebuild(url, r, "r");
+    write_points(pg, "r", 1000, 2, 3000, &seed);  /* overwrites in the middle, across many chunks */
+    write_points(pg, "r", 20001, 2, 700, &seed);  /* inserts before the end: odd steps between stored ones */
+    write_points(pg, "r", -500, 1, 10, &seed);    /* before the first point */
+    write_points(pg, "r", 40290, 1, 20, &seed);   /* over the end: overwrites, then appends */
+    check_summaries_equal_a_rebuild(url, r, "r");
+    check_reduced_answers(r, "r", &seed, -500, 40400);
+    store_pg_readers_close(r);
+    store_pg_close(pg);
+    free(url);
+}
+
+Test(store_pg, a_database_without_summaries_answers_and_is_summarised_when_opened, .timeout = 120)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    unsigned seed = 15;
+    write_points(pg, "r", 0, 3, 5000, &seed);
+    store_pg_close(pg);
+    /* As a database migration 0002 found: points, no summaries. */
+    db_exec(url, "UPDATE series SET summary_heads = NULL; DELETE FROM scalar_summaries");
+    store_pg_readers *r = readers_or_fail(url);
+    cr_assert_eq(check_reduced(r, "r", INT64_MIN, INT64_MAX, 100), 0, "no summary is read before they are built");
+    pg = open_or_fail(url);
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM series WHERE summary_heads IS NULL"), 0);
+    check_summaries_equal_a_rebuild(url, r, "r");
+    check_reduced_answers(r, "r", &seed, 0, 15000);
+    write_points(pg, "r", 15000, 1, 100, &seed); /* appends to what the build made */
+    check_summaries_equal_a_rebuild(url, r, "r");
+    store_pg_readers_close(r);
+    store_pg_close(pg);
+    free(url);
+}
+
+Test(store_pg, deleting_a_run_deletes_its_summaries)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    unsigned seed = 16;
+    write_points(pg, "gone", 0, 1, 3000, &seed);
+    write_points(pg, "kept", 0, 1, 3000, &seed);
+    long long kept = db_int(url, "SELECT count(*) FROM scalar_summaries s JOIN series x ON x.id = s.series_id JOIN "
+                                 "runs r ON r.id = x.run_id WHERE r.name = 'kept'");
+    cr_assert_gt(kept, 0);
+    vz_error err;
+    const char *names[] = {"gone"};
+    cr_assert_eq(store_pg_begin_group(pg, NULL, 0, names, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_delete_run(pg, "gone", &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_commit(pg, NULL, 0, &err), 0, "%s", err.message);
+    cr_assert_eq(db_int(url, "SELECT count(*) FROM scalar_summaries"), kept);
+    write_points(pg, "gone", 100, 1, 50, &seed); /* the run anew: summaries from scratch */
+    store_pg_readers *r = readers_or_fail(url);
+    check_summaries_equal_a_rebuild(url, r, "gone");
+    check_summaries_equal_a_rebuild(url, r, "kept");
+    store_pg_readers_close(r);
     store_pg_close(pg);
     free(url);
 }
