@@ -15,6 +15,10 @@
  * - A scalar point is a row keyed by (series_id, step); writing a step again replaces it (INSERT ... ON
  *   CONFLICT DO UPDATE), and the series' count grows by the rows that were new: an inserted row's xmax is
  *   0, an updated one's is this transaction's id.
+ * - A scalar series' M4 summaries (0002_scalar_summaries.sql) change in the transaction that writes its
+ *   points, under the same series lock: an append extends the heads kept in the series row, which the
+ *   points' statement writes; any other write rebuilds the entries holding its steps after it
+ *   (rebuild_summaries). A committed reader never sees points without their summaries.
  * - Deleting a run deletes its row; everything below goes with it (ON DELETE CASCADE). A writer of the
  *   run that holds the row lock finishes first; one that comes after creates the run anew.
  * - A write is acknowledged after COMMIT returns. A lost connection fails the group with 503: its writes

@@ -10,7 +10,8 @@
  * Orders compare names byte by byte (COLLATE "C"), as SQLite does, whatever the database's collation, so
  * both backends list runs and tags in one order. Scalar points come in binary (int8 and float8 as sent
  * on the wire, big-endian), a chunk at a time through a server-side cursor, so a million-point read holds
- * one chunk in memory. */
+ * one chunk in memory. A reduced read walks the M4 summaries instead (walk_summaries): a statement per
+ * summary level, and the points of the chunks that straddle a bucket's border. */
 #include <endian.h>
 #include <jansson.h>
 #include <libpq-fe.h>
