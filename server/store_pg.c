@@ -371,23 +371,36 @@ static int put_level(store_pg *pg, const char *series_id, int level, pg_pyramid_
     "scalar_summaries WHERE series_id = $1 AND level = $5::int AND anchor > $3::bigint), CASE WHEN $4::bigint > " \
     "$3::bigint THEN $4::bigint END) - 1, " LAST_STEP_TEXT ") END AS hi"
 
+/* What level is rebuilt from, for the entries holding [*lo, *hi]: sql selects the bounds of REBUILD_BOUNDS_SQL
+ * (which *lo and *hi become) and then the rows below in them, *rows of them (none when the third column
+ * is NULL). */
+static PGresult *read_for_rebuild(store_pg *pg, const char *series_id, const pg_pyramid_heads *heads, int level,
+                                  const char *sql, int64_t *lo, int64_t *hi, size_t *rows, vz_error *err)
+{
+    numfmt_text from, to, head, level_text;
+    const char *params[] = {series_id, numfmt_int64_text(&from, *lo), numfmt_int64_text(&to, *hi),
+                            heads->has[level] ? numfmt_int64_text(&head, heads->entry[level].anchor) : NULL,
+                            numfmt_int64_text(&level_text, level)};
+    PGresult *res = query(pg, sql, 5, params, NULL, PGRES_TUPLES_OK, "reading scalars to summarise", err);
+    if (!res) return NULL;
+    *lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *hi = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    *rows = PQgetisnull(res, 0, 2) ? 0 : (size_t)PQntuples(res);
+    return res;
+}
+
 /* Level 0 of a series rebuilt over the chunks holding steps [*lo, *hi]; on return [*lo, *hi] spans the
  * chunks rebuilt (to the next chunk, which the change left as it was). */
 static int rebuild_chunks(store_pg *pg, const char *series_id, pg_pyramid_heads *heads, int64_t *lo, int64_t *hi,
                           vz_error *err)
 {
-    numfmt_text from, to, head;
-    const char *params[] = {series_id, numfmt_int64_text(&from, *lo), numfmt_int64_text(&to, *hi),
-                            heads->has[0] ? numfmt_int64_text(&head, heads->entry[0].anchor) : NULL, "0"};
-    PGresult *res = query(pg,
-                          "WITH b AS (SELECT " REBUILD_BOUNDS_SQL ") SELECT b.lo, b.hi, p.step, p.wall_time, p.value "
-                          "FROM b LEFT JOIN scalar_points p ON p.series_id = $1 AND p.step BETWEEN b.lo AND b.hi "
-                          "ORDER BY p.step",
-                          5, params, NULL, PGRES_TUPLES_OK, "reading scalars to summarise", err);
+    size_t n;
+    PGresult *res = read_for_rebuild(pg, series_id, heads, 0,
+                                     "WITH b AS (SELECT " REBUILD_BOUNDS_SQL ") SELECT b.lo, b.hi, p.step, "
+                                     "p.wall_time, p.value FROM b LEFT JOIN scalar_points p ON p.series_id = $1 AND "
+                                     "p.step BETWEEN b.lo AND b.hi ORDER BY p.step",
+                                     lo, hi, &n, err);
     if (!res) return -1;
-    *lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    *hi = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    size_t n = PQgetisnull(res, 0, 2) ? 0 : (size_t)PQntuples(res);
     point_arrays p = {malloc((n ? n : 1) * sizeof *p.steps), malloc((n ? n : 1) * sizeof *p.wall_times_s),
                       malloc((n ? n : 1) * sizeof *p.values), n};
     int rc = p.steps && p.wall_times_s && p.values ? 0 : vz_out_of_memory(err, "the scalar summaries");
@@ -411,19 +424,13 @@ static int rebuild_chunks(store_pg *pg, const char *series_id, pg_pyramid_heads 
 static int rebuild_groups(store_pg *pg, const char *series_id, int level, pg_pyramid_heads *heads, int64_t *lo,
                           int64_t *hi, vz_error *err)
 {
-    numfmt_text from, to, head, level_text;
-    const char *params[] = {series_id, numfmt_int64_text(&from, *lo), numfmt_int64_text(&to, *hi),
-                            heads->has[level] ? numfmt_int64_text(&head, heads->entry[level].anchor) : NULL,
-                            numfmt_int64_text(&level_text, level)};
-    PGresult *res = query(pg,
-                          "WITH b AS (SELECT " REBUILD_BOUNDS_SQL ") SELECT b.lo, b.hi, s.anchor, s.count, s.picks "
-                          "FROM b LEFT JOIN scalar_summaries s ON s.series_id = $1 AND s.level = $5::int - 1 AND "
-                          "s.anchor BETWEEN b.lo AND b.hi ORDER BY s.anchor",
-                          5, params, NULL, PGRES_TUPLES_OK, "reading scalar summaries", err);
+    size_t n;
+    PGresult *res = read_for_rebuild(pg, series_id, heads, level,
+                                     "WITH b AS (SELECT " REBUILD_BOUNDS_SQL ") SELECT b.lo, b.hi, s.anchor, "
+                                     "s.count, s.picks FROM b LEFT JOIN scalar_summaries s ON s.series_id = $1 AND "
+                                     "s.level = $5::int - 1 AND s.anchor BETWEEN b.lo AND b.hi ORDER BY s.anchor",
+                                     lo, hi, &n, err);
     if (!res) return -1;
-    *lo = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    *hi = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    size_t n = PQgetisnull(res, 0, 2) ? 0 : (size_t)PQntuples(res);
     /* The head below comes after every row below, so it is in the range when the range reaches the end. */
     bool has_head_below = *hi == INT64_MAX && heads->has[level - 1];
     pg_pyramid_entry *below = malloc((n + 1) * sizeof *below);
