@@ -477,15 +477,25 @@ int store_pg_visit_tags(store_pg_readers *r, const char *run_name, const char *k
     return read_end(r, conn, rc);
 }
 
-/* The series of (run, kind, tag) and its step range: *series_id -1 when the run has no such series (or no
- * point in it); 404 naming "run" when there is no such run. */
-static int find_run_series(PGconn *conn, const char *run_name, const char *kind, const char *tag, int64_t *series_id,
-                           int64_t *first_step, int64_t *last_step, vz_error *err)
+/* The series of (run, kind, tag): its id (-1 when the run has no such series, or no point in it), step
+ * range and point count; for scalars also its summaries' heads and whether its summaries are built (not:
+ * migration 0002 left it to store_pg.c's build at open, which has not run yet). */
+typedef struct {
+    int64_t id, first_step, last_step;
+    uint64_t count;
+    bool is_summarised;
+    pg_pyramid_heads heads;
+} found_series;
+
+/* 404 naming "run" when there is no such run. */
+static int find_run_series(PGconn *conn, const char *run_name, const char *kind, const char *tag, found_series *out,
+                           vz_error *err)
 {
     const char *params[] = {run_name, kind, tag};
     PGresult *res = run(conn,
-                        "SELECT r.id, s.id, s.first_step, s.last_step FROM runs r LEFT JOIN series s "
-                        "ON s.run_id = r.id AND s.kind = $2 AND s.tag = $3 WHERE r.name = $1",
+                        "SELECT r.id, s.id, s.first_step, s.last_step, s.count, s.summary_heads FROM runs r "
+                        "LEFT JOIN series s ON s.run_id = r.id AND s.kind = $2 AND s.tag = $3 "
+                        "WHERE r.name = $1",
                         3, params, 0, "finding a series", err);
     if (!res) return -1;
     if (PQntuples(res) == 0) {
@@ -493,9 +503,15 @@ static int find_run_series(PGconn *conn, const char *run_name, const char *kind,
         return vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run_name);
     }
     bool has_series = !PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 2);
-    *series_id = has_series ? text_int64(res, 0, 1) : -1;
-    *first_step = has_series ? text_int64(res, 0, 2) : 0;
-    *last_step = has_series ? text_int64(res, 0, 3) : 0;
+    out->id = -1;
+    if (has_series) {
+        out->id = text_int64(res, 0, 1);
+        out->first_step = text_int64(res, 0, 2);
+        out->last_step = text_int64(res, 0, 3);
+        out->count = (uint64_t)text_int64(res, 0, 4);
+        out->is_summarised = !PQgetisnull(res, 0, 5);
+        pg_pyramid_heads_unpack(PQgetvalue(res, 0, 5), &out->heads);
+    }
     PQclear(res);
     return 0;
 }
@@ -525,11 +541,11 @@ int store_pg_scalar_cursor_open(store_pg_readers *r, const char *run_name, const
     c->values = malloc(POINTS_PER_FETCH * sizeof *c->values);
     int rc = c->steps && c->wall_times_s && c->values ? 0 : vz_out_of_memory(err, "reading scalars");
     if (rc == 0) rc = read_begin(r, &c->conn, true, "reading scalars", err);
-    int64_t series_id = -1, first_step = 0, last_step = 0;
-    if (rc == 0) rc = find_run_series(c->conn, run_name, "scalars", tag, &series_id, &first_step, &last_step, err);
-    if (rc == 0 && series_id >= 0 && first_step <= end && last_step >= start) {
+    found_series series = {.id = -1};
+    if (rc == 0) rc = find_run_series(c->conn, run_name, "scalars", tag, &series, err);
+    if (rc == 0 && series.id >= 0 && series.first_step <= end && series.last_step >= start) {
         numfmt_text id, from, to;
-        const char *params[] = {numfmt_int64_text(&id, series_id), numfmt_int64_text(&from, start), numfmt_int64_text(&to, end)};
+        const char *params[] = {numfmt_int64_text(&id, series.id), numfmt_int64_text(&from, start), numfmt_int64_text(&to, end)};
         PGresult *res = run(c->conn,
                             "DECLARE points BINARY NO SCROLL CURSOR FOR SELECT step, wall_time, value FROM "
                             "scalar_points WHERE series_id = $1 AND step BETWEEN $2 AND $3 ORDER BY step",
@@ -537,8 +553,8 @@ int store_pg_scalar_cursor_open(store_pg_readers *r, const char *run_name, const
         if (!res) rc = -1;
         PQclear(res);
         c->is_open = c->has_range = rc == 0;
-        c->first = first_step > start ? first_step : start;
-        c->last = last_step < end ? last_step : end;
+        c->first = series.first_step > start ? series.first_step : start;
+        c->last = series.last_step < end ? series.last_step : end;
     }
     if (rc < 0) {
         store_pg_scalar_cursor_close(c);
@@ -794,42 +810,6 @@ static int count_in_range(PGconn *conn, const char *series_id, const pg_pyramid_
     return 0;
 }
 
-/* The scalar series of (run, tag) as find_run_series finds it, with its point count, its summaries' heads
- * and whether its summaries are built (not: migration 0002 left it to store_pg.c's build at open, which
- * has not run yet). */
-typedef struct {
-    int64_t id, first_step, last_step;
-    uint64_t count;
-    bool is_summarised;
-    pg_pyramid_heads heads;
-} scalar_series;
-
-static int find_scalar_series(PGconn *conn, const char *run_name, const char *tag, scalar_series *out, vz_error *err)
-{
-    const char *params[] = {run_name, tag};
-    PGresult *res = run(conn,
-                        "SELECT r.id, s.id, s.first_step, s.last_step, s.count, s.summary_heads FROM runs r "
-                        "LEFT JOIN series s ON s.run_id = r.id AND s.kind = 'scalars' AND s.tag = $2 "
-                        "WHERE r.name = $1",
-                        2, params, 0, "finding a series", err);
-    if (!res) return -1;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return vz_fail(err, 404, "not_found", "run", "no run named \"%s\"", run_name);
-    }
-    bool has_series = !PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 2);
-    out->id = -1;
-    if (has_series) {
-        out->id = text_int64(res, 0, 1);
-        out->first_step = text_int64(res, 0, 2);
-        out->last_step = text_int64(res, 0, 3);
-        out->count = (uint64_t)text_int64(res, 0, 4);
-        out->is_summarised = !PQgetisnull(res, 0, 5);
-        pg_pyramid_heads_unpack(PQgetvalue(res, 0, 5), &out->heads);
-    }
-    PQclear(res);
-    return 0;
-}
 
 /* A reduced scan through the summaries, when the range holds more than the visitor's summarise_above
  * points; *is_done false when it does not (or the series is not summarised yet), and nothing was visited. */
@@ -839,8 +819,8 @@ static int scan_summarised(store_pg_readers *r, const char *run_name, const char
     *is_done = false;
     PGconn *conn;
     if (read_begin(r, &conn, true, "reading scalars", err) < 0) return -1;
-    scalar_series series = {.id = -1};
-    int rc = find_scalar_series(conn, run_name, tag, &series, err);
+    found_series series = {.id = -1};
+    int rc = find_run_series(conn, run_name, "scalars", tag, &series, err);
     bool is_in_range = rc == 0 && series.id >= 0 && series.first_step <= end && series.last_step >= start;
     numfmt_text id;
     const char *series_id = numfmt_int64_text(&id, series.id);
@@ -929,12 +909,12 @@ int store_pg_read_histograms(store_pg_readers *r, const char *run_name, const ch
     memset(out, 0, sizeof *out);
     PGconn *conn;
     if (read_begin(r, &conn, true, "reading histograms", err) < 0) return -1;
-    int64_t series_id = -1, first_step, last_step;
-    int rc = find_run_series(conn, run_name, "histograms", tag, &series_id, &first_step, &last_step, err);
+    found_series series = {.id = -1};
+    int rc = find_run_series(conn, run_name, "histograms", tag, &series, err);
     PGresult *res = NULL;
-    if (rc == 0 && series_id >= 0) {
+    if (rc == 0 && series.id >= 0) {
         numfmt_text id;
-        const char *params[] = {numfmt_int64_text(&id, series_id)};
+        const char *params[] = {numfmt_int64_text(&id, series.id)};
         res = run(conn,
                   "SELECT step, wall_time, stats, bucket_count, nan_count, buckets FROM histogram_steps "
                   "WHERE series_id = $1 ORDER BY step",
@@ -990,12 +970,12 @@ int store_pg_visit_media(store_pg_readers *r, const char *run_name, const char *
     };
     PGconn *conn;
     if (read_begin(r, &conn, true, "reading items", err) < 0) return -1;
-    int64_t series_id = -1, first_step, last_step;
-    int rc = find_run_series(conn, run_name, media_kind_names[kind], tag, &series_id, &first_step, &last_step, err);
+    found_series series = {.id = -1};
+    int rc = find_run_series(conn, run_name, media_kind_names[kind], tag, &series, err);
     PGresult *res = NULL;
-    if (rc == 0 && series_id >= 0) {
+    if (rc == 0 && series.id >= 0) {
         numfmt_text id;
-        const char *params[] = {numfmt_int64_text(&id, series_id)};
+        const char *params[] = {numfmt_int64_text(&id, series.id)};
         if (!(res = run(conn, queries[kind], 1, params, 0, "reading items", err))) rc = -1;
     }
     /* Visited after the read has ended: a visitor may take its time (it writes to a client). */
