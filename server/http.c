@@ -6,12 +6,12 @@
  * keys, declared length) and a refusal is answered without reading the body. An accepted body grows as
  * its bytes arrive (413 past --max-body), then the route's handler runs. Handlers fill an http_response
  * or return a vz_error; this file is the one place an error becomes an answer, always {"error": {status,
- * code, message, path}} and never an HTML page, libmicrohttpd's own refusals included. A request with a
- * body (a write) is handled on a worker thread while its connection is suspended (small bodies and large
- * ones on separate workers), so no libmicrohttpd thread waits for a parse or a group commit; a handler
- * that never waits (POST /api/v1/write, which defers its answer to the group commit, see http_defer) runs
- * in place when its body is small; long answers are streamed, and event streams suspend their connection
- * too, so none of them holds a thread.
+ * code, message, path}} and never an HTML page, libmicrohttpd's own refusals included. A handler runs on
+ * a worker thread while its connection is suspended (reads, small bodies and large ones on separate
+ * pools), so no libmicrohttpd thread waits for a query, a parse or a group commit; /healthz, and a write
+ * with a small body (POST /api/v1/write never waits: it defers its answer to the group commit, see
+ * http_defer), run in place. Long answers are streamed, and event streams suspend their connection too,
+ * so none of them holds a thread.
  * Connections are capped overall and per address, and cut when their head is late (deadline.c). */
 #include "vizd/http.h"
 #include "vizd/gzip.h"
@@ -46,7 +46,8 @@ struct http_server {
     deadline_watch *deadlines;
     atomic_int active_requests; /* from a request's complete head to its completion */
     atomic_int deferred_answers; /* from http_defer to http_deferred_done */
-    workers *small_bodies, *large_bodies; /* run the handlers of requests with a body (see on_request) */
+    workers *reads; /* run the handlers of reads (see dispatch) */
+    workers *small_bodies, *large_bodies; /* run the handlers of requests with a body (see dispatch) */
 };
 
 /* A body up to this size is a small request: its handler runs among the small ones, never queued behind
@@ -58,6 +59,9 @@ struct http_server {
 #define QUICK_BODY_BYTES (16 * 1024)
 #define SMALL_BODY_WORKERS 8
 #define LARGE_BODY_WORKERS 2
+/* Reads run here, so that a long one (a reduced query over 256 runs, a status count on a large file)
+ * holds up no connection but its own while the few libmicrohttpd threads serve every other. */
+#define READ_WORKERS 8
 
 /* A URL longer than this, or with more query parameters, is refused with 414 (JSON): libmicrohttpd's
  * per-connection memory (CONNECTION_MEMORY_BYTES) must hold the request line, the headers and one 64-byte
@@ -136,6 +140,9 @@ static const route routes[] = {
 /* Whether a route's handler never waits (it defers its answer, see http_defer), so that a small body of
  * its is handled in place (see dispatch). */
 static bool is_quick_route(const route *r) { return r->handler == api_write; }
+
+/* Whether a read is answered in place: it takes microseconds, less than a hand-off to a worker. */
+static bool is_instant_read(const route *r) { return r->handler == api_healthz; }
 
 /* ---- answers ------------------------------------------------------------------------------------ */
 
@@ -967,17 +974,19 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
     }
     /* Out of memory while the body arrived: it is incomplete, and the handler must not see it. */
     if (buf_check(&state->body, "the request body", &err) < 0) return queue_error(conn, &err, NULL, false);
-    /* A request with a body (a write) is handled on a worker while its connection is suspended: parsing
-     * a large body and waiting for the group commit must not hold a libmicrohttpd thread, which also
-     * answers every other connection it holds (a /healthz among them). Reads stay here: they are short,
-     * and the long ones are streamed. So does a small body whose handler never waits (it defers its
-     * answer to the group commit): handing it to a worker cost more than parsing it, and capped one-point
-     * writes at a few thousand per second. */
+    /* A handler runs on a worker while its connection is suspended: parsing a large body, waiting for a
+     * group commit or a long read must not hold a libmicrohttpd thread, which also answers every other
+     * connection it holds (a /healthz among them). Two requests are handled in place instead, where the
+     * hand-off would cost more than the work: /healthz, and a small body whose handler never waits (a
+     * write, which defers its answer to the group commit; a hand-off capped one-point writes at a few
+     * thousand per second). */
     state->server = server;
-    bool is_in_place = state->route->body == BODY_NONE ||
-                       (is_quick_route(state->route) && state->body.len <= QUICK_BODY_BYTES);
+    bool is_in_place = state->route->body == BODY_NONE ? is_instant_read(state->route)
+                                                       : is_quick_route(state->route) && state->body.len <= QUICK_BODY_BYTES;
     if (!is_in_place) {
-        workers *pool = state->body.len <= SMALL_BODY_BYTES ? server->small_bodies : server->large_bodies;
+        workers *pool = state->route->body == BODY_NONE           ? server->reads
+                        : state->body.len <= SMALL_BODY_BYTES ? server->small_bodies
+                                                              : server->large_bodies;
         MHD_suspend_connection(conn);
         if (workers_submit(pool, run_handler_job, state) == 0) return MHD_YES;
         MHD_resume_connection(conn);
@@ -1124,8 +1133,10 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
         free(server);
         return vz_fail(err, 500, "internal", "", "cannot start the head-deadline thread");
     }
-    if (workers_start(&server->small_bodies, SMALL_BODY_WORKERS, err) < 0 ||
+    if (workers_start(&server->reads, READ_WORKERS, err) < 0 ||
+        workers_start(&server->small_bodies, SMALL_BODY_WORKERS, err) < 0 ||
         workers_start(&server->large_bodies, LARGE_BODY_WORKERS, err) < 0) {
+        workers_stop(server->reads);
         workers_stop(server->small_bodies);
         deadline_stop(server->deadlines);
         free(server);
@@ -1152,6 +1163,7 @@ int http_start(http_server **out, vz_app *app, const http_options *options, vz_e
                                       MHD_OPTION_END);
     if (!server->daemon) {
         deadline_stop(server->deadlines);
+        workers_stop(server->reads);
         workers_stop(server->small_bodies);
         workers_stop(server->large_bodies);
         free(server);
@@ -1175,6 +1187,7 @@ void http_stop(http_server *server)
         usleep(10 * 1000);
     /* A handler still running on a worker resumes its connection when done: it must be done before the
      * daemon (and the connection) is gone. */
+    workers_stop(server->reads);
     workers_stop(server->small_bodies);
     workers_stop(server->large_bodies);
     /* So must every deferred answer (the store, still open, finishes the writes they wait for). */
