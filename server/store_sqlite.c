@@ -7,7 +7,7 @@
  * WAL mode lets readers, each on a connection of its own from a small pool (store_sqlite_read.c), read
  * while the writer writes. A commit is durable against a crash of the process (synchronous = NORMAL in
  * WAL mode). When the writer is idle, the tails of series are folded into full blocks and the WAL is
- * checkpointed. */
+ * checkpointed; while it writes, store_sqlite_checkpoint.c's thread checkpoints beside it. */
 #include "vizd/store_sqlite.h"
 
 #include <math.h>
@@ -330,6 +330,7 @@ static int sqlite_open(const char *path, sqlite_store **out, vz_error *err)
     if (sq_exec(s->writer_db, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) < 0) goto fail;
     if (prepare_writer_statements(s, err) != 0) goto fail;
     if (sq_build_pending_summaries(s, err) < 0) goto fail;
+    if (sq_checkpointer_start(s, err) < 0) goto fail;
     *out = s;
     return 0;
 fail:
@@ -348,6 +349,7 @@ static void sqlite_close(sqlite_store *s)
     vz_error err; /* a tail that cannot be folded now stays a valid tail, folded after the next start */
     s->fold_after = 0; /* one whole pass, wherever an idle one stopped */
     while (sq_fold_some_tails(s, &err) == IDLE_FOLD_SERIES) continue;
+    sq_checkpointer_stop(s);
     finalize_writer_statements(&s->stmt);
     sqlite3_exec(s->writer_db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     sqlite3_close(s->writer_db);

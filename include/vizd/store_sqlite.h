@@ -4,7 +4,8 @@
  *
  *   store_sqlite.c        opening, migrations, the writer's statements and transactions, idle work
  *   store_sqlite_write.c  applying writes: scalar blocks and their summaries, the tail, items, blobs
- *   store_sqlite_read.c   the reader pool and every read */
+ *   store_sqlite_read.c   the reader pool and every read
+ *   store_sqlite_checkpoint.c  copying the WAL into the database on a thread of its own */
 #ifndef VIZD_STORE_SQLITE_H
 #define VIZD_STORE_SQLITE_H
 
@@ -35,6 +36,8 @@ typedef struct {
     sqlite3_stmt *old_image_blob, *old_tensor_blob, *delete_blob_if_unused;
 } writer_statements;
 
+typedef struct sq_checkpointer sq_checkpointer;
+
 typedef struct store_backend_state sqlite_store;
 struct store_backend_state {
     char *path;
@@ -51,6 +54,7 @@ struct store_backend_state {
     } *summary_changes;
     size_t summary_change_count, summary_change_cap;
     bool has_lost_summary_change; /* out of memory noting one: the transaction must fail */
+    sq_checkpointer *checkpointer; /* see store_sqlite_checkpoint.c */
 };
 
 /* ---- helpers (store_sqlite.c) ---- */
@@ -76,6 +80,12 @@ void sq_forget_summary_changes(sqlite_store *s);
 int sq_build_pending_summaries(sqlite_store *s, vz_error *err);
 /* Fold the tails of up to IDLE_FOLD_SERIES series in a transaction of its own; returns how many. */
 int sq_fold_some_tails(sqlite_store *s, vz_error *err);
+
+/* ---- the checkpoint thread (store_sqlite_checkpoint.c) ---- */
+/* Start checkpointing the writer's WAL on a thread of its own (the writer's connection is open). */
+int sq_checkpointer_start(sqlite_store *s, vz_error *err);
+/* Stop it (before the writer's connection closes); nothing when it never started. */
+void sq_checkpointer_stop(sqlite_store *s);
 
 /* ---- reads (store_sqlite_read.c) ---- */
 /* A scalar_tail row's point column: wall time and value, float64 each, in the machine's byte order as in
