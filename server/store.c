@@ -287,24 +287,17 @@ static void cpu_relax(void)
 #endif
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 /* Called without the lock; returns when a job is queued or the watch is over. */
 static void watch_for_job(vz_store *s)
 {
-    int64_t until = monotonic_ns() + WATCH_FOR_JOB_NS;
+    int64_t until = clock_monotonic_ns() + WATCH_FOR_JOB_NS;
     do {
         for (int i = 0; i < 64; i++) {
             if (atomic_load_explicit(&s->has_queued, memory_order_acquire)) return;
             cpu_relax();
         }
         sched_yield(); /* a thread that shares this core (an HTTP thread, a client) goes first */
-    } while (monotonic_ns() < until);
+    } while (clock_monotonic_ns() < until);
 }
 
 static void *writer_main(void *arg)
