@@ -225,8 +225,8 @@ static int prepare_writer_statements(sqlite_store *s, vz_error *err)
                    "UPDATE series SET count = count + ?2, first_step = min(coalesce(first_step, ?3), ?3), "
                    "last_step = max(coalesce(last_step, ?4), ?4), "
                    "last_value = CASE WHEN ?6 THEN ?5 ELSE last_value END, "
-                   "last_wall_time = CASE WHEN ?6 THEN ?7 ELSE last_wall_time END, tail_blocks = ?8, tail_points = ?9 "
-                   "WHERE id = ?1", err) |
+                   "last_wall_time = CASE WHEN ?6 THEN ?7 ELSE last_wall_time END, tail_blocks = ?8, tail_points = ?9, "
+                   "updated_at = ?10 WHERE id = ?1", err) |
            sq_prepare(db, &w->block_at_or_before,
                    "SELECT first_step, points FROM scalar_blocks WHERE series_id = ?1 AND first_step <= ?2 "
                    "ORDER BY first_step DESC LIMIT 1", err) |

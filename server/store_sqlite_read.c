@@ -89,9 +89,12 @@ int sq_read_sources(sqlite_store *s, store_source_fn visit, void *ctx, vz_error 
     return rc;
 }
 
-/* A run's graph counts as a kind of its own: 1 or 0, so the dashboard knows which runs have one. */
+/* A run's graph counts as a kind of its own: 1 or 0, so the dashboard knows which runs have one. A run's
+ * updated_at is the latest of its own and its series' (a write of scalar points stamps only the series:
+ * migrations/sqlite/0011_series_updated_at.sql); each kind's row carries its series' latest. */
 static const char list_runs_sql[] =
-    "SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, s.kind, "
+    "SELECT r.name, r.description, r.hparams, r.created_at, "
+    "max(r.updated_at, coalesce(max(s.updated_at), r.updated_at)), s.kind, "
     "sum(s.count) FROM runs r LEFT JOIN series s ON s.run_id = r.id "
     "GROUP BY r.id, s.kind "
     "UNION ALL SELECT r.name, r.description, r.hparams, r.created_at, r.updated_at, 'graph', "
@@ -173,6 +176,7 @@ int sq_runs_next(store_backend_runs *c, const store_run_row **run, vz_error *err
             r->counts[r->kind_count].kind = kind;
             r->counts[r->kind_count++].count = sqlite3_column_int64(c->st, 6);
         }
+        if (sqlite3_column_double(c->st, 4) > r->updated_at) r->updated_at = sqlite3_column_double(c->st, 4);
         step = sqlite3_step(c->st);
     }
     c->has_row = step == SQLITE_ROW;

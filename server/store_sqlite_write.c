@@ -544,9 +544,21 @@ int sq_fold_some_tails(sqlite_store *s, vz_error *err)
 
 /* ---- applying a write ------------------------------------------------------------------------- */
 
-/* Find the run and touch its updated_at, or create it. Three plain statements rather than one INSERT ...
- * ON CONFLICT DO UPDATE ... RETURNING: an upsert opens a statement journal (a savepoint) each time, and
- * that was a sixth of the cost of a one-point write. */
+/* Whether a write adds scalar points and nothing else: its time is then kept in the series rows it
+ * updates anyway, not in the run's (migrations/sqlite/0011_series_updated_at.sql). */
+static bool adds_only_scalar_points(const vz_write *w)
+{
+    if (w->scalar_count == 0 || w->histogram_count || w->media_count || w->graph_json || w->description ||
+        w->hparams_json)
+        return false;
+    for (size_t i = 0; i < w->scalar_count; i++)
+        if (w->scalars[i].count == 0) return false;
+    return true;
+}
+
+/* Find the run and touch its updated_at (unless the series will carry it), or create it. Plain statements
+ * rather than one INSERT ... ON CONFLICT DO UPDATE ... RETURNING: an upsert opens a statement journal (a
+ * savepoint) each time, and that was a sixth of the cost of a one-point write. */
 static int upsert_run(sqlite_store *s, const vz_write *w, double now, int64_t *run_id, vz_error *err)
 {
     sqlite3_stmt *st = s->stmt.find_run;
@@ -556,6 +568,7 @@ static int upsert_run(sqlite_store *s, const vz_write *w, double now, int64_t *r
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sq_fail(err, s->writer_db, "finding the run");
     bool exists = rc == SQLITE_ROW;
+    if (exists && adds_only_scalar_points(w)) return 0;
     st = exists ? s->stmt.touch_run : s->stmt.insert_run;
     if (exists) sqlite3_bind_int64(st, 1, *run_id);
     else sq_bind_text(st, 1, w->run);
@@ -618,7 +631,8 @@ static int find_or_create_series(sqlite_store *s, int64_t run_id, const char *ki
 /* ---- scalars of a write --------------------------------------------------------------------------- */
 
 static int update_series_summary(sqlite_store *s, int64_t series_id, const series_state *before,
-                                 const point_columns *points, size_t added, const series_tail *tail, vz_error *err)
+                                 const point_columns *points, size_t added, const series_tail *tail, double now,
+                                 vz_error *err)
 {
     size_t last = points->count - 1;
     bool is_new_last = !before->has_last_step || points->steps[last] >= before->last_step;
@@ -633,12 +647,13 @@ static int update_series_summary(sqlite_store *s, int64_t series_id, const serie
     sqlite3_bind_double(st, 7, points->wall_times_s[last]);
     sqlite3_bind_int64(st, 8, tail->blocks);
     sqlite3_bind_int64(st, 9, tail->points);
+    sqlite3_bind_double(st, 10, now);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : sq_fail(err, s->writer_db, "updating a series");
 }
 
-static int apply_scalars(sqlite_store *s, int64_t run_id, vz_write *w, vz_error *err)
+static int apply_scalars(sqlite_store *s, int64_t run_id, vz_write *w, double now, vz_error *err)
 {
     tagged_item *items = tagged_items_alloc(w->scalar_count);
     if (!items) return vz_out_of_memory(err, "the write");
@@ -663,7 +678,7 @@ static int apply_scalars(sqlite_store *s, int64_t run_id, vz_write *w, vz_error 
         if ((rc = store_points(s, series.id, series.has_last_step, series.last_step, &points, &tail, &added,
                                err)) < 0)
             break;
-        rc = update_series_summary(s, series.id, &series, &points, added, &tail, err);
+        rc = update_series_summary(s, series.id, &series, &points, added, &tail, now, err);
     }
     columns_free(&points);
     free(items);
@@ -879,7 +894,7 @@ int sq_apply_write(sqlite_store *s, vz_write *w, double now_s, vz_error *err)
 {
     int64_t run_id = 0;
     if (upsert_run(s, w, now_s, &run_id, err) < 0) return -1;
-    if (apply_scalars(s, run_id, w, err) < 0) return -1;
+    if (apply_scalars(s, run_id, w, now_s, err) < 0) return -1;
     if (apply_histograms(s, run_id, w, err) < 0) return -1;
     if (apply_media(s, run_id, w, err) < 0) return -1;
     if (w->graph_json && upsert_graph(s, run_id, w->graph_json, err) < 0) return -1;

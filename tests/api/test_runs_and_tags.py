@@ -59,6 +59,34 @@ def test_a_runs_created_at_stays_and_updated_at_moves_with_writes(client):
     assert second["updated_at"] <= after + 1
 
 
+def test_every_kind_of_write_moves_updated_at_and_the_latest_wins(client):
+    """A write of scalar points keeps its time in the series it updates, every other write in the run
+    (the SQLite store since migration 0011); the run's updated_at is the latest of all of them, and the
+    Graph tab asks for a run's graph again when it moves."""
+    graph = {"model": "Net", "inputs": [], "edges": [],
+             "nodes": [{"id": "0", "module": "", "type": "Net", "parent": None, "output_shape": [1]}]}
+    writes = [
+        {"run": "r", "scalars": [{"tag": "loss", "step": 0, "value": 1.0}]},
+        {"run": "r", "scalars": [{"tag": "acc", "step": 0, "value": 0.5}]},
+        {"run": "r", "histograms": [{"tag": "w", "step": 0, "values": [1.0, 2.0]}]},
+        {"run": "r", "scalars": [{"tag": "loss", "step": 1, "value": 0.9}]},
+        {"run": "r", "graph": graph},
+        {"run": "r", "description": "now described"},
+        {"run": "r", "scalars": [{"tag": "loss", "step": 2, "value": 0.8}]},
+    ]
+    seen = []
+    for doc in writes:
+        time.sleep(0.02)
+        before = time.time()
+        client.write_ok(doc)
+        (run,) = client.runs()
+        assert run["updated_at"] >= before - 1, doc
+        seen.append(run["updated_at"])
+    assert seen == sorted(seen) and len(set(seen)) == len(seen), seen
+    (run,) = client.runs()
+    assert run["updated_at"] == seen[-1]
+
+
 def test_an_empty_database_has_no_runs_and_no_tags(client):
     assert client.runs() == []
     assert client.tags() == {}
