@@ -22,6 +22,7 @@
 
 #include "vizd/block.h"
 #include "vizd/buf.h"
+#include "vizd/downsample.h"
 #include "vizd/histogram.h"
 #include "vizd/numfmt.h"
 #include "vizd/store_pg.h"
@@ -382,14 +383,64 @@ void store_pg_summary_rewind(store_pg_summary *c)
     c->run_id = NULL;
 }
 
-/* The count and last point from the series row; the lowest and highest value (NaN left out, the first
- * step holding each) from the points: a scan of the series, as this backend keeps no summaries yet. */
+/* The lowest and highest value of a series (NaN left out, the first step holding each) from its points:
+ * a scan of the series, for one whose summaries are not built yet (migrations/postgresql/0002). */
+static int scan_extremes(PGconn *conn, const char *series_id, store_tag_summary *out, vz_error *err)
+{
+    const char *id[] = {series_id};
+    PGresult *extremes = run(conn,
+                             "SELECT * FROM (SELECT step, wall_time, value FROM scalar_points WHERE series_id = $1 "
+                             "AND value <> 'NaN' ORDER BY value, step LIMIT 1) lo UNION ALL SELECT * FROM (SELECT "
+                             "step, wall_time, value FROM scalar_points WHERE series_id = $1 AND value <> 'NaN' "
+                             "ORDER BY value DESC, step LIMIT 1) hi",
+                             1, id, 0, "summarising a series", err);
+    if (!extremes) return -1;
+    out->has_extremes = PQntuples(extremes) == 2;
+    if (out->has_extremes) {
+        out->min = (vz_point){text_int64(extremes, 0, 0), text_double(extremes, 0, 1), text_double(extremes, 0, 2)};
+        out->max = (vz_point){text_int64(extremes, 1, 0), text_double(extremes, 1, 1), text_double(extremes, 1, 2)};
+    }
+    PQclear(extremes);
+    return 0;
+}
+
+/* The same from the top level of the series' summaries: every point is in exactly one entry of each
+ * level (its rows, then its head), and the top level has a handful of entries whatever the series holds,
+ * where the scan read every point. */
+static int summary_extremes(PGconn *conn, const char *series_id, const pg_pyramid_heads *heads,
+                            store_tag_summary *out, vz_error *err)
+{
+    const int top = PG_PYRAMID_LEVELS - 1;
+    numfmt_text level_text;
+    const char *params[] = {series_id, numfmt_int64_text(&level_text, top)};
+    PGresult *res = run(conn,
+                        "SELECT anchor, count, picks FROM scalar_summaries WHERE series_id = $1 AND level = $2::int "
+                        "ORDER BY anchor",
+                        2, params, 1, "summarising a series", err);
+    if (!res) return -1;
+    vz_m4_summary whole = {0};
+    for (int i = 0; i < PQntuples(res); i++) {
+        vz_m4_summary entry;
+        picks_decode((const unsigned char *)PQgetvalue(res, i, 2), PQgetlength(res, i, 2), binary_int64(res, i, 1),
+                     &entry);
+        m4_summary_append(&whole, &entry);
+    }
+    PQclear(res);
+    if (heads->has[top]) m4_summary_append(&whole, &heads->entry[top].sum); /* after every row */
+    out->has_extremes = whole.count > 0 && whole.has_finite;
+    out->min = whole.min;
+    out->max = whole.max;
+    return 0;
+}
+
+/* The count and last point from the series row; the lowest and highest value from its summaries, or
+ * from its points while those are not built. */
 int store_pg_summary_tag(store_pg_summary *c, const char *tag, store_tag_summary *out, bool *found, vz_error *err)
 {
     *found = false;
     const char *params[] = {c->run_id, tag};
     PGresult *series = run(c->conn,
-                           "SELECT id, count, last_step, last_wall_time, last_value FROM series "
+                           "SELECT id, count, last_step, last_wall_time, last_value, summary_heads FROM series "
                            "WHERE run_id = $1 AND kind = 'scalars' AND tag = $2 AND last_step IS NOT NULL",
                            2, params, 0, "summarising a series", err);
     if (!series) return -1;
@@ -399,23 +450,17 @@ int store_pg_summary_tag(store_pg_summary *c, const char *tag, store_tag_summary
     }
     *out = (store_tag_summary){.count = text_int64(series, 0, 1),
                                .last = {text_int64(series, 0, 2), text_double(series, 0, 3), text_double(series, 0, 4)}};
-    const char *id[] = {PQgetvalue(series, 0, 0)};
-    PGresult *extremes = run(c->conn,
-                             "SELECT * FROM (SELECT step, wall_time, value FROM scalar_points WHERE series_id = $1 "
-                             "AND value <> 'NaN' ORDER BY value, step LIMIT 1) lo UNION ALL SELECT * FROM (SELECT "
-                             "step, wall_time, value FROM scalar_points WHERE series_id = $1 AND value <> 'NaN' "
-                             "ORDER BY value DESC, step LIMIT 1) hi",
-                             1, id, 0, "summarising a series", err);
-    PQclear(series);
-    if (!extremes) return -1;
-    out->has_extremes = PQntuples(extremes) == 2;
-    if (out->has_extremes) {
-        out->min = (vz_point){text_int64(extremes, 0, 0), text_double(extremes, 0, 1), text_double(extremes, 0, 2)};
-        out->max = (vz_point){text_int64(extremes, 1, 0), text_double(extremes, 1, 1), text_double(extremes, 1, 2)};
+    int rc;
+    if (PQgetisnull(series, 0, 5)) {
+        rc = scan_extremes(c->conn, PQgetvalue(series, 0, 0), out, err);
+    } else {
+        pg_pyramid_heads heads;
+        pg_pyramid_heads_unpack(PQgetvalue(series, 0, 5), &heads);
+        rc = summary_extremes(c->conn, PQgetvalue(series, 0, 0), &heads, out, err);
     }
-    PQclear(extremes);
-    *found = true;
-    return 0;
+    PQclear(series);
+    if (rc == 0) *found = true;
+    return rc;
 }
 
 void store_pg_summary_close(store_pg_summary *c)

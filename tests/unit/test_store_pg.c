@@ -952,6 +952,81 @@ Test(store_pg, a_database_without_summaries_answers_and_is_summarised_when_opene
     free(url);
 }
 
+/* The summary of run r's tag "t" (the HParams view's: count, last point, lowest and highest value). */
+static store_tag_summary summary_of_t(const char *url)
+{
+    store_pg_readers *r = readers_or_fail(url);
+    store_pg_summary *sc;
+    vz_error err;
+    const char *runs[] = {"r"}, *run_name, *hparams;
+    cr_assert_eq(store_pg_summary_open(r, runs, 1, &sc, &err), 0, "%s", err.message);
+    cr_assert_eq(store_pg_summary_next_run(sc, &run_name, &hparams, &err), 1, "%s", err.message);
+    store_tag_summary t;
+    bool found;
+    cr_assert_eq(store_pg_summary_tag(sc, "t", &t, &found, &err), 0, "%s", err.message);
+    cr_assert(found);
+    store_pg_summary_close(sc);
+    store_pg_readers_close(r);
+    return t;
+}
+
+static void assert_same_point(vz_point got, vz_point want, const char *what)
+{
+    cr_assert_eq(got.step, want.step, "%s: step %lld, want %lld", what, (long long)got.step, (long long)want.step);
+    cr_assert(memcmp(&got.value, &want.value, sizeof got.value) == 0, "%s: value %g, want %g", what, got.value,
+              want.value);
+}
+
+/* A run summary's lowest and highest value come from the top level of the series' summaries, its rows
+ * and its head, and are what a look at every point finds: NaN left out, the earliest of equal values. */
+Test(store_pg, run_summaries_take_the_extremes_from_the_top_summaries, .timeout = 120)
+{
+    char *url = new_database();
+    store_pg *pg = open_or_fail(url);
+    unsigned seed = 17;
+    /* Points around three steps that start entries of the top level, and before the first of them. */
+    const int top = PG_PYRAMID_LEVELS - 1;
+    int64_t boundary[3];
+    size_t found = 0;
+    for (int64_t step = 1; found < 3; step++)
+        if (pg_pyramid_is_boundary(step, top)) boundary[found++] = step;
+    write_points(pg, "r", 0, 1, 300, &seed);
+    for (size_t i = 0; i < 3; i++) write_points(pg, "r", boundary[i] - 200, 1, 400, &seed);
+    cr_assert_geq(db_int(url, "SELECT count(*) FROM scalar_summaries WHERE level = 6"), 2,
+                  "the top level has rows, not only its head");
+
+    vz_points all;
+    vz_error err;
+    store_pg_readers *r = readers_or_fail(url);
+    cr_assert_eq(store_pg_read_scalars(r, "r", "t", INT64_MIN, INT64_MAX, &all, &err), 0, "%s", err.message);
+    store_pg_readers_close(r);
+    vz_point lowest = {0}, highest = {0};
+    bool has_finite = false;
+    for (size_t i = 0; i < all.count; i++) {
+        vz_point p = all.points[i];
+        if (isnan(p.value)) continue;
+        if (!has_finite || p.value < lowest.value) lowest = p;
+        if (!has_finite || p.value > highest.value) highest = p;
+        has_finite = true;
+    }
+    cr_assert(has_finite);
+
+    store_tag_summary from_summaries = summary_of_t(url);
+    cr_assert_eq(from_summaries.count, all.count);
+    cr_assert(from_summaries.has_extremes);
+    assert_same_point(from_summaries.min, lowest, "lowest, from the summaries");
+    assert_same_point(from_summaries.max, highest, "highest, from the summaries");
+    assert_same_point(from_summaries.last, all.points[all.count - 1], "last");
+    /* As before migration 0002 built them: the points are scanned, with the same answer. */
+    db_exec(url, "UPDATE series SET summary_heads = NULL");
+    store_tag_summary from_scan = summary_of_t(url);
+    assert_same_point(from_scan.min, lowest, "lowest, from a scan");
+    assert_same_point(from_scan.max, highest, "highest, from a scan");
+    store_points_free(&all);
+    store_pg_close(pg);
+    free(url);
+}
+
 Test(store_pg, deleting_a_run_deletes_its_summaries)
 {
     char *url = new_database();
