@@ -252,6 +252,7 @@ bench: deps-pip build/vizd build/bench_histogram build/bench_crc32c build/loadge
 	$(PYTHON) bench/bench_hparams.py
 	$(PYTHON) bench/bench_read.py
 	$(PYTHON) bench/bench_postgres.py
+	$(PGCLUSTER) $(PYTHON) bench/bench_pg_hparams.py
 
 # The long check of the number formatter (minutes): NUMFMT_COUNT random and "nice" doubles judged
 # against printf and strtod. Figures in bench/RESULTS.md.
