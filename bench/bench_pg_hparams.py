@@ -12,64 +12,52 @@ and a hash of the answer (binaries that agree print the same hash). It measures,
 """
 import argparse
 import hashlib
-import http.client
 import json
 import os
 import random
 import subprocess
 import sys
-import time
 
-from benchlib import free_port, start_vizd
+from benchlib import Server, free_port, post_write, start_vizd
 
 
 def psql(url, sql):
     subprocess.run(["psql", url, "-qc", sql], check=True, capture_output=True)
 
 
+def start(binary, db):
+    port = free_port()
+    return start_vizd(binary, db, port), Server(port)
+
+
 def fill(binary, db, runs, steps):
-    proc, port = start(binary, db)
+    proc, server = start(binary, db)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         rng = random.Random(1)
         for r in range(runs):
             values = [rng.random() for _ in range(steps)]
-            body = json.dumps({"run": "run%03d" % r, "hparams": {"lr": 0.001 * (r + 1)}, "scalars": [
+            post_write(server.conn, json.dumps({"run": "run%03d" % r, "hparams": {"lr": 0.001 * (r + 1)}, "scalars": [
                 {"tag": "acc", "steps": list(range(steps)), "values": values},
-                {"tag": "loss", "steps": list(range(steps)), "values": values[::-1]}]})
-            conn.request("POST", "/api/v1/write", body, {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            resp.read()
-            if resp.status != 200:
-                sys.exit("write refused: %d" % resp.status)
+                {"tag": "loss", "steps": list(range(steps)), "values": values[::-1]}]}))
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-
-
-def start(binary, db):
-    port = free_port()
-    return start_vizd(binary, db, port), port
 
 
 def time_hparams(binary, db):
-    proc, port = start(binary, db)
+    """Seconds of the 5 requests, sorted, and the last answer."""
+    proc, server = start(binary, db)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         times = []
         for _ in range(5):
-            began = time.perf_counter()
-            conn.request("GET", "/api/v1/hparams?tag=acc&tag=loss")
-            resp = conn.getresponse()
-            body = resp.read()
-            times.append(time.perf_counter() - began)
-            if resp.status != 200:
-                sys.exit("hparams: %d %s" % (resp.status, body[:200]))
+            status, body, seconds = server.request("GET", "/api/v1/hparams?tag=acc&tag=loss")
+            if status != 200:
+                sys.exit("hparams: %d %s" % (status, body[:200]))
+            times.append(seconds)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    times.sort()
-    return times, body
+    return sorted(times), body
 
 
 def main():
