@@ -1,17 +1,17 @@
 /* http.c -- libmicrohttpd glue: the listener, the routing table, request checks, static assets and JSON
  * error answers.
  *
- * libmicrohttpd runs a poll loop in a small pool of threads. As soon as a request's headers are complete,
- * check_head judges everything the head decides (Host, route, method, token, Origin, content type, query
- * keys, declared length) and a refusal is answered without reading the body. An accepted body grows as
- * its bytes arrive (413 past --max-body), then the route's handler runs. Handlers fill an http_response
- * or return a vz_error; this file is the one place an error becomes an answer, always {"error": {status,
- * code, message, path}} and never an HTML page, libmicrohttpd's own refusals included. A handler runs on
- * a worker thread while its connection is suspended (reads, small bodies and large ones on separate
- * pools), so no libmicrohttpd thread waits for a query, a parse or a group commit; /healthz, and a write
- * with a small body (POST /api/v1/write never waits: it defers its answer to the group commit, see
- * http_defer), run in place. Long answers are streamed, and event streams suspend their connection too,
- * so none of them holds a thread.
+ * libmicrohttpd runs a poll loop in one thread (a pool with --threads). As soon as a request's headers are
+ * complete, check_head judges everything the head decides (Host, route, method, token, Origin, content
+ * type, query keys, declared length) and a refusal is answered without reading the body. An accepted body
+ * grows as its bytes arrive (413 past --max-body), then the route's handler runs. Handlers fill an
+ * http_response or return a vz_error; this file is the one place an error becomes an answer, always
+ * {"error": {status, code, message, path}} and never an HTML page, libmicrohttpd's own refusals included.
+ * A handler runs on a worker thread while its connection is suspended (reads, small bodies and large ones
+ * on separate pools), so no libmicrohttpd thread waits for a query, a parse or a group commit; /healthz,
+ * and a write with a small body (POST /api/v1/write never waits: it defers its answer to the group commit,
+ * see http_defer), run in place. Long answers are streamed, and event streams suspend their connection
+ * too, so none of them holds a thread.
  * Connections are capped overall and per address, and cut when their head is late (deadline.c). */
 #include "vizd/http.h"
 #include "vizd/gzip.h"
@@ -981,8 +981,9 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, http_server *server
      * write, which defers its answer to the group commit; a hand-off capped one-point writes at a few
      * thousand per second). */
     state->server = server;
-    bool is_in_place = state->route->body == BODY_NONE ? is_instant_read(state->route)
-                                                       : is_quick_route(state->route) && state->body.len <= QUICK_BODY_BYTES;
+    bool is_in_place = state->route->body == BODY_NONE
+                           ? is_instant_read(state->route)
+                           : is_quick_route(state->route) && state->body.len <= QUICK_BODY_BYTES;
     if (!is_in_place) {
         workers *pool = state->route->body == BODY_NONE           ? server->reads
                         : state->body.len <= SMALL_BODY_BYTES ? server->small_bodies

@@ -44,7 +44,7 @@ static const char usage[] =
     "  --host ADDR        the IPv4 address to listen on (default 127.0.0.1)\n"
     "  --web DIR          serve the dashboard from DIR instead of the built-in copy (development)\n"
     "  --max-body BYTES   largest request body accepted (default 67108864 = 64 MiB)\n"
-    "  --threads N        libmicrohttpd poll threads (default 2)\n"
+    "  --threads N        libmicrohttpd poll threads (default 1)\n"
     "  --token-file FILE  writes need \"Authorization: Bearer TOKEN\", TOKEN being the file's first line\n"
     "                     (or set VIZD_TOKEN); reads stay open\n"
     "  --allow-host NAME  also answer requests whose Host header is NAME (repeatable); addresses,\n"
@@ -111,7 +111,7 @@ static int parse_options(int argc, char **argv, options *opt)
         {0, 0, 0, 0},
     };
     *opt = (options){.db_path = "runs.sqlite", .host = "127.0.0.1", .port = 6006,
-                     .max_body_bytes = DEFAULT_MAX_BODY_BYTES, .threads = 2,
+                     .max_body_bytes = DEFAULT_MAX_BODY_BYTES, .threads = 1,
                      .max_connections = DEFAULT_MAX_CONNECTIONS,
                      .max_connections_per_ip = DEFAULT_MAX_CONNECTIONS_PER_IP};
     unsigned long long n;

@@ -11,8 +11,10 @@
  * checkpoint that caught up with it.
  *
  * A checkpoint that never catches up (writes that never pause) would let the WAL grow without end; so
- * past FORCE_CHECKPOINT_PAGES the hook checkpoints in the writer's own COMMIT, as SQLite would have,
- * which holds the write lock and so always catches up. The idle checkpoint (store_sqlite.c) still
+ * past FORCE_CHECKPOINT_PAGES the hook checkpoints in the writer's own COMMIT, as SQLite would have: no
+ * write can come meanwhile, so it catches up (unless a reader still reads an older snapshot, as with
+ * SQLite's own). It first waits for a checkpoint of the thread's that is under way, which would make its
+ * own give up at once (SQLite runs one checkpoint at a time). The idle checkpoint (store_sqlite.c) still
  * truncates the file once writes pause. */
 #include "vizd/store_sqlite.h"
 
@@ -25,8 +27,8 @@ struct sq_checkpointer {
     sqlite3 *db;
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool is_due, is_stopping;
+    pthread_cond_t changed; /* any of the three flags below */
+    bool is_due, is_running, is_stopping;
     /* The writer thread's own: the WAL's size at the last commit, and the size that calls for the next
      * checkpoint (a checkpoint that did not catch up leaves the WAL as long as it was). */
     int last_pages, next_pages;
@@ -37,13 +39,16 @@ static void *checkpointer_main(void *arg)
     sq_checkpointer *c = arg;
     pthread_mutex_lock(&c->lock);
     for (;;) {
-        while (!c->is_due && !c->is_stopping) pthread_cond_wait(&c->wake, &c->lock);
+        while (!c->is_stopping && (!c->is_due || c->is_running)) pthread_cond_wait(&c->changed, &c->lock);
         if (c->is_stopping) break;
         c->is_due = false;
+        c->is_running = true;
         pthread_mutex_unlock(&c->lock);
         /* SQLITE_BUSY (another checkpoint under way: the idle one) leaves the pages for the next one. */
         sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&c->lock);
+        c->is_running = false;
+        pthread_cond_broadcast(&c->changed);
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
@@ -54,7 +59,15 @@ static int on_wal_commit(void *arg, sqlite3 *writer_db, const char *schema, int 
 {
     sq_checkpointer *c = arg;
     if (pages >= FORCE_CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&c->lock);
+        while (c->is_running) pthread_cond_wait(&c->changed, &c->lock);
+        c->is_running = true;
+        pthread_mutex_unlock(&c->lock);
         sqlite3_wal_checkpoint_v2(writer_db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->lock);
+        c->is_running = false;
+        pthread_cond_broadcast(&c->changed);
+        pthread_mutex_unlock(&c->lock);
         return SQLITE_OK;
     }
     if (pages < c->last_pages) c->next_pages = CHECKPOINT_PAGES; /* the WAL started over */
@@ -63,7 +76,7 @@ static int on_wal_commit(void *arg, sqlite3 *writer_db, const char *schema, int 
     c->next_pages = pages + CHECKPOINT_PAGES;
     pthread_mutex_lock(&c->lock);
     c->is_due = true;
-    pthread_cond_signal(&c->wake);
+    pthread_cond_broadcast(&c->changed);
     pthread_mutex_unlock(&c->lock);
     return SQLITE_OK;
 }
@@ -81,11 +94,11 @@ int sq_checkpointer_start(sqlite_store *s, vz_error *err)
     }
     c->next_pages = CHECKPOINT_PAGES;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->wake, NULL);
+    pthread_cond_init(&c->changed, NULL);
     if (pthread_create(&c->thread, NULL, checkpointer_main, c) != 0) {
         sqlite3_close(c->db);
         pthread_mutex_destroy(&c->lock);
-        pthread_cond_destroy(&c->wake);
+        pthread_cond_destroy(&c->changed);
         free(c);
         return vz_fail(err, 500, "internal", "", "cannot start the checkpoint thread");
     }
@@ -101,12 +114,12 @@ void sq_checkpointer_stop(sqlite_store *s)
     sqlite3_wal_hook(s->writer_db, NULL, NULL); /* close's own final checkpoint needs no help */
     pthread_mutex_lock(&c->lock);
     c->is_stopping = true;
-    pthread_cond_signal(&c->wake);
+    pthread_cond_broadcast(&c->changed);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
     sqlite3_close(c->db);
     pthread_mutex_destroy(&c->lock);
-    pthread_cond_destroy(&c->wake);
+    pthread_cond_destroy(&c->changed);
     free(c);
     s->checkpointer = NULL;
 }

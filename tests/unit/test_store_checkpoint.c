@@ -1,10 +1,11 @@
 /* test_store_checkpoint.c -- the WAL is copied into the database beside the writer, and stays bounded.
  *
- * Every write here is its own commit (store_write waits for it), one after another with no pause, so the
- * writer is never idle and its idle checkpoint never runs: whatever reaches the database file meanwhile
+ * Every write here is its own commit (store_write waits for it), one after another with no pause of 250 ms,
+ * so the writer is never idle and its idle checkpoint never runs: whatever reaches the database file meanwhile
  * was copied by the checkpoint thread, or by the writer itself once the WAL passed its bound
  * (store_sqlite_checkpoint.c). The file sizes are read from outside, as another process would see them. */
 #include <sys/stat.h>
+#include <time.h>
 
 #include "helpers.h"
 
@@ -45,9 +46,14 @@ Test(checkpoint, the_wal_reaches_the_database_while_writes_go_on)
     snprintf(wal, sizeof wal, "%s-wal", path);
     int64_t first_size = file_size(path);
     int64_t grown_at_wal_bytes = -1;
+    /* A millisecond between writes gives the checkpoint thread time to finish one (a few milliseconds for
+     * 1,000 pages and two fsyncs) long before the WAL reaches its bound, yet never lets the writer stay
+     * idle long enough for its own checkpoint (250 ms). */
+    const struct timespec pause = {0, 1000000};
     for (int64_t step = 0; step < 20000 && grown_at_wal_bytes < 0; step++) {
         write_point(store, step);
         if (file_size(path) > first_size) grown_at_wal_bytes = file_size(wal);
+        nanosleep(&pause, NULL);
     }
     cr_assert_geq(grown_at_wal_bytes, 0, "the database file never grew while the writes went on");
     cr_assert_lt(grown_at_wal_bytes, WAL_HEADER_BYTES + (int64_t)FORCE_CHECKPOINT_PAGES * WAL_FRAME_BYTES,
