@@ -355,6 +355,17 @@ static void *writer_main(void *arg)
 
 /* Queue n jobs at once, so the writer takes them into one group commit (when n <= MAX_GROUP_WRITES), and
  * wait for all of them. */
+/* Append a job to the queue (lock held) and wake the writer. has_queued is set here, where the queue
+ * gains a job, and in take_group, where it loses them: the only two places it changes. */
+static void enqueue_locked(vz_store *s, store_job *job)
+{
+    if (s->queue_tail) s->queue_tail->next = job;
+    else s->queue_head = job;
+    s->queue_tail = job;
+    atomic_store_explicit(&s->has_queued, true, memory_order_release);
+    pthread_cond_signal(&s->job_ready);
+}
+
 static void run_jobs(vz_store *s, store_job *jobs, size_t n)
 {
     for (size_t i = 0; i < n; i++) jobs[i].is_large = job_is_large(&jobs[i]); /* weighed before locking */
@@ -366,13 +377,7 @@ static void run_jobs(vz_store *s, store_job *jobs, size_t n)
         }
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (s->queue_tail) s->queue_tail->next = &jobs[i];
-        else s->queue_head = &jobs[i];
-        s->queue_tail = &jobs[i];
-    }
-    atomic_store_explicit(&s->has_queued, true, memory_order_release);
-    pthread_cond_signal(&s->job_ready);
+    for (size_t i = 0; i < n; i++) enqueue_locked(s, &jobs[i]);
     for (size_t i = 0; i < n; i++)
         while (!jobs[i].done) pthread_cond_wait(&s->job_done, &s->lock);
     pthread_mutex_unlock(&s->lock);
@@ -403,11 +408,7 @@ int store_write_async(vz_store *s, vz_write *write, store_done_fn done, void *ct
         free(job);
         return vz_fail(err, 503, "shutting_down", "", "vizd is shutting down");
     }
-    if (s->queue_tail) s->queue_tail->next = job;
-    else s->queue_head = job;
-    s->queue_tail = job;
-    atomic_store_explicit(&s->has_queued, true, memory_order_release);
-    pthread_cond_signal(&s->job_ready);
+    enqueue_locked(s, job);
     pthread_mutex_unlock(&s->lock);
     return 0;
 }

@@ -855,7 +855,6 @@ static int count_in_range(PGconn *conn, const char *series_id, const pg_pyramid_
     return 0;
 }
 
-
 /* A reduced scan through the summaries, when the range holds more than the visitor's summarise_above
  * points; *is_done false when it does not (or the series is not summarised yet), and nothing was visited. */
 static int scan_summarised(store_pg_readers *r, const char *run_name, const char *tag, int64_t start, int64_t end,

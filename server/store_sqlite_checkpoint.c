@@ -5,13 +5,13 @@
  * thread: it copies the pages into the database file and syncs both files, a few milliseconds during
  * which every write queued behind that commit waits (at 20,000 one-point writes a second, the slowest
  * hundredth of the answers waited 3 ms instead of 0.5). Here a WAL hook on the writer's connection
- * replaces it: past CHECKPOINT_PAGES the hook only wakes the checkpointer, which runs a PASSIVE
+ * replaces it: past SQ_CHECKPOINT_PAGES the hook only wakes the checkpointer, which runs a PASSIVE
  * checkpoint from a connection of its own. PASSIVE takes no lock a writer or reader needs, so the writer
  * goes on committing meanwhile; SQLite starts the WAL over from its beginning at the first write after a
  * checkpoint that caught up with it.
  *
  * A checkpoint that never catches up (writes that never pause) would let the WAL grow without end; so
- * past FORCE_CHECKPOINT_PAGES the hook checkpoints in the writer's own COMMIT, as SQLite would have: no
+ * past SQ_FORCE_CHECKPOINT_PAGES the hook checkpoints in the writer's own COMMIT, as SQLite would have: no
  * write can come meanwhile, so it catches up (unless a reader still reads an older snapshot, as with
  * SQLite's own). It first waits for a checkpoint of the thread's that is under way, which would make its
  * own give up at once (SQLite runs one checkpoint at a time). The idle checkpoint (store_sqlite.c) still
@@ -20,35 +20,44 @@
 
 #include <stdlib.h>
 
-#define CHECKPOINT_PAGES 1000 /* SQLite's own automatic checkpoint threshold */
-#define FORCE_CHECKPOINT_PAGES 4000 /* 16 MiB of 4 KiB pages */
-
 struct sq_checkpointer {
     sqlite3 *db;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t changed; /* any of the three flags below */
     bool is_due, is_running, is_stopping;
-    /* The writer thread's own: the WAL's size at the last commit, and the size that calls for the next
-     * checkpoint (a checkpoint that did not catch up leaves the WAL as long as it was). */
-    int last_pages, next_pages;
+    /* The writer thread's own: the WAL's size that calls for the next checkpoint (a checkpoint that did
+     * not catch up leaves the WAL as long as it was); a WAL shorter than the last call started over. */
+    int next_pages;
 };
+
+/* A PASSIVE checkpoint of db, one at a time: it first waits for one under way (the thread's or the
+ * writer's), which would make it give up at once. SQLITE_BUSY (the idle checkpoint under way) leaves
+ * the pages for the next one. */
+static void checkpoint_alone(sq_checkpointer *c, sqlite3 *db, const char *schema)
+{
+    pthread_mutex_lock(&c->lock);
+    while (c->is_running) pthread_cond_wait(&c->changed, &c->lock);
+    c->is_running = true;
+    pthread_mutex_unlock(&c->lock);
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_lock(&c->lock);
+    c->is_running = false;
+    pthread_cond_broadcast(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
 
 static void *checkpointer_main(void *arg)
 {
     sq_checkpointer *c = arg;
     pthread_mutex_lock(&c->lock);
     for (;;) {
-        while (!c->is_stopping && (!c->is_due || c->is_running)) pthread_cond_wait(&c->changed, &c->lock);
+        while (!c->is_stopping && !c->is_due) pthread_cond_wait(&c->changed, &c->lock);
         if (c->is_stopping) break;
         c->is_due = false;
-        c->is_running = true;
         pthread_mutex_unlock(&c->lock);
-        /* SQLITE_BUSY (another checkpoint under way: the idle one) leaves the pages for the next one. */
-        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        checkpoint_alone(c, c->db, NULL);
         pthread_mutex_lock(&c->lock);
-        c->is_running = false;
-        pthread_cond_broadcast(&c->changed);
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
@@ -58,22 +67,13 @@ static void *checkpointer_main(void *arg)
 static int on_wal_commit(void *arg, sqlite3 *writer_db, const char *schema, int pages)
 {
     sq_checkpointer *c = arg;
-    if (pages >= FORCE_CHECKPOINT_PAGES) {
-        pthread_mutex_lock(&c->lock);
-        while (c->is_running) pthread_cond_wait(&c->changed, &c->lock);
-        c->is_running = true;
-        pthread_mutex_unlock(&c->lock);
-        sqlite3_wal_checkpoint_v2(writer_db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        pthread_mutex_lock(&c->lock);
-        c->is_running = false;
-        pthread_cond_broadcast(&c->changed);
-        pthread_mutex_unlock(&c->lock);
+    if (pages >= SQ_FORCE_CHECKPOINT_PAGES) {
+        checkpoint_alone(c, writer_db, schema);
         return SQLITE_OK;
     }
-    if (pages < c->last_pages) c->next_pages = CHECKPOINT_PAGES; /* the WAL started over */
-    c->last_pages = pages;
+    if (pages < c->next_pages - SQ_CHECKPOINT_PAGES) c->next_pages = SQ_CHECKPOINT_PAGES; /* started over */
     if (pages < c->next_pages) return SQLITE_OK;
-    c->next_pages = pages + CHECKPOINT_PAGES;
+    c->next_pages = pages + SQ_CHECKPOINT_PAGES;
     pthread_mutex_lock(&c->lock);
     c->is_due = true;
     pthread_cond_broadcast(&c->changed);
@@ -92,7 +92,7 @@ int sq_checkpointer_start(sqlite_store *s, vz_error *err)
         free(c);
         return -1;
     }
-    c->next_pages = CHECKPOINT_PAGES;
+    c->next_pages = SQ_CHECKPOINT_PAGES;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->changed, NULL);
     if (pthread_create(&c->thread, NULL, checkpointer_main, c) != 0) {

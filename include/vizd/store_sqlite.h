@@ -82,6 +82,8 @@ int sq_build_pending_summaries(sqlite_store *s, vz_error *err);
 int sq_fold_some_tails(sqlite_store *s, vz_error *err);
 
 /* ---- the checkpoint thread (store_sqlite_checkpoint.c) ---- */
+#define SQ_CHECKPOINT_PAGES 1000       /* WAL pages between the thread's checkpoints (SQLite's own threshold) */
+#define SQ_FORCE_CHECKPOINT_PAGES 4000 /* past this (16 MiB of 4 KiB pages) the writer checkpoints itself */
 /* Start checkpointing the writer's WAL on a thread of its own (the writer's connection is open). */
 int sq_checkpointer_start(sqlite_store *s, vz_error *err);
 /* Stop it (before the writer's connection closes); nothing when it never started. */

@@ -8,11 +8,11 @@
 #include <time.h>
 
 #include "helpers.h"
+#include "vizd/store_sqlite.h"
 
 #define PAGE_BYTES 4096
 #define WAL_FRAME_BYTES (24 + PAGE_BYTES)
 #define WAL_HEADER_BYTES 32
-#define FORCE_CHECKPOINT_PAGES 4000 /* as store_sqlite_checkpoint.c */
 
 static int64_t file_size(const char *path)
 {
@@ -56,7 +56,7 @@ Test(checkpoint, the_wal_reaches_the_database_while_writes_go_on)
         nanosleep(&pause, NULL);
     }
     cr_assert_geq(grown_at_wal_bytes, 0, "the database file never grew while the writes went on");
-    cr_assert_lt(grown_at_wal_bytes, WAL_HEADER_BYTES + (int64_t)FORCE_CHECKPOINT_PAGES * WAL_FRAME_BYTES,
+    cr_assert_lt(grown_at_wal_bytes, WAL_HEADER_BYTES + (int64_t)SQ_FORCE_CHECKPOINT_PAGES * WAL_FRAME_BYTES,
                  "the database grew only when the WAL passed its bound (%lld bytes): no checkpoint ran beside the "
                  "writer", (long long)grown_at_wal_bytes);
     store_close(store);
@@ -78,7 +78,7 @@ Test(checkpoint, the_wal_stays_bounded_when_writes_never_pause)
         int64_t size = file_size(wal);
         if (size > largest) largest = size;
     }
-    int64_t bound = WAL_HEADER_BYTES + (int64_t)(FORCE_CHECKPOINT_PAGES + 64) * WAL_FRAME_BYTES;
+    int64_t bound = WAL_HEADER_BYTES + (int64_t)(SQ_FORCE_CHECKPOINT_PAGES + 64) * WAL_FRAME_BYTES;
     cr_assert_leq(largest, bound, "the WAL grew to %lld bytes (bound %lld)", (long long)largest, (long long)bound);
     cr_assert_eq(point_count(store), (size_t)commits);
     store_close(store);
